@@ -1,0 +1,135 @@
+//! Whole-array statistics at memory speed: min, max, mean and RMS, skipping missing
+//! (NaN) samples.
+
+use rayon::prelude::*;
+
+/// Summary of an analog array; `count` is the number of samples that are not missing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stats {
+    pub count: usize,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub rms: f64,
+}
+
+#[derive(Clone, Copy)]
+struct Partial {
+    count: usize,
+    min: f32,
+    max: f32,
+    sum: f64,
+    sum_sq: f64,
+}
+
+impl Partial {
+    const EMPTY: Self = Self { count: 0, min: f32::INFINITY, max: f32::NEG_INFINITY, sum: 0.0, sum_sq: 0.0 };
+
+    fn merge(self, o: Self) -> Self {
+        Self {
+            count: self.count + o.count,
+            min: self.min.min(o.min),
+            max: self.max.max(o.max),
+            sum: self.sum + o.sum,
+            sum_sq: self.sum_sq + o.sum_sq,
+        }
+    }
+}
+
+const LANES: usize = 8;
+const BLOCK: usize = 1 << 16;
+
+/// Sums a block assuming no NaN; vectorises well. Returns NaN sums if a NaN was present.
+fn block_fast(values: &[f32]) -> Partial {
+    let mut min = [f32::INFINITY; LANES];
+    let mut max = [f32::NEG_INFINITY; LANES];
+    let mut sum = [0f64; LANES];
+    let mut sum_sq = [0f64; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for l in 0..LANES {
+            let v = chunk[l];
+            min[l] = min[l].min(v);
+            max[l] = max[l].max(v);
+            let d = v as f64;
+            sum[l] += d;
+            sum_sq[l] += d * d;
+        }
+    }
+    let mut p = Partial { count: values.len(), min: f32::INFINITY, max: f32::NEG_INFINITY, sum: 0.0, sum_sq: 0.0 };
+    for l in 0..LANES {
+        p.min = p.min.min(min[l]);
+        p.max = p.max.max(max[l]);
+        p.sum += sum[l];
+        p.sum_sq += sum_sq[l];
+    }
+    for &v in rest {
+        p.min = p.min.min(v);
+        p.max = p.max.max(v);
+        p.sum += v as f64;
+        p.sum_sq += v as f64 * v as f64;
+    }
+    p
+}
+
+/// The slow path for a block that holds missing samples.
+fn block_skipping_nan(values: &[f32]) -> Partial {
+    values.iter().filter(|v| !v.is_nan()).fold(Partial::EMPTY, |p, &v| Partial {
+        count: p.count + 1,
+        min: p.min.min(v),
+        max: p.max.max(v),
+        sum: p.sum + v as f64,
+        sum_sq: p.sum_sq + v as f64 * v as f64,
+    })
+}
+
+fn block(values: &[f32]) -> Partial {
+    let p = block_fast(values);
+    if p.sum.is_nan() { block_skipping_nan(values) } else { p }
+}
+
+/// Statistics of `values`, ignoring NaN; `None` when every sample is missing.
+pub fn stats(values: &[f32]) -> Option<Stats> {
+    let p = if values.len() > 4 * BLOCK {
+        values.par_chunks(BLOCK).map(block).reduce(|| Partial::EMPTY, Partial::merge)
+    } else {
+        values.chunks(BLOCK).map(block).fold(Partial::EMPTY, Partial::merge)
+    };
+    (p.count > 0).then(|| Stats {
+        count: p.count,
+        min: p.min as f64,
+        max: p.max as f64,
+        mean: p.sum / p.count as f64,
+        rms: (p.sum_sq / p.count as f64).sqrt(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sine_rms_is_peak_over_root_two() {
+        let n = 1_000_000;
+        let v: Vec<f32> = (0..n).map(|i| (170.0 * (2.0 * std::f64::consts::PI * 60.0 * i as f64 / 6000.0).sin()) as f32).collect();
+        let s = stats(&v).unwrap();
+        assert!((s.rms - 170.0 / 2f64.sqrt()).abs() < 1e-3, "{}", s.rms);
+        assert!(s.mean.abs() < 1e-3);
+        assert!((s.max - 170.0).abs() < 1e-3 && (s.min + 170.0).abs() < 1e-3);
+        assert_eq!(s.count, n);
+    }
+
+    #[test]
+    fn nan_is_skipped_and_all_nan_is_none() {
+        let mut v = vec![1.0f32; 300_000];
+        v[5] = f32::NAN;
+        v[200_000] = -3.0;
+        let s = stats(&v).unwrap();
+        assert_eq!(s.count, 299_999);
+        assert_eq!(s.min, -3.0);
+        assert!((s.mean - (299_998.0 - 3.0) / 299_999.0).abs() < 1e-12);
+        assert!(stats(&[f32::NAN, f32::NAN]).is_none());
+        assert!(stats(&[]).is_none());
+    }
+}

@@ -1,0 +1,224 @@
+//! COMTRADE (IEEE C37.111) reader and writer.
+//!
+//! Reads the 1991, 1999 and 2013 revisions (other year strings as the closest),
+//! ASCII, BINARY, BINARY32 and FLOAT32 data, `.cfg` + `.dat` pairs (either path, any
+//! extension case) and single `.cff` files. Analog values are `a * x + b` in the CFG's
+//! unit; digital channels stay digital. Deviations real recorders produce are read:
+//! CFG text in UTF-8 (with or without BOM), GBK, cp1251 or Latin-1; blank lines,
+//! trailing blanks, CRLF and `^Z`; 1991 `mm/dd/yy` dates; a zero sample rate (times
+//! from the DAT timestamps times `timemult`: a fixed rate when they are uniform
+//! within 1%, else irregular times); several rate segments; timestamp gaps under a
+//! fixed rate (the CFG rate wins); missing values (empty ASCII field, 99999/999999
+//! above the declared maximum, `0x8000`, `0x80000000`, NaN) as NaN; set unused bits
+//! in the digital words (masked); more DAT records than the CFG says (the CFG count
+//! is read). A DAT with fewer records than the CFG says is an error naming the record.
+//!
+//! The start time is converted to UTC with the 2013 time code when it gives one
+//! (`-3h00`), else taken as UTC. The writer produces 2013 FLOAT32 files; see
+//! [`write_cfg_dat`] for its conventions.
+
+mod cff;
+mod cfg;
+mod dat;
+mod text;
+mod time;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::TimeDelta;
+
+use self::cfg::{Cfg, DataType};
+use self::dat::DatData;
+use super::{Capture, CaptureError, Channel, Format, Result};
+
+pub use self::write::{write_cff, write_cfg_dat};
+
+/// Reads a COMTRADE record from a `.cfg`, `.dat` or `.cff` path.
+pub fn read(path: &Path) -> Result<Capture> {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "cff" => read_cff(path),
+        "dat" => {
+            let cfg_path = sibling(path, "cfg").ok_or_else(|| missing_sibling(path, "configuration", "cfg"))?;
+            read_pair(&cfg_path, path)
+        }
+        _ => {
+            let dat_path = sibling(path, "dat").ok_or_else(|| missing_sibling(path, "data", "dat"))?;
+            read_pair(path, &dat_path)
+        }
+    }
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| CaptureError::io(path, e))
+}
+
+fn read_pair(cfg_path: &Path, dat_path: &Path) -> Result<Capture> {
+    let cfg = cfg::parse(&text::decode_text(&read_bytes(cfg_path)?), cfg_path, 1)?;
+    let data = dat::decode(&read_bytes(dat_path)?, dat_path, 1, &cfg)?;
+    assemble(cfg_path, &cfg, data, cfg_path, dat_path)
+}
+
+fn read_cff(path: &Path) -> Result<Capture> {
+    let bytes = read_bytes(path)?;
+    let parts = cff::split(&bytes, path)?;
+    let cfg = cfg::parse(&text::decode_text(parts.cfg), path, parts.cfg_first_line)?;
+    if let Some(section_type) = parts.dat_type
+        && (section_type == DataType::Ascii) != (cfg.data_type == DataType::Ascii)
+    {
+        return Err(CaptureError::line(
+            path,
+            parts.dat_line,
+            format!("the DAT section is {} but the CFG says {}", section_type.as_str(), cfg.data_type.as_str()),
+        ));
+    }
+    let data = dat::decode(parts.dat, path, parts.dat_line, &cfg)?;
+    assemble(path, &cfg, data, path, path)
+}
+
+/// The file beside `path` with the same stem and extension `ext` in any case
+/// (`X.CFG` finds `X.DAT`; also `X.Dat`, or a stem in another case).
+fn sibling(path: &Path, ext: &str) -> Option<PathBuf> {
+    let stem = path.file_stem()?;
+    let upper_first = path.extension().is_some_and(|e| e.to_string_lossy().chars().any(|c| c.is_ascii_uppercase()));
+    let (lower, upper) = (ext.to_ascii_lowercase(), ext.to_ascii_uppercase());
+    let order = if upper_first { [&upper, &lower] } else { [&lower, &upper] };
+    for candidate_ext in order {
+        let mut name = stem.to_os_string();
+        name.push(".");
+        name.push(candidate_ext);
+        let candidate = path.with_file_name(name);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let stem = stem.to_string_lossy().to_lowercase();
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x.eq_ignore_ascii_case(ext))
+                && p.file_stem().is_some_and(|s| s.to_string_lossy().to_lowercase() == stem)
+                && p.is_file()
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+fn missing_sibling(path: &Path, what: &str, ext: &str) -> CaptureError {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    CaptureError::invalid(
+        path,
+        format!("{what} file {stem}.{} (or {stem}.{}) not found beside it", ext, ext.to_ascii_uppercase()),
+    )
+}
+
+/// Makes channel names unique by appending ` (2)`, ` (3)`, ...
+#[derive(Default)]
+struct UniqueNames {
+    taken: HashSet<String>,
+    /// The next suffix to try per name, so many equal names stay linear.
+    next_suffix: HashMap<String, usize>,
+}
+
+impl UniqueNames {
+    fn unique(&mut self, name: &str, fallback: impl FnOnce() -> String) -> String {
+        let base = if name.is_empty() { fallback() } else { name.to_owned() };
+        let mut candidate = base.clone();
+        let k = self.next_suffix.entry(base.clone()).or_insert(2);
+        while self.taken.contains(&candidate) {
+            candidate = format!("{base} ({k})");
+            *k += 1;
+        }
+        self.taken.insert(candidate.clone());
+        candidate
+    }
+}
+
+/// Seconds in a time difference.
+fn seconds(delta: TimeDelta) -> f64 {
+    delta.num_seconds() as f64 + f64::from(delta.subsec_nanos()) / 1e9
+}
+
+/// Builds the capture from a parsed CFG and decoded samples.
+fn assemble(source: &Path, cfg: &Cfg, data: DatData, cfg_path: &Path, dat_path: &Path) -> Result<Capture> {
+    let n = data.sample_count();
+    if n == 0 {
+        return Err(CaptureError::invalid(dat_path, "no samples: the data holds no complete record"));
+    }
+    let (timebase, first_sample_s) = match &data.ticks {
+        Some(ticks) => {
+            let tick_us = match (cfg.timemult, &cfg.timemult_field) {
+                (Some(m), _) => m,
+                (None, None) => 1.0,
+                (None, Some((line, field))) => {
+                    return Err(CaptureError::line(
+                        cfg_path,
+                        *line,
+                        format!(
+                            "timestamp multiplier '{field}' is not a positive number (the times come from the timestamps)"
+                        ),
+                    ));
+                }
+            };
+            let base_us = if cfg.timestamps_in_ns { 1e-3 } else { 1.0 };
+            time::timebase_from_ticks(ticks, tick_us * base_us)
+        }
+        None => (time::timebase_from_rates(&cfg.rates, n), 0.0),
+    };
+
+    // The recorded clock runs `utc_offset_s` ahead of UTC; the first sample may sit
+    // after the CFG start when its timestamp is not zero.
+    let first_sample = TimeDelta::nanoseconds((first_sample_s * 1e9).round() as i64);
+    let recorded_start = cfg.start.map(|s| s.checked_add_signed(first_sample).unwrap_or(s));
+    let start = recorded_start
+        .and_then(|s| s.checked_sub_signed(TimeDelta::seconds(cfg.utc_offset_s.unwrap_or(0))))
+        .map(|s| s.and_utc());
+    let trigger_s = match (cfg.trigger, cfg.start) {
+        (Some(trigger), Some(start)) => Some(seconds(trigger - start) - first_sample_s),
+        _ => None,
+    };
+
+    let mut names = UniqueNames::default();
+    let mut channels = Vec::with_capacity(cfg.analog.len() + cfg.digital.len());
+    for (i, (def, values)) in cfg.analog.iter().zip(data.analog).enumerate() {
+        let name = names.unique(&def.name, || format!("A{}", i + 1));
+        channels.push(Channel::analog(name, def.unit.clone(), None, values));
+    }
+    for (i, (def, bits)) in cfg.digital.iter().zip(data.digital).enumerate() {
+        let name = names.unique(&def.name, || format!("D{}", i + 1));
+        channels.push(Channel::digital(name, bits));
+    }
+
+    let revision = if cfg.revision_field.is_empty() { "1991" } else { cfg.revision_field.as_str() };
+    let mut metadata = vec![
+        ("station".to_owned(), cfg.station.clone()),
+        ("recording_device".to_owned(), cfg.recording_device.clone()),
+        ("revision".to_owned(), revision.to_owned()),
+        ("data_type".to_owned(), cfg.data_type.as_str().to_owned()),
+        ("start_time".to_owned(), cfg.start_field.clone()),
+        ("trigger_time".to_owned(), cfg.trigger_field.clone()),
+    ];
+    if let Some(time_code) = &cfg.time_code_field {
+        metadata.push(("time_code".to_owned(), time_code.clone()));
+    }
+
+    let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(Capture {
+        name,
+        format: Format::Comtrade,
+        start,
+        timebase,
+        channels,
+        line_frequency_hz: cfg.line_frequency_hz,
+        trigger_s,
+        metadata,
+    })
+}

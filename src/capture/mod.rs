@@ -1,0 +1,61 @@
+//! Captures: the model, and readers and writers per format.
+
+mod atomic;
+pub mod comtrade;
+pub mod csv;
+pub mod error;
+pub mod model;
+pub mod parquet;
+
+use std::path::Path;
+
+pub use atomic::PendingFile;
+pub use error::{CaptureError, Result};
+pub use model::{Bits, Capture, Channel, ChannelKind, Format, Samples, Timebase};
+
+/// The on-disk formats, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Parquet,
+    /// `.cfg` + `.dat` pair (either path may be given when reading).
+    ComtradeCfg,
+    /// Single-file `.cff`.
+    ComtradeCff,
+}
+
+impl FileFormat {
+    /// The format for `path`'s extension (case-insensitive).
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        Ok(match ext.as_str() {
+            "csv" => Self::Csv,
+            "parquet" | "pq" => Self::Parquet,
+            "cfg" | "dat" => Self::ComtradeCfg,
+            "cff" => Self::ComtradeCff,
+            _ => return Err(CaptureError::UnknownFormat { path: path.to_path_buf() }),
+        })
+    }
+}
+
+/// Reads a capture, choosing the reader by extension.
+pub fn read(path: &Path) -> Result<Capture> {
+    let capture = match FileFormat::from_path(path)? {
+        FileFormat::Csv => csv::read(path)?,
+        FileFormat::Parquet => parquet::read(path)?,
+        FileFormat::ComtradeCfg | FileFormat::ComtradeCff => comtrade::read(path)?,
+    };
+    capture.check_consistent().map_err(|m| CaptureError::invalid(path, m))?;
+    Ok(capture)
+}
+
+/// Writes a capture atomically, choosing the writer by extension
+/// (`.cfg` writes a COMTRADE 2013 FLOAT32 `.cfg` + `.dat` pair; `.cff` one file).
+pub fn write(capture: &Capture, path: &Path) -> Result<()> {
+    match FileFormat::from_path(path)? {
+        FileFormat::Csv => csv::write(capture, path),
+        FileFormat::Parquet => parquet::write(capture, path),
+        FileFormat::ComtradeCfg => comtrade::write_cfg_dat(capture, path),
+        FileFormat::ComtradeCff => comtrade::write_cff(capture, path),
+    }
+}

@@ -1,0 +1,245 @@
+//! The headless commands behind `panelscope info`, `convert`, `export` and `generate`.
+//! `main.rs` parses the arguments; these functions do the work and print the results.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use crate::analysis::decimate::{bucket_extremes, equal_index_buckets};
+use crate::analysis::stats::stats;
+use crate::capture::{self, Bits, Capture, Channel, Samples, Timebase};
+
+/// `panelscope info FILE [--json] [--stats]`.
+pub fn info(path: &Path, as_json: bool, with_stats: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    let capture = capture::read(path)?;
+    let value = info_json(&capture, with_stats);
+    if as_json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        write_info_text(path, &capture, &value, out)?;
+    }
+    Ok(())
+}
+
+/// The `info --json` document (DESIGN.md), with statistics per analog channel when asked.
+pub fn info_json(capture: &Capture, with_stats: bool) -> Value {
+    let channels: Vec<Value> = capture
+        .channels
+        .iter()
+        .map(|ch| {
+            let mut v = json!({"name": ch.name, "kind": ch.kind.as_str(), "unit": ch.unit});
+            if let (true, Samples::Analog(values)) = (with_stats, &ch.samples) {
+                let s = stats(values);
+                v["min"] = json!(s.map(|s| s.min));
+                v["max"] = json!(s.map(|s| s.max));
+                v["mean"] = json!(s.map(|s| s.mean));
+                v["rms"] = json!(s.map(|s| s.rms));
+            }
+            v
+        })
+        .collect();
+    json!({
+        "format": capture.format.as_str(),
+        "sample_count": capture.sample_count(),
+        "sample_rate_hz": capture.sample_rate_hz(),
+        "duration_s": capture.duration_s(),
+        "start": capture.start.map(|s| s.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        "analog_count": capture.analog_count(),
+        "digital_count": capture.digital_count(),
+        "channels": channels,
+    })
+}
+
+fn write_info_text(path: &Path, capture: &Capture, value: &Value, out: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(out, "file:      {}", path.display())?;
+    writeln!(out, "format:    {}", capture.format.as_str())?;
+    let rate = match capture.sample_rate_hz() {
+        Some(r) => format!("{r} Hz"),
+        None => "irregular time".to_string(),
+    };
+    writeln!(out, "samples:   {} at {rate}, {:.6} s", capture.sample_count(), capture.duration_s())?;
+    if let Some(start) = capture.start {
+        writeln!(out, "start:     {}", start.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))?;
+    }
+    if let Some(f) = capture.line_frequency_hz {
+        writeln!(out, "line:      {f} Hz")?;
+    }
+    if let Some(t) = capture.trigger_s {
+        writeln!(out, "trigger:   {t:.6} s")?;
+    }
+    for (k, v) in &capture.metadata {
+        writeln!(out, "{:<10} {v}", format!("{k}:"))?;
+    }
+    writeln!(out, "channels:  {} analog, {} digital", capture.analog_count(), capture.digital_count())?;
+    let channels = value["channels"].as_array().cloned().unwrap_or_default();
+    let width = capture.channels.iter().map(|c| c.name.chars().count()).max().unwrap_or(4).max(4);
+    let has_stats = channels.iter().any(|c| c.get("rms").is_some());
+    write!(out, "  {:<width$}  {:<8} {:<6}", "name", "kind", "unit")?;
+    if has_stats {
+        write!(out, " {:>12} {:>12} {:>12} {:>12}", "min", "max", "mean", "rms")?;
+    }
+    writeln!(out)?;
+    for c in &channels {
+        let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
+        write!(out, "  {:<width$}  {:<8} {:<6}", s("name"), s("kind"), s("unit"))?;
+        if c.get("rms").is_some() {
+            for key in ["min", "max", "mean", "rms"] {
+                match c[key].as_f64() {
+                    Some(x) => write!(out, " {x:>12.5}")?,
+                    None => write!(out, " {:>12}", "-")?,
+                }
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// `panelscope convert IN OUT`: the output format follows OUT's extension.
+pub fn convert(input: &Path, output: &Path) -> anyhow::Result<()> {
+    capture::FileFormat::from_path(output)?;
+    let capture = capture::read(input)?;
+    capture::write(&capture, output)?;
+    Ok(())
+}
+
+/// What `panelscope export` writes.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    pub from_s: Option<f64>,
+    pub to_s: Option<f64>,
+    /// Channel names; all channels when empty.
+    pub channels: Vec<String>,
+    pub max_points: Option<usize>,
+}
+
+/// `panelscope export IN --out OUT [--from S] [--to S] [--channels A,B] [--max-points N]`.
+pub fn export(input: &Path, output: &Path, options: &ExportOptions) -> anyhow::Result<()> {
+    capture::FileFormat::from_path(output)?;
+    let capture = capture::read(input)?;
+    let result = export_capture(&capture, options).with_context(|| input.display().to_string())?;
+    capture::write(&result, output)?;
+    Ok(())
+}
+
+/// Selects the window and channels, then decimates when `max_points` asks for it.
+pub fn export_capture(capture: &Capture, options: &ExportOptions) -> anyhow::Result<Capture> {
+    let keep = channel_indices(capture, &options.channels)?;
+    let duration = capture.duration_s();
+    let from = options.from_s.unwrap_or(0.0);
+    let to = options.to_s.unwrap_or(f64::INFINITY);
+    if !from.is_finite() || from < 0.0 {
+        bail!("--from {from} must be a time of 0 s or later");
+    }
+    if to <= from {
+        bail!("--to {to} must be after --from {from}");
+    }
+    if from >= duration {
+        bail!("--from {from} s is past the end of the capture ({duration} s)");
+    }
+    let lo = capture.index_at_or_after(from);
+    let hi = if to.is_finite() { capture.index_at_or_after(to) } else { capture.sample_count() };
+    if hi <= lo {
+        bail!("no samples between {from} s and {to} s");
+    }
+    let window = capture.slice(lo..hi, Some(&keep));
+    match options.max_points {
+        None => Ok(window),
+        Some(n) if n < 2 => bail!("--max-points {n} is too small: at least 2 points (one min/max bucket)"),
+        Some(n) if window.sample_count() <= n => Ok(window),
+        Some(n) => {
+            let t_end = if to.is_finite() { to.min(duration) } else { duration };
+            Ok(decimate_min_max(&window, n / 2, t_end - capture.time_s(lo)))
+        }
+    }
+}
+
+/// Indices of the named channels, in the order given; all channels for an empty list.
+pub fn channel_indices(capture: &Capture, names: &[String]) -> anyhow::Result<Vec<usize>> {
+    if names.is_empty() {
+        return Ok((0..capture.channels.len()).collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            capture.channels.iter().position(|c| c.name == *name).with_context(|| {
+                let known: Vec<&str> = capture.channels.iter().map(|c| c.name.as_str()).collect();
+                format!("no channel named '{name}'; the capture has: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+/// Keeps the minimum and maximum of each of `buckets` equal time buckets, in time order.
+/// Every channel gets two points per bucket on a shared uniform grid (bucket start and
+/// bucket middle), so the result is a fixed-rate capture whose extremes are exact in
+/// value and within one bucket in time.
+pub fn decimate_min_max(capture: &Capture, buckets: usize, span_s: f64) -> Capture {
+    let n = capture.sample_count();
+    let ranges: Vec<std::ops::Range<usize>> = match &capture.timebase {
+        Timebase::Fixed { .. } => equal_index_buckets(n, buckets).collect(),
+        Timebase::Irregular { times_s } => (0..buckets)
+            .map(|b| {
+                let edge = |b: usize| times_s.partition_point(|&t| t < span_s * b as f64 / buckets as f64);
+                edge(b)..if b + 1 == buckets { n } else { edge(b + 1) }
+            })
+            .collect(),
+    };
+    let channels = capture
+        .channels
+        .iter()
+        .map(|ch| {
+            let samples = match &ch.samples {
+                Samples::Analog(v) => Samples::Analog(
+                    ranges
+                        .iter()
+                        .flat_map(|r| match bucket_extremes(v, r.clone()) {
+                            Some(e) => [e.first.1, e.second.1],
+                            None => [f32::NAN, f32::NAN],
+                        })
+                        .collect(),
+                ),
+                Samples::Digital(bits) => Samples::Digital(
+                    ranges
+                        .iter()
+                        .flat_map(|r| {
+                            let first = bits.get(r.start).unwrap_or(false);
+                            let other = r.clone().find_map(|i| bits.get(i).filter(|&b| b != first)).unwrap_or(first);
+                            [first, other]
+                        })
+                        .collect::<Bits>(),
+                ),
+            };
+            Channel { name: ch.name.clone(), kind: ch.kind, unit: ch.unit.clone(), samples }
+        })
+        .collect();
+    Capture {
+        timebase: Timebase::Fixed { sample_rate_hz: 2.0 * buckets as f64 / span_s },
+        channels,
+        metadata: capture.metadata.clone(),
+        ..capture.clone_header()
+    }
+}
+
+/// `panelscope generate OUT`: a realistic sample capture plus its planted events as
+/// ground truth in `OUT.events.json`.
+pub fn generate(output: &Path, options: &crate::generate::GenerateOptions) -> anyhow::Result<PathBuf> {
+    capture::FileFormat::from_path(output)?;
+    let generated = crate::generate::generate(options);
+    capture::write(&generated.capture, output)?;
+    let truth_path = ground_truth_path(output);
+    let text = serde_json::to_string_pretty(&json!({ "events": generated.events }))?;
+    let mut pending = capture::PendingFile::create(&truth_path)?;
+    pending.write_all(text.as_bytes()).with_context(|| truth_path.display().to_string())?;
+    pending.commit()?;
+    Ok(truth_path)
+}
+
+/// Where `generate` writes the planted events for a capture file.
+pub fn ground_truth_path(capture_path: &Path) -> PathBuf {
+    let mut name = capture_path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".events.json");
+    capture_path.with_file_name(name)
+}

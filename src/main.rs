@@ -1,0 +1,128 @@
+//! The `panelscope` command line: argument parsing only; the work is in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use panelscope::cli;
+use panelscope::generate::{GenerateOptions, Service};
+
+/// Explore high-rate current and voltage captures; lay out breaker panels.
+#[derive(Debug, Parser)]
+#[command(name = "panelscope", version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Open the GUI with these captures.
+    Open {
+        /// Capture files (.csv, .parquet, .cfg/.dat, .cff).
+        files: Vec<PathBuf>,
+    },
+    /// Describe a capture: format, rate, duration, channels.
+    Info {
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Add min, max, mean and RMS of every analog channel.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Convert a capture; the format follows OUT's extension (.csv .parquet .cfg .cff).
+    Convert { input: PathBuf, output: PathBuf },
+    /// Export a window and some channels, optionally decimated keeping every extreme.
+    Export {
+        input: PathBuf,
+        /// Output file; the format follows its extension.
+        #[arg(long)]
+        out: PathBuf,
+        /// Start of the window, seconds from the first sample.
+        #[arg(long)]
+        from: Option<f64>,
+        /// End of the window, seconds from the first sample.
+        #[arg(long)]
+        to: Option<f64>,
+        /// Comma-separated channel names (default: all).
+        #[arg(long, value_delimiter = ',')]
+        channels: Vec<String>,
+        /// At most N points per channel: min and max of N/2 equal time buckets.
+        #[arg(long)]
+        max_points: Option<usize>,
+    },
+    /// Generate a realistic sample capture with planted events (ground truth beside it).
+    Generate {
+        /// Output capture file (.parquet, .csv, .cfg, .cff).
+        out: PathBuf,
+        /// Service: split-phase-120-240 or three-phase-400-230.
+        #[arg(long, default_value = "split-phase-120-240")]
+        service: String,
+        /// Length in seconds.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Sample rate in Hz.
+        #[arg(long, default_value_t = 4000.0)]
+        rate: f64,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = match args.command {
+        None => panelscope::app::run(Vec::new()),
+        Some(Command::Open { files }) => panelscope::app::run(files),
+        Some(Command::Info { file, json, stats }) => cli::info(&file, json, stats, &mut std::io::stdout().lock()),
+        Some(Command::Convert { input, output }) => cli::convert(&input, &output),
+        Some(Command::Export { input, out, from, to, channels, max_points }) => {
+            cli::export(&input, &out, &cli::ExportOptions { from_s: from, to_s: to, channels, max_points })
+        }
+        Some(Command::Generate { out, service, seconds, rate, seed }) => generate(out, &service, seconds, rate, seed),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", error_chain(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn generate(out: PathBuf, service: &str, seconds: f64, rate: f64, seed: u64) -> anyhow::Result<()> {
+    let Some(service) = Service::from_name(service) else {
+        anyhow::bail!("unknown service '{service}': expected split-phase-120-240 or three-phase-400-230");
+    };
+    if !(seconds > 0.0 && seconds <= 3600.0) {
+        anyhow::bail!("--seconds {seconds} must be between 0 and 3600");
+    }
+    if !(100.0..=1_000_000.0).contains(&rate) {
+        anyhow::bail!("--rate {rate} must be between 100 Hz and 1 MHz");
+    }
+    let options = GenerateOptions { service, sample_rate_hz: rate, duration_s: seconds, seed, ..Default::default() };
+    let truth = cli::generate(&out, &options)?;
+    println!("wrote {} and {}", out.display(), truth.display());
+    Ok(())
+}
+
+/// The error and its causes on one line, skipping a cause the message already quotes.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
+}
