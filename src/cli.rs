@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::analysis::decimate::{bucket_extremes, equal_index_buckets};
+use crate::analysis::decimate::equal_index_buckets;
+use crate::analysis::lod::Pyramid;
 use crate::analysis::stats::stats;
 use crate::capture::{self, Bits, Capture, Channel, Samples, Timebase};
 
@@ -192,15 +193,18 @@ pub fn decimate_min_max(capture: &Capture, buckets: usize, span_s: f64) -> Captu
         .iter()
         .map(|ch| {
             let samples = match &ch.samples {
-                Samples::Analog(v) => Samples::Analog(
-                    ranges
-                        .iter()
-                        .flat_map(|r| match bucket_extremes(v, r.clone()) {
-                            Some(e) => [e.first.1, e.second.1],
-                            None => [f32::NAN, f32::NAN],
-                        })
-                        .collect(),
-                ),
+                Samples::Analog(v) => {
+                    let pyramid = Pyramid::build(v);
+                    Samples::Analog(
+                        ranges
+                            .iter()
+                            .flat_map(|r| match pyramid.range_min_max(v, r.clone()) {
+                                Some(m) => m.in_order(),
+                                None => [f32::NAN, f32::NAN],
+                            })
+                            .collect(),
+                    )
+                }
                 Samples::Digital(bits) => Samples::Digital(
                     ranges
                         .iter()
