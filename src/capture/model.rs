@@ -81,7 +81,7 @@ impl Bits {
 
     /// Appends one bit.
     pub fn push(&mut self, bit: bool) {
-        if self.len % 64 == 0 {
+        if self.len.is_multiple_of(64) {
             self.words.push(0);
         }
         if bit {
@@ -420,7 +420,7 @@ impl Capture {
                 if times_s.len() != n {
                     return Err(format!("{} time stamps for {n} samples", times_s.len()));
                 }
-                if let Some(i) = times_s.windows(2).position(|w| !(w[1] >= w[0])) {
+                if let Some(i) = times_s.windows(2).position(|w| w[0].partial_cmp(&w[1]).is_none_or(|o| o.is_gt())) {
                     return Err(format!("time goes backwards at sample {}", i + 1));
                 }
             }

@@ -55,7 +55,7 @@ pub fn read(path: &Path) -> Result<Capture> {
     let meta = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
 
     let channel_meta: Option<Vec<ChannelMeta>> = meta(KEY_CHANNELS)
-        .map(|json| serde_json::from_str(json))
+        .map(serde_json::from_str)
         .transpose()
         .map_err(|e| CaptureError::invalid(path, format!("metadata {KEY_CHANNELS} is not valid JSON: {e}")))?;
     let rate = meta(KEY_SAMPLE_RATE)

@@ -15,18 +15,18 @@ const THREE_LEGS: [(&str, &[&str]); 3] =
 
 fn split() -> &'static Generated {
     static CELL: OnceLock<Generated> = OnceLock::new();
-    CELL.get_or_init(|| generate(&GenerateOptions::default()))
+    CELL.get_or_init(|| generate(&GenerateOptions { seed: seed(), ..Default::default() }))
 }
 
 fn three() -> &'static Generated {
     static CELL: OnceLock<Generated> = OnceLock::new();
-    CELL.get_or_init(|| generate(&GenerateOptions { service: Service::ThreePhase400_230, seed: 7, ..Default::default() }))
+    CELL.get_or_init(|| generate(&GenerateOptions { service: Service::ThreePhase400_230, seed: seed() + 7, ..Default::default() }))
 }
 
 /// The default split-phase capture without noise or quantisation.
 fn quiet_split() -> &'static Generated {
     static CELL: OnceLock<Generated> = OnceLock::new();
-    CELL.get_or_init(|| generate(&GenerateOptions { noise_fraction: 0.0, adc_bits: None, ..Default::default() }))
+    CELL.get_or_init(|| generate(&GenerateOptions { seed: seed(), noise_fraction: 0.0, adc_bits: None, ..Default::default() }))
 }
 
 fn both() -> [&'static Generated; 2] {
@@ -496,4 +496,18 @@ fn planted_events_serialise() {
     }
     let options: GenerateOptions = serde_json::from_str(r#"{"seed": 5}"#).unwrap();
     assert_eq!(options, GenerateOptions { seed: 5, ..Default::default() });
+}
+
+fn seed() -> u64 { std::env::var("GEN_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1) }
+
+#[test]
+fn zz_timing() {
+    for (secs, rate) in [(10.0, 4000.0), (60.0, 20000.0)] {
+        let t = std::time::Instant::now();
+        let g = generate(&GenerateOptions { duration_s: secs, sample_rate_hz: rate, ..Default::default() });
+        eprintln!("TIMING {secs} s at {rate} Hz: {:?}, {} events, {} channels", t.elapsed(), g.events.len(), g.capture.channels.len());
+        let mut kinds = std::collections::BTreeMap::new();
+        for e in &g.events { *kinds.entry(e.kind.clone()).or_insert(0) += 1; }
+        eprintln!("TIMING kinds {kinds:?}");
+    }
 }

@@ -181,8 +181,14 @@ fn assemble(source: &Path, cfg: &Cfg, data: DatData, cfg_path: &Path, dat_path: 
     let start = recorded_start
         .and_then(|s| s.checked_sub_signed(TimeDelta::seconds(cfg.utc_offset_s.unwrap_or(0))))
         .map(|s| s.and_utc());
+    // 01/01/1970 00:00:00 is what an unset clock (and our writer, for an unknown start)
+    // records: it means "no absolute time", and a trigger equal to it means "no trigger".
+    let unset_clock = cfg.start.is_some_and(|s| s.and_utc().timestamp_nanos_opt() == Some(0));
+    let start = if unset_clock { None } else { start };
     let trigger_s = match (cfg.trigger, cfg.start) {
-        (Some(trigger), Some(start)) => Some(seconds(trigger - start) - first_sample_s),
+        (Some(trigger), Some(start)) if !(unset_clock && trigger == start) => {
+            Some(seconds(trigger - start) - first_sample_s)
+        }
         _ => None,
     };
 
