@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::text::decode_text;
 use super::time::{parse_datetime, parse_time_code};
@@ -510,9 +510,10 @@ fn round_trip_irregular_times_and_unknown_start() {
     assert_same_channels(&c, &r);
     let Timebase::Irregular { times_s: back } = &r.timebase else { panic!("expected irregular times") };
     assert!(times_s.iter().zip(back).all(|(a, b)| (a - b).abs() < 1e-6), "{back:?}");
-    // Documented conventions: an unknown start reads back as the epoch, an unknown trigger as 0 s.
-    assert_eq!(r.start, Some(DateTime::<Utc>::UNIX_EPOCH));
-    assert_eq!(r.trigger_s, Some(0.0));
+    // An unknown start is written as the epoch (an unset clock) and reads back unknown, as
+    // does the trigger written at that start.
+    assert_eq!(r.start, None);
+    assert_eq!(r.trigger_s, None);
 
     // Over 71 minutes the multiplier grows; times stay within half a tick.
     let long: Vec<f64> = (0..10).map(|i| i as f64 * 600.0 + (i * i) as f64).collect();
