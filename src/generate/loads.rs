@@ -60,8 +60,10 @@ pub(super) struct Motor {
 
 impl Motor {
     fn new(rng: &mut Rng, pf: f64, inrush_x: (f64, f64), inrush_tau_s: (f64, f64), line_frequency_hz: f64) -> Self {
-        let harmonics =
-            [(3.0, rng.uniform(0.015, 0.03), rng.uniform(0.0, TAU)), (5.0, rng.uniform(0.01, 0.02), rng.uniform(0.0, TAU))];
+        let harmonics = [
+            (3.0, rng.uniform(0.015, 0.03), rng.uniform(0.0, TAU)),
+            (5.0, rng.uniform(0.01, 0.02), rng.uniform(0.0, TAU)),
+        ];
         let locked_x_over_r = LOCKED_ROTOR_PF.acos().tan();
         Self {
             pf,
@@ -182,7 +184,10 @@ fn rms_over_cycle(f: impl Fn(f64) -> f64) -> f64 {
 pub(super) enum Schedule {
     AlwaysOn,
     /// Switches about `rate_per_s` times a second; starts on at random unless `starts_off`.
-    Switched { rate_per_s: f64, starts_off: bool },
+    Switched {
+        rate_per_s: f64,
+        starts_off: bool,
+    },
 }
 
 /// One breaker pole of a load, with the sensor (branch channel) on it.
@@ -289,7 +294,7 @@ impl Load {
                 self.label, e.inrush_x
             ),
             Model::Mixed(_) => format!(
-                "{}, always on, mixed resistive/electronic/motor, RMS wanders slowly within ±{:.0} %",
+                "{}, always on, mixed resistive/electronic/motor, RMS wanders slowly within +/-{:.0} %",
                 self.label,
                 BASE_FLUCTUATION * 100.0
             ),

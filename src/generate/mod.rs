@@ -36,8 +36,9 @@
 //!
 //! [`Generated::events`] lists every planted event, sorted by `start_s` then channel. No
 //! event is within 0.5 s of either end of the capture; voltage disturbances are at least
-//! 1 s apart; a load switches at most once a second and never within 0.6 s before or 0.3 s
-//! after a voltage disturbance.
+//! 1 s apart; a load's switch operates at most once a second (a `load_off` lands up to half
+//! a cycle after its switch opens), never within 0.6 s before or 0.3 s after a voltage
+//! disturbance, and never within 0.2 s of another load's switch.
 //!
 //! - `load_on` / `load_off`, on every branch channel of the load (both poles of the 240 V
 //!   load, each phase of the three-phase heater). `start_s` is the instant the contacts
@@ -159,6 +160,7 @@ impl fmt::Display for Service {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GenerateOptions {
+    /// Which panel and supply to simulate.
     pub service: Service,
     /// Default 4000.
     pub sample_rate_hz: f64,
@@ -209,6 +211,7 @@ pub struct PlantedEvent {
 /// A generated capture and its ground truth.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
+    /// The capture, as a reader would return it (`Format::Memory`).
     pub capture: Capture,
     /// Every planted event, sorted by `start_s` then channel.
     pub events: Vec<PlantedEvent>,
@@ -237,9 +240,13 @@ enum Stream {
 /// than 3 s get no voltage disturbances, shorter than 6 s no swell.
 pub fn generate(opts: &GenerateOptions) -> Generated {
     let defaults = GenerateOptions::default();
-    let sample_rate_hz =
-        if opts.sample_rate_hz.is_finite() && opts.sample_rate_hz > 0.0 { opts.sample_rate_hz } else { defaults.sample_rate_hz };
-    let wanted = if opts.duration_s.is_finite() && opts.duration_s > 0.0 { opts.duration_s * sample_rate_hz } else { 0.0 };
+    let sample_rate_hz = if opts.sample_rate_hz.is_finite() && opts.sample_rate_hz > 0.0 {
+        opts.sample_rate_hz
+    } else {
+        defaults.sample_rate_hz
+    };
+    let wanted =
+        if opts.duration_s.is_finite() && opts.duration_s > 0.0 { opts.duration_s * sample_rate_hz } else { 0.0 };
     let n = (wanted.round() as usize).min(MAX_SAMPLES);
     let duration_s = n as f64 / sample_rate_hz;
     let noise_fraction =
@@ -250,7 +257,8 @@ pub fn generate(opts: &GenerateOptions) -> Generated {
     let mut supply = Supply::new(opts.service, &mut stream(Stream::Supply));
     plan::plant_disturbances(&mut stream(Stream::Disturbances), &mut supply, duration_s, sample_rate_hz);
     let loads = loads::panel(opts.service, &supply, &mut stream(Stream::Loads));
-    let switching = plan::plan_switching(&mut stream(Stream::Switching), &loads, duration_s, &supply.disturbance_windows());
+    let switching =
+        plan::plan_switching(&mut stream(Stream::Switching), &loads, duration_s, &supply.disturbance_windows());
     let poles = plan_poles(&supply, &loads, &switching);
 
     let phases = render::phases(&supply, n, sample_rate_hz);
@@ -271,13 +279,12 @@ pub fn generate(opts: &GenerateOptions) -> Generated {
     for (i, mut signal) in signals.into_iter().enumerate() {
         let mut rng = Rng::stream(opts.seed, Stream::Noise as u64 + i as u64);
         let full_scale = render::digitise(&mut signal, noise_fraction, adc_bits, &mut rng);
-        let unit = if signal.kind == crate::capture::ChannelKind::Voltage { "V" } else { "A" };
         let mut description = signal.description;
         if let Some(full_scale) = full_scale {
-            description.push_str(&format!("; sensor full scale ±{full_scale} {unit}"));
+            description.push_str(&format!("; sensor full scale +/-{full_scale} {}", signal.unit));
         }
         metadata.push((signal.name.clone(), description));
-        channels.push(Channel::analog(signal.name, unit, Some(signal.kind), signal.values));
+        channels.push(Channel::analog(signal.name, signal.unit, Some(signal.kind), signal.values));
     }
 
     let capture = Capture {
@@ -311,8 +318,8 @@ fn plan_poles(supply: &Supply, loads: &[loads::Load], switching: &[Switching]) -
     poles
 }
 
-/// A plausible recording time: a weekday-ish morning in 2026 chosen by the seed
-/// (seed 0 starts at 2026-03-14T09:00:00Z).
+/// A plausible recording time chosen by the seed: a whole minute between 09:00 and 17:00
+/// UTC on one of 200 days from 2026-03-14 (seed 0 gives 2026-03-14T09:00:00Z).
 fn start_time(seed: u64) -> Option<DateTime<Utc>> {
     const BASE_S: i64 = 1_773_478_800; // 2026-03-14T09:00:00Z
     let days = (seed % 200) as i64;

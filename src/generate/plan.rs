@@ -47,12 +47,15 @@ pub(super) fn plant_disturbances(rng: &mut Rng, supply: &mut Supply, duration_s:
 fn plant_step(rng: &mut Rng, supply: &mut Supply, windows: &mut Vec<(f64, f64)>, duration_s: f64, kind: StepKind) {
     let (pu, cycles, legs) = match kind {
         StepKind::Sag => {
-            let legs = if rng.chance(0.5) { (0..supply.legs.len()).collect() } else { vec![pick(rng, supply.legs.len())] };
+            let legs =
+                if rng.chance(0.5) { (0..supply.legs.len()).collect() } else { vec![pick(rng, supply.legs.len())] };
             ((rng.uniform(0.6, 0.8) * 100.0).round() / 100.0, 3 + pick(rng, 18) as u32, legs)
         }
-        StepKind::Swell => {
-            ((rng.uniform(1.1, 1.2) * 100.0).round() / 100.0, 3 + pick(rng, 8) as u32, vec![pick(rng, supply.legs.len())])
-        }
+        StepKind::Swell => (
+            (rng.uniform(1.1, 1.2) * 100.0).round() / 100.0,
+            3 + pick(rng, 8) as u32,
+            vec![pick(rng, supply.legs.len())],
+        ),
     };
     let length_s = f64::from(cycles) / supply.line_frequency_hz;
     let ramp_s = rng.uniform(0.5e-3, 2.0e-3);
@@ -71,8 +74,8 @@ fn plant_transient(
     let leg = pick(rng, supply.legs.len());
     let length_s = rng.uniform(0.5e-3, 0.9e-3).max((3.0 / sample_rate_hz).min(0.95e-3));
     let peak_v = rng.sign() * rng.uniform(1.0, 2.0) * SQRT_2 * supply.rms_v(leg);
-    let ring_hz = (sample_rate_hz >= 7500.0 && rng.chance(0.5))
-        .then(|| rng.uniform(1500.0, (0.2 * sample_rate_hz).min(4000.0)));
+    let ring_hz =
+        (sample_rate_hz >= 7500.0 && rng.chance(0.5)).then(|| rng.uniform(1500.0, (0.2 * sample_rate_hz).min(4000.0)));
     if let Some(start_s) = place(rng, windows, length_s, duration_s, Some(sample_rate_hz)) {
         supply.transients.push(Transient { leg, start_s, end_s: start_s + length_s, peak_v, ring_hz });
     }
@@ -197,9 +200,11 @@ pub(super) fn pole_current(
 /// The spans during which `pole` of `load` conducts under `switching`.
 pub(super) fn on_intervals(supply: &Supply, load: &Load, pole: usize, switching: &Switching) -> Vec<OnInterval> {
     let mut intervals = Vec::new();
-    let mut running = switching
-        .initially_on
-        .then_some(OnInterval { on_s: f64::NEG_INFINITY, off_s: f64::INFINITY, dc_offset_a: 0.0 });
+    let mut running = switching.initially_on.then_some(OnInterval {
+        on_s: f64::NEG_INFINITY,
+        off_s: f64::INFINITY,
+        dc_offset_a: 0.0,
+    });
     for &t in &switching.times_s {
         match running.take() {
             Some(mut interval) => {

@@ -8,12 +8,13 @@ use super::plan::{OnInterval, pole_current};
 use super::rng::Rng;
 use super::supply::Supply;
 
-/// A channel being built: name, kind, the RMS its noise is relative to, values, and what it
-/// measures (for the capture's metadata).
+/// A channel being built: name, kind, unit, the RMS its noise is relative to, values, and
+/// what it measures (for the capture's metadata).
 #[derive(Debug, Clone)]
 pub(super) struct Signal {
     pub name: String,
     pub kind: ChannelKind,
+    pub unit: &'static str,
     pub nominal_rms: f64,
     pub values: Vec<f32>,
     pub description: String,
@@ -42,11 +43,14 @@ pub(super) fn phases(supply: &Supply, n: usize, sample_rate_hz: f64) -> Vec<f64>
 pub(super) fn voltages(supply: &Supply, phases: &[f64], sample_rate_hz: f64) -> Vec<Signal> {
     (0..supply.legs.len())
         .map(|leg| {
-            let values =
-                phases.iter().enumerate().map(|(k, &theta)| supply.voltage(leg, k as f64 / sample_rate_hz, theta) as f32);
+            let values = phases
+                .iter()
+                .enumerate()
+                .map(|(k, &theta)| supply.voltage(leg, k as f64 / sample_rate_hz, theta) as f32);
             Signal {
                 name: format!("V_{}", supply.legs[leg].name),
                 kind: ChannelKind::Voltage,
+                unit: "V",
                 nominal_rms: supply.nominal_v,
                 values: values.collect(),
                 description: format!(
@@ -91,6 +95,7 @@ pub(super) fn currents(
         branches.push(Signal {
             name: pole.channel.clone(),
             kind: ChannelKind::Current,
+            unit: "A",
             nominal_rms: load.rated_a,
             values,
             description: format!(
@@ -108,6 +113,7 @@ pub(super) fn currents(
         .map(|(leg, (values, rated))| Signal {
             name: format!("I_MAIN_{}", supply.legs[leg].name),
             kind: ChannelKind::Current,
+            unit: "A",
             nominal_rms: rated,
             values: values.into_iter().map(|v| v as f32).collect(),
             description: format!("mains of leg {}: the sum of the branch currents on it", supply.legs[leg].name),
@@ -151,5 +157,9 @@ fn nice_ceil(x: f64) -> f64 {
         return 1.0;
     }
     let decade = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().map(|m| m * decade).find(|&v| v >= x * (1.0 - 1e-12)).unwrap_or(10.0 * decade)
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * decade)
+        .find(|&v| v >= x * (1.0 - 1e-12))
+        .unwrap_or(10.0 * decade)
 }

@@ -24,10 +24,7 @@ impl Rng {
     /// stream, so drawing more numbers in one part leaves the others unchanged.
     pub(super) fn stream(seed: u64, purpose: u64) -> Self {
         let state = mix(seed ^ mix(purpose.wrapping_add(1).wrapping_mul(GOLDEN_GAMMA)));
-        Self {
-            state,
-            spare_normal: None,
-        }
+        Self { state, spare_normal: None }
     }
 
     /// The next 64 random bits.

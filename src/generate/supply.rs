@@ -165,6 +165,7 @@ impl Supply {
     }
 
     /// Instantaneous line frequency at `t`.
+    #[cfg(test)]
     pub(super) fn frequency_hz(&self, t: f64) -> f64 {
         self.line_frequency_hz + self.drift.iter().map(|&(a, rate, phase)| a * (rate * t + phase).sin()).sum::<f64>()
     }
