@@ -115,7 +115,11 @@ fn convert_round_trips_through_every_format() {
 fn convert_to_csv_writes_the_documented_layout() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("in.csv");
-    std::fs::write(&src, "time,I_2 [A],D [digital],V_1 [V]\n2026-01-01T00:00:00Z,1.5,1,\n2026-01-01T00:00:00.001Z,2.5,0,7\n").unwrap();
+    std::fs::write(
+        &src,
+        "time,I_2 [A],D [digital],V_1 [V]\n2026-01-01T00:00:00Z,1.5,1,\n2026-01-01T00:00:00.001Z,2.5,0,7\n",
+    )
+    .unwrap();
     let out = dir.path().join("out.csv");
     panelscope().args(["convert", s(&src), s(&out)]).assert().success();
     let text = std::fs::read_to_string(&out).unwrap();
@@ -154,7 +158,10 @@ fn export_max_points_keeps_every_extreme() {
             (if bucket[i] < bucket[lo] { i } else { lo }, if bucket[i] > bucket[hi] { i } else { hi })
         });
         let expected = if imin <= imax { [bucket[imin], bucket[imax]] } else { [bucket[imax], bucket[imin]] };
-        assert!(pair[0][1] as f32 == expected[0] as f32 && pair[1][1] as f32 == expected[1] as f32, "bucket {b}: {pair:?} vs {expected:?}");
+        assert!(
+            pair[0][1] as f32 == expected[0] as f32 && pair[1][1] as f32 == expected[1] as f32,
+            "bucket {b}: {pair:?} vs {expected:?}"
+        );
     }
 }
 
@@ -203,8 +210,11 @@ fn bad_input_is_one_error_line_and_exit_1() {
     }
     // No partial output file is left behind.
     assert!(!out_path.exists());
-    let leftovers: Vec<_> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().contains("tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains("tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -216,7 +226,8 @@ fn generate_writes_capture_and_ground_truth() {
     let v = json_of(&["info", s(&out), "--json"]);
     assert_eq!(v["sample_count"], 6000);
     assert_eq!(v["sample_rate_hz"], 2000.0);
-    let truth: Value = serde_json::from_slice(&std::fs::read(dir.path().join("gen.parquet.events.json")).unwrap()).unwrap();
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("gen.parquet.events.json")).unwrap()).unwrap();
     let events = truth["events"].as_array().unwrap();
     assert!(!events.is_empty());
     let names: Vec<&str> = v["channels"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();

@@ -30,7 +30,11 @@ pub fn bucket_extremes(values: &[f32], range: std::ops::Range<usize>) -> Option<
         }
     }
     let (min, max) = (min?, max?);
-    Some(if min.0 <= max.0 { BucketExtremes { first: min, second: max } } else { BucketExtremes { first: max, second: min } })
+    Some(if min.0 <= max.0 {
+        BucketExtremes { first: min, second: max }
+    } else {
+        BucketExtremes { first: max, second: min }
+    })
 }
 
 /// Splits `0..len` into `buckets` contiguous index ranges of (nearly) equal size.

@@ -64,7 +64,11 @@ impl Acc {
     }
 
     fn finish(self) -> Option<MinMax> {
-        (self.min <= self.max).then_some(MinMax { min: self.min, max: self.max, min_first: self.min_key <= self.max_key })
+        (self.min <= self.max).then_some(MinMax {
+            min: self.min,
+            max: self.max,
+            min_first: self.min_key <= self.max_key,
+        })
     }
 }
 

@@ -112,7 +112,8 @@ mod tests {
     #[test]
     fn sine_rms_is_peak_over_root_two() {
         let n = 1_000_000;
-        let v: Vec<f32> = (0..n).map(|i| (170.0 * (2.0 * std::f64::consts::PI * 60.0 * i as f64 / 6000.0).sin()) as f32).collect();
+        let v: Vec<f32> =
+            (0..n).map(|i| (170.0 * (2.0 * std::f64::consts::PI * 60.0 * i as f64 / 6000.0).sin()) as f32).collect();
         let s = stats(&v).unwrap();
         assert!((s.rms - 170.0 / 2f64.sqrt()).abs() < 1e-3, "{}", s.rms);
         assert!(s.mean.abs() < 1e-3);

@@ -184,7 +184,10 @@ impl App {
             }
             if !self.loading.is_empty() {
                 ui.spinner();
-                ui.label(format!("loading {}", self.loading.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")));
+                ui.label(format!(
+                    "loading {}",
+                    self.loading.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                ));
             }
         });
         for error in &self.errors {
@@ -233,8 +236,14 @@ impl App {
             return;
         };
         let kinds: Vec<ChannelKind> = {
-            let mut k: Vec<ChannelKind> =
-                open.capture.channels.iter().enumerate().filter(|(i, _)| open.visible[*i]).map(|(_, c)| c.kind).collect();
+            let mut k: Vec<ChannelKind> = open
+                .capture
+                .channels
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| open.visible[*i])
+                .map(|(_, c)| c.kind)
+                .collect();
             k.sort();
             k.dedup();
             k

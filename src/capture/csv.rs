@@ -160,7 +160,9 @@ pub(crate) fn f32_values(ca: &Float32Chunked) -> Vec<f32> {
         let values = arr.values().as_slice();
         match arr.validity().filter(|v| v.unset_bits() > 0) {
             None => out.extend_from_slice(values),
-            Some(validity) => out.extend(values.iter().zip(validity.iter()).map(|(&v, ok)| if ok { v } else { f32::NAN })),
+            Some(validity) => {
+                out.extend(values.iter().zip(validity.iter()).map(|(&v, ok)| if ok { v } else { f32::NAN }))
+            }
         }
     }
     out
@@ -169,7 +171,12 @@ pub(crate) fn f32_values(ca: &Float32Chunked) -> Vec<f32> {
 /// Builds an analog or digital channel from parsed values.
 pub(crate) fn channel_from_values(path: &Path, header: ColumnHeader, values: Vec<f32>) -> Result<Channel> {
     if header.kind != ChannelKind::Digital {
-        return Ok(Channel { name: header.name, kind: header.kind, unit: header.unit, samples: Samples::Analog(values) });
+        return Ok(Channel {
+            name: header.name,
+            kind: header.kind,
+            unit: header.unit,
+            samples: Samples::Analog(values),
+        });
     }
     let mut bits = Bits::with_capacity(values.len());
     for (row, v) in values.iter().enumerate() {
@@ -310,7 +317,11 @@ fn read_time_column(path: &Path, series: &Series, kind: TimeColumn) -> Result<(T
             let mut first: Option<DateTime<Utc>> = None;
             for (row, t) in ca.iter().enumerate() {
                 let parsed = t.and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok()).ok_or_else(|| {
-                    CaptureError::line(path, row + 2, format!("time '{}' is not an RFC 3339 timestamp", t.unwrap_or("")))
+                    CaptureError::line(
+                        path,
+                        row + 2,
+                        format!("time '{}' is not an RFC 3339 timestamp", t.unwrap_or("")),
+                    )
                 })?;
                 let parsed = parsed.with_timezone(&Utc);
                 let t0 = *first.get_or_insert(parsed);
@@ -337,7 +348,10 @@ pub(crate) fn timebase_from_times(path: &Path, mut times: Vec<f64>) -> Result<(T
         ));
     }
     if times.len() == 1 {
-        return Err(CaptureError::invalid(path, "a single row: at least two samples are needed to know the sample rate"));
+        return Err(CaptureError::invalid(
+            path,
+            "a single row: at least two samples are needed to know the sample rate",
+        ));
     }
     let n = times.len();
     let mean_dt = (times[n - 1] - t0) / (n - 1) as f64;
@@ -367,8 +381,12 @@ pub fn write(capture: &Capture, path: &Path) -> Result<()> {
 }
 
 fn write_to(capture: &Capture, w: &mut impl Write) -> std::io::Result<()> {
-    let ordered: Vec<&Channel> =
-        capture.channels.iter().filter(|c| c.is_analog()).chain(capture.channels.iter().filter(|c| !c.is_analog())).collect();
+    let ordered: Vec<&Channel> = capture
+        .channels
+        .iter()
+        .filter(|c| c.is_analog())
+        .chain(capture.channels.iter().filter(|c| !c.is_analog()))
+        .collect();
     write!(w, "time_s")?;
     for ch in &ordered {
         write!(w, ",{}", column_header_text(ch).replace(',', ";"))?;
@@ -410,7 +428,10 @@ mod tests {
 
     #[test]
     fn header_units_and_kinds() {
-        assert_eq!(parse_column_header("V_A [V]"), ColumnHeader { name: "V_A".into(), unit: "V".into(), kind: ChannelKind::Voltage });
+        assert_eq!(
+            parse_column_header("V_A [V]"),
+            ColumnHeader { name: "V_A".into(), unit: "V".into(), kind: ChannelKind::Voltage }
+        );
         assert_eq!(parse_column_header(" I_01 [A] ").kind, ChannelKind::Current);
         assert_eq!(parse_column_header("P_total").kind, ChannelKind::Power);
         assert_eq!(parse_column_header("U1").kind, ChannelKind::Voltage);

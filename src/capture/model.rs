@@ -180,7 +180,12 @@ pub struct Channel {
 
 impl Channel {
     /// An analog channel; the kind is inferred from the unit and name when `kind` is `None`.
-    pub fn analog(name: impl Into<String>, unit: impl Into<String>, kind: Option<ChannelKind>, values: Vec<f32>) -> Self {
+    pub fn analog(
+        name: impl Into<String>,
+        unit: impl Into<String>,
+        kind: Option<ChannelKind>,
+        values: Vec<f32>,
+    ) -> Self {
         let name = name.into();
         let unit = unit.into();
         let kind = kind.unwrap_or_else(|| ChannelKind::infer(&name, &unit));
@@ -385,9 +390,9 @@ impl Capture {
         let t0 = if range.start < self.sample_count() { self.time_s(range.start) } else { 0.0 };
         let timebase = match &self.timebase {
             Timebase::Fixed { sample_rate_hz } => Timebase::Fixed { sample_rate_hz: *sample_rate_hz },
-            Timebase::Irregular { times_s } => Timebase::Irregular {
-                times_s: times_s[range.clone()].iter().map(|t| t - t0).collect(),
-            },
+            Timebase::Irregular { times_s } => {
+                Timebase::Irregular { times_s: times_s[range.clone()].iter().map(|t| t - t0).collect() }
+            }
         };
         Capture {
             name: self.name.clone(),

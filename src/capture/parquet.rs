@@ -11,7 +11,10 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::csv::{ColumnHeader, TimeColumn, channel_from_values, check_unique_names, f32_values, file_name, parse_column_header, time_column_kind, timebase_from_times};
+use super::csv::{
+    ColumnHeader, TimeColumn, channel_from_values, check_unique_names, f32_values, file_name, parse_column_header,
+    time_column_kind, timebase_from_times,
+};
 use super::{Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase};
 
 /// Metadata key for the fixed sample rate.
@@ -24,6 +27,8 @@ pub const KEY_CHANNELS: &str = "panelscope.channels";
 pub const KEY_LINE_FREQUENCY: &str = "panelscope.line_frequency_hz";
 /// Metadata key for the trigger time.
 pub const KEY_TRIGGER: &str = "panelscope.trigger_s";
+/// Metadata key for free-form facts about the capture (JSON list of `[key, value]`).
+pub const KEY_METADATA: &str = "panelscope.metadata";
 
 /// One channel's description in `panelscope.channels`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,9 +72,9 @@ pub fn read(path: &Path) -> Result<Capture> {
         .transpose()?;
     let mut start = meta(KEY_START)
         .map(|s| {
-            DateTime::parse_from_rfc3339(s.trim())
-                .map(|d| d.with_timezone(&Utc))
-                .map_err(|_| CaptureError::invalid(path, format!("metadata {KEY_START} is '{s}', expected an RFC 3339 time")))
+            DateTime::parse_from_rfc3339(s.trim()).map(|d| d.with_timezone(&Utc)).map_err(|_| {
+                CaptureError::invalid(path, format!("metadata {KEY_START} is '{s}', expected an RFC 3339 time"))
+            })
         })
         .transpose()?;
 
@@ -85,9 +90,11 @@ pub fn read(path: &Path) -> Result<Capture> {
         }
         let header = match channel_meta.as_ref().and_then(|m| m.iter().find(|c| c.name == raw_name)) {
             Some(m) => ColumnHeader { name: m.name.clone(), unit: m.unit.clone(), kind: m.kind },
-            None if series.dtype() == &DataType::Boolean => {
-                ColumnHeader { name: parse_column_header(raw_name).name, unit: String::new(), kind: ChannelKind::Digital }
-            }
+            None if series.dtype() == &DataType::Boolean => ColumnHeader {
+                name: parse_column_header(raw_name).name,
+                unit: String::new(),
+                kind: ChannelKind::Digital,
+            },
             None => parse_column_header(raw_name),
         };
         headers.push(header.clone());
@@ -102,7 +109,8 @@ pub fn read(path: &Path) -> Result<Capture> {
         return Err(CaptureError::invalid(path, "no rows"));
     }
 
-    let mut metadata = Vec::new();
+    let mut metadata: Vec<(String, String)> =
+        meta(KEY_METADATA).and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
     let timebase = match (rate, time_column) {
         (Some(rate), _) => Timebase::Fixed { sample_rate_hz: rate },
         (None, Some(series)) => {
@@ -179,16 +187,18 @@ fn time_values(path: &Path, series: &Series) -> Result<(Vec<f64>, Option<DateTim
         for (row, t) in ca.iter().enumerate() {
             let parsed = t
                 .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
-                .ok_or_else(|| CaptureError::invalid(path, format!("row {}: time is not an RFC 3339 timestamp", row + 1)))?
+                .ok_or_else(|| {
+                    CaptureError::invalid(path, format!("row {}: time is not an RFC 3339 timestamp", row + 1))
+                })?
                 .with_timezone(&Utc);
             let t0 = *first.get_or_insert(parsed);
             times.push((parsed - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9);
         }
         return Ok((times, first));
     }
-    let cast = series
-        .cast(&DataType::Float64)
-        .map_err(|_| CaptureError::invalid(path, format!("time column has type {}, expected seconds", series.dtype())))?;
+    let cast = series.cast(&DataType::Float64).map_err(|_| {
+        CaptureError::invalid(path, format!("time column has type {}, expected seconds", series.dtype()))
+    })?;
     let ca = cast.f64().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
     let mut times = Vec::with_capacity(ca.len());
     for (row, t) in ca.iter().enumerate() {
@@ -216,8 +226,11 @@ pub fn write(capture: &Capture, path: &Path) -> Result<()> {
         };
         columns.push(column);
     }
-    let meta: Vec<ChannelMeta> =
-        capture.channels.iter().map(|c| ChannelMeta { name: c.name.clone(), kind: c.kind, unit: c.unit.clone() }).collect();
+    let meta: Vec<ChannelMeta> = capture
+        .channels
+        .iter()
+        .map(|c| ChannelMeta { name: c.name.clone(), kind: c.kind, unit: c.unit.clone() })
+        .collect();
     pairs.push((KEY_CHANNELS.to_string(), serde_json::to_string(&meta).unwrap_or_default()));
     if let Some(start) = capture.start {
         pairs.push((KEY_START.to_string(), start.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
@@ -227,6 +240,9 @@ pub fn write(capture: &Capture, path: &Path) -> Result<()> {
     }
     if let Some(t) = capture.trigger_s {
         pairs.push((KEY_TRIGGER.to_string(), t.to_string()));
+    }
+    if !capture.metadata.is_empty() {
+        pairs.push((KEY_METADATA.to_string(), serde_json::to_string(&capture.metadata).unwrap_or_default()));
     }
     let mut df = DataFrame::new(n, columns).map_err(|e| CaptureError::invalid(path, e.to_string()))?;
     let mut out = PendingFile::create(path)?;
@@ -248,6 +264,7 @@ mod tests {
         c.start = Some("2026-03-14T09:00:00.25Z".parse().unwrap());
         c.line_frequency_hz = Some(60.0);
         c.trigger_s = Some(0.001);
+        c.metadata.push(("station".into(), "Panel 3, Bldg 7".into()));
         c.channels.push(Channel::analog("V_A", "V", None, vec![1.0, f32::NAN, -3.5]));
         c.channels.push(Channel::analog("temp", "degC", Some(ChannelKind::Other), vec![20.0, 21.0, 22.0]));
         c.channels.push(Channel::digital("TRIP", Bits::from_iter([true, false, true])));
@@ -265,6 +282,7 @@ mod tests {
         assert_eq!(back.start, c.start);
         assert_eq!(back.line_frequency_hz, Some(60.0));
         assert_eq!(back.trigger_s, Some(0.001));
+        assert_eq!(back.metadata, c.metadata);
         assert_eq!(back.channels.len(), 3);
         assert_eq!(back.channels[1], c.channels[1]);
         assert_eq!(back.channels[2], c.channels[2]);
