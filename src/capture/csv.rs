@@ -492,11 +492,12 @@ mod tests {
             ("nan_time.csv", "time_s,a\n0,1\nNaN,1\n", "line 3: time is empty or not finite"),
             ("blank.csv", "time_s,a\n0,1\n\n1,2\n", "line 3: blank line"),
             ("dup.csv", "time_s,a,a\n0,1,2\n", "two columns are named 'a'"),
+            ("fast.csv", "time_s,a\n0,1\n1e-12,2\n2e-12,3\n", "absurd"),
             ("digital.csv", "time_s,T [digital]\n0,1\n1,2\n", "line 3: digital column 'T' holds 2"),
         ];
         for (name, text, expected) in cases {
             let path = write_file(&dir, name, text);
-            let err = read(&path).unwrap_err().to_string();
+            let err = crate::capture::read(&path).unwrap_err().to_string();
             assert!(err.contains(name), "{err}");
             assert!(err.contains(expected), "{name}: {err}");
         }

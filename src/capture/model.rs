@@ -243,6 +243,9 @@ impl Format {
     }
 }
 
+/// The highest sample rate any reader accepts.
+pub const MAX_SAMPLE_RATE_HZ: f64 = 1e9;
+
 /// A set of channels sampled on one clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Capture {
@@ -419,6 +422,9 @@ impl Capture {
             Timebase::Fixed { sample_rate_hz } => {
                 if !(sample_rate_hz.is_finite() && *sample_rate_hz > 0.0) {
                     return Err(format!("sample rate {sample_rate_hz} Hz is not a positive number"));
+                }
+                if *sample_rate_hz > MAX_SAMPLE_RATE_HZ {
+                    return Err(format!("sample rate {sample_rate_hz} Hz is absurd (more than 1 GHz)"));
                 }
             }
             Timebase::Irregular { times_s } => {
