@@ -103,11 +103,17 @@ pub fn read(path: &Path) -> Result<Capture> {
         .and_then(|r| r.finish())
         .map_err(|e| diagnose(path, &headers, time_kind, e))?;
 
-    let columns = df.columns();
-    let (timebase, start, offset_s) = read_time_column(path, columns[0].as_materialized_series(), time_kind)?;
+    // Columns are converted one at a time and dropped, so that polars' copy and ours
+    // never both hold the whole capture.
+    let mut columns = df.into_columns().into_iter();
+    let Some(time) = columns.next() else {
+        return Err(CaptureError::invalid(path, "no columns"));
+    };
+    let (timebase, start, offset_s) = read_time_column(path, time.as_materialized_series(), time_kind)?;
+    drop(time);
     let mut channels = Vec::with_capacity(headers.len());
-    for (i, header) in headers.into_iter().enumerate() {
-        let series = columns[i + 1].as_materialized_series();
+    for (header, column) in headers.into_iter().zip(columns) {
+        let series = column.as_materialized_series();
         let ca = series.f32().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
         let values = f32_values(ca);
         if let Some(row) = values.iter().position(|v| v.is_infinite()) {

@@ -81,7 +81,10 @@ pub fn read(path: &Path) -> Result<Capture> {
     let mut time_column = None;
     let mut channels = Vec::new();
     let mut headers = Vec::new();
-    for column in df.columns() {
+    let height = df.height();
+    // Columns are converted one at a time and dropped, so that polars' copy and ours
+    // never both hold the whole capture.
+    for column in df.into_columns() {
         let series = column.as_materialized_series();
         let raw_name = series.name().as_str();
         if time_column.is_none() && channels.is_empty() && time_column_kind(raw_name).is_some() {
@@ -105,7 +108,7 @@ pub fn read(path: &Path) -> Result<Capture> {
     if channels.is_empty() {
         return Err(CaptureError::invalid(path, "no channel columns"));
     }
-    if df.height() == 0 {
+    if height == 0 {
         return Err(CaptureError::invalid(path, "no rows"));
     }
 
