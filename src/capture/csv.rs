@@ -113,9 +113,9 @@ pub fn read(path: &Path) -> Result<Capture> {
     drop(time);
     let mut channels = Vec::with_capacity(headers.len());
     for (header, column) in headers.into_iter().zip(columns) {
-        let series = column.as_materialized_series();
-        let ca = series.f32().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-        let values = f32_values(ca);
+        let ca =
+            column.take_materialized_series().f32().cloned().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
+        let values = f32_values_owned(ca);
         if let Some(row) = values.iter().position(|v| v.is_infinite()) {
             return Err(CaptureError::line(
                 path,
@@ -172,6 +172,18 @@ pub(crate) fn f32_values(ca: &Float32Chunked) -> Vec<f32> {
         }
     }
     out
+}
+
+/// Takes a float column out of polars without copying when polars' buffer is ours alone.
+pub(crate) fn f32_values_owned(ca: Float32Chunked) -> Vec<f32> {
+    if ca.chunks().len() == 1 && ca.null_count() == 0 {
+        if let Some(array) = ca.downcast_into_iter().next() {
+            let (_, buffer, _) = array.into_inner();
+            return buffer.into_mut().either(|shared| shared.to_vec(), |owned| owned);
+        }
+        return Vec::new();
+    }
+    f32_values(&ca)
 }
 
 /// Builds an analog or digital channel from parsed values.

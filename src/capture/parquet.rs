@@ -9,11 +9,12 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::csv::{
-    ColumnHeader, TimeColumn, channel_from_values, check_unique_names, f32_values, file_name, parse_column_header,
-    time_column_kind, timebase_from_times,
+    ColumnHeader, TimeColumn, channel_from_values, check_unique_names, f32_values_owned, file_name,
+    parse_column_header, time_column_kind, timebase_from_times,
 };
 use super::{Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase};
 
@@ -79,16 +80,14 @@ pub fn read(path: &Path) -> Result<Capture> {
         .transpose()?;
 
     let mut time_column = None;
-    let mut channels = Vec::new();
+    let mut pending = Vec::new();
     let mut headers = Vec::new();
     let height = df.height();
-    // Columns are converted one at a time and dropped, so that polars' copy and ours
-    // never both hold the whole capture.
     for column in df.into_columns() {
-        let series = column.as_materialized_series();
+        let series = column.take_materialized_series();
         let raw_name = series.name().as_str();
-        if time_column.is_none() && channels.is_empty() && time_column_kind(raw_name).is_some() {
-            time_column = Some(series.clone());
+        if time_column.is_none() && pending.is_empty() && time_column_kind(raw_name).is_some() {
+            time_column = Some(series);
             continue;
         }
         let header = match channel_meta.as_ref().and_then(|m| m.iter().find(|c| c.name == raw_name)) {
@@ -101,8 +100,13 @@ pub fn read(path: &Path) -> Result<Capture> {
             None => parse_column_header(raw_name),
         };
         headers.push(header.clone());
-        channels.push(channel_from_series(path, header, series)?);
+        pending.push((header, series));
     }
+    // Each column becomes an owned array; the copies run in parallel.
+    let channels: Vec<Channel> = pending
+        .into_par_iter()
+        .map(|(header, series)| channel_from_series(path, header, series))
+        .collect::<Result<_>>()?;
     check_unique_names(path, &headers)
         .map_err(|_| CaptureError::invalid(path, "two columns have the same channel name"))?;
     if channels.is_empty() {
@@ -147,7 +151,7 @@ pub fn read(path: &Path) -> Result<Capture> {
 
 /// Converts one column to a channel: numbers to `f32` (nulls are missing samples),
 /// booleans to bits.
-fn channel_from_series(path: &Path, header: ColumnHeader, series: &Series) -> Result<Channel> {
+fn channel_from_series(path: &Path, header: ColumnHeader, series: Series) -> Result<Channel> {
     let dtype = series.dtype();
     if dtype == &DataType::Boolean {
         let ca = series.bool().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
@@ -161,15 +165,14 @@ fn channel_from_series(path: &Path, header: ColumnHeader, series: &Series) -> Re
             format!("column '{}' has type {dtype}, expected numbers or booleans", header.name),
         ));
     }
-    let cast;
-    let ca = if dtype == &DataType::Float32 {
-        series.f32()
+    let series = if dtype == &DataType::Float32 {
+        series
     } else {
-        cast = series.cast(&DataType::Float32).map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-        cast.f32()
-    }
-    .map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-    let values = f32_values(ca);
+        series.cast(&DataType::Float32).map_err(|e| CaptureError::invalid(path, e.to_string()))?
+    };
+    let ca = series.f32().cloned().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
+    drop(series);
+    let values = f32_values_owned(ca);
     if let Some(row) = values.iter().position(|v| v.is_infinite()) {
         return Err(CaptureError::invalid(path, format!("column '{}' row {}: infinite value", header.name, row + 1)));
     }
