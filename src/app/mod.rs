@@ -262,8 +262,14 @@ impl App {
                 .link_axis(link, [true, false])
                 .y_axis_label(kind.as_str())
                 .show(ui, |plot_ui| {
+                    // While the time axis fits itself, give it the whole capture; once the
+                    // user zooms or pans, only what is visible.
                     let bounds = plot_ui.plot_bounds();
-                    let (x0, x1) = (bounds.min()[0], bounds.max()[0]);
+                    let (x0, x1) = if plot_ui.auto_bounds().x {
+                        (0.0, open.capture.duration_s())
+                    } else {
+                        (bounds.min()[0], bounds.max()[0])
+                    };
                     for (i, ch) in open.capture.channels.iter().enumerate() {
                         if ch.kind != kind || !open.visible[i] {
                             continue;
