@@ -331,27 +331,32 @@ fn read_time_column(path: &Path, series: &Series, kind: TimeColumn) -> Result<(T
         }
         TimeColumn::Timestamp => {
             let ca = series.str().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-            let mut times = Vec::with_capacity(ca.len());
-            let mut first: Option<DateTime<Utc>> = None;
-            for (row, t) in ca.iter().enumerate() {
-                let parsed = t.and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok()).ok_or_else(|| {
-                    CaptureError::line(
-                        path,
-                        row + 2,
-                        format!("time '{}' is not an RFC 3339 timestamp", t.unwrap_or("")),
-                    )
-                })?;
-                let parsed = parsed.with_timezone(&Utc);
-                let t0 = *first.get_or_insert(parsed);
-                let ns = (parsed - t0).num_nanoseconds().unwrap_or(i64::MAX);
-                times.push(ns as f64 * 1e-9);
-            }
+            let (times, first) = seconds_from_rfc3339(ca, |row, text| {
+                CaptureError::line(path, row + 2, format!("time '{text}' is not an RFC 3339 timestamp"))
+            })?;
             (times, first)
         }
     };
     let offset_s = times[0];
     let (timebase, _) = timebase_from_times(path, times)?;
     Ok((timebase, start, offset_s))
+}
+
+/// Seconds of each timestamp after the first, and the first as absolute UTC time.
+/// `error(row, text)` builds the error for a cell that is not an RFC 3339 timestamp.
+pub(crate) fn seconds_from_rfc3339(
+    ca: &StringChunked,
+    error: impl Fn(usize, &str) -> CaptureError,
+) -> Result<(Vec<f64>, Option<DateTime<Utc>>)> {
+    let mut times = Vec::with_capacity(ca.len());
+    let mut first: Option<DateTime<Utc>> = None;
+    for (row, text) in ca.iter().enumerate() {
+        let text = text.unwrap_or("");
+        let parsed = DateTime::parse_from_rfc3339(text.trim()).map_err(|_| error(row, text))?.with_timezone(&Utc);
+        let t0 = *first.get_or_insert(parsed);
+        times.push((parsed - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9);
+    }
+    Ok((times, first))
 }
 
 /// Infers a fixed rate when every interval is within 1% of the mean interval; otherwise

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::csv::{
     ColumnHeader, TimeColumn, channel_from_values, check_unique_names, f32_values_owned, file_name,
-    parse_column_header, time_column_kind, timebase_from_times,
+    parse_column_header, seconds_from_rfc3339, time_column_kind, timebase_from_times,
 };
 use super::{Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase};
 
@@ -188,19 +188,9 @@ fn time_values(path: &Path, series: &Series) -> Result<(Vec<f64>, Option<DateTim
     let kind = time_column_kind(series.name().as_str());
     if kind == Some(TimeColumn::Timestamp) && series.dtype() == &DataType::String {
         let ca = series.str().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-        let mut first: Option<DateTime<Utc>> = None;
-        let mut times = Vec::with_capacity(ca.len());
-        for (row, t) in ca.iter().enumerate() {
-            let parsed = t
-                .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
-                .ok_or_else(|| {
-                    CaptureError::invalid(path, format!("row {}: time is not an RFC 3339 timestamp", row + 1))
-                })?
-                .with_timezone(&Utc);
-            let t0 = *first.get_or_insert(parsed);
-            times.push((parsed - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9);
-        }
-        return Ok((times, first));
+        return seconds_from_rfc3339(ca, |row, _| {
+            CaptureError::invalid(path, format!("row {}: time is not an RFC 3339 timestamp", row + 1))
+        });
     }
     let cast = series.cast(&DataType::Float64).map_err(|_| {
         CaptureError::invalid(path, format!("time column has type {}, expected seconds", series.dtype()))
