@@ -176,14 +176,17 @@ pub(crate) fn f32_values(ca: &Float32Chunked) -> Vec<f32> {
 
 /// Takes a float column out of polars without copying when polars' buffer is ours alone.
 pub(crate) fn f32_values_owned(ca: Float32Chunked) -> Vec<f32> {
-    if ca.chunks().len() == 1 && ca.null_count() == 0 {
-        if let Some(array) = ca.downcast_into_iter().next() {
-            let (_, buffer, _) = array.into_inner();
-            return buffer.into_mut().either(|shared| shared.to_vec(), |owned| owned);
-        }
-        return Vec::new();
+    if ca.null_count() > 0 {
+        return f32_values(&ca);
     }
-    f32_values(&ca)
+    let mut parts = ca
+        .downcast_into_iter()
+        .map(|array| array.into_inner().1.into_mut().either(|shared| shared.to_vec(), |owned| owned));
+    let first = parts.next().unwrap_or_default();
+    parts.fold(first, |mut all, part| {
+        all.extend_from_slice(&part);
+        all
+    })
 }
 
 /// Builds an analog or digital channel from parsed values.

@@ -102,13 +102,13 @@ pub fn read(path: &Path) -> Result<Capture> {
         headers.push(header.clone());
         pending.push((header, series));
     }
+    check_unique_names(path, &headers)
+        .map_err(|_| CaptureError::invalid(path, "two columns have the same channel name"))?;
     // Each column becomes an owned array; the copies run in parallel.
     let channels: Vec<Channel> = pending
         .into_par_iter()
         .map(|(header, series)| channel_from_series(path, header, series))
         .collect::<Result<_>>()?;
-    check_unique_names(path, &headers)
-        .map_err(|_| CaptureError::invalid(path, "two columns have the same channel name"))?;
     if channels.is_empty() {
         return Err(CaptureError::invalid(path, "no channel columns"));
     }
