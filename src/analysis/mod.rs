@@ -1,7 +1,10 @@
-//! Analysis engine: statistics, decimation for plotting and export.
+//! Analysis engine: statistics, decimation for plotting and export, frequency,
+//! measurements and event detection.
 //!
 //! Plain library code: no egui, tested on signals whose answer is known in closed form.
 
+pub mod cycles;
 pub mod decimate;
+pub mod frequency;
 pub mod lod;
 pub mod stats;

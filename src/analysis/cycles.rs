@@ -1,0 +1,344 @@
+//! Cycle-by-cycle views of a waveform: half-cycle windows on the fundamental's period, the
+//! energy and mean of each, how far each strays from the cycle before, and the one-cycle
+//! RMS refreshed every half cycle (IEC 61000-4-30's `Urms(1/2)`).
+//!
+//! The windows tile the samples from the first one: window `k` covers samples
+//! `round(k * P / 2) .. round((k + 1) * P / 2)` for a period of `P` samples (fractional).
+//! Any whole cycle of a sinusoid has the same RMS wherever it starts, so the windows need
+//! not be aligned with zero crossings. One pass over the samples computes everything the
+//! event detector needs, at memory speed and in parallel.
+
+use rayon::prelude::*;
+
+/// Half-cycle windows over a channel of `len` samples at a period of `period_samples`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HalfCycles {
+    /// Samples per cycle of the fundamental (fractional).
+    pub period_samples: f64,
+    /// Samples in the channel.
+    pub len: usize,
+    /// Sample rate, to turn indices into seconds.
+    pub sample_rate_hz: f64,
+}
+
+impl HalfCycles {
+    /// The grid for a fundamental of `frequency_hz` sampled at `sample_rate_hz`.
+    pub fn new(len: usize, sample_rate_hz: f64, frequency_hz: f64) -> Self {
+        Self { period_samples: sample_rate_hz / frequency_hz, len, sample_rate_hz }
+    }
+
+    /// Number of whole half-cycle windows.
+    pub fn count(&self) -> usize {
+        let half = self.period_samples / 2.0;
+        if !(half >= 1.0) {
+            return 0;
+        }
+        let mut n = (self.len as f64 / half).floor() as usize;
+        while n > 0 && self.bound(n) > self.len {
+            n -= 1;
+        }
+        n
+    }
+
+    /// First sample of window `k` (and one past the last of window `k - 1`).
+    #[inline]
+    pub fn bound(&self, k: usize) -> usize {
+        (k as f64 * self.period_samples / 2.0).round() as usize
+    }
+
+    /// Sample range of window `k`.
+    pub fn window(&self, k: usize) -> std::ops::Range<usize> {
+        self.bound(k)..self.bound(k + 1)
+    }
+
+    /// Time in seconds of sample index `i` (fractional).
+    pub fn time_s(&self, i: f64) -> f64 {
+        i / self.sample_rate_hz
+    }
+
+    /// The window holding sample `i`.
+    pub fn window_of(&self, i: usize) -> usize {
+        let mut k = (i as f64 / (self.period_samples / 2.0)).floor() as usize;
+        while k > 0 && self.bound(k) > i {
+            k -= 1;
+        }
+        while self.bound(k + 1) <= i {
+            k += 1;
+        }
+        k
+    }
+}
+
+/// Per half-cycle window of one channel.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HalfCycleSeries {
+    /// Mean of the squares of the valid samples (NaN when none are valid).
+    pub mean_square: Vec<f64>,
+    /// Mean of the valid samples (NaN when none are valid).
+    pub mean: Vec<f64>,
+    /// Largest absolute difference between a sample and the same point one cycle earlier
+    /// (interpolated); 0 for the first cycle and where samples are missing.
+    pub max_deviation: Vec<f32>,
+}
+
+impl HalfCycleSeries {
+    /// RMS of window `k`.
+    pub fn rms(&self, k: usize) -> f64 {
+        self.mean_square[k].sqrt()
+    }
+}
+
+/// The value one cycle before sample `i`, interpolated between the two samples around it.
+#[inline]
+pub fn previous_cycle(values: &[f32], i: usize, period_samples: f64) -> Option<f32> {
+    let back = i as f64 - period_samples;
+    if back < 0.0 {
+        return None;
+    }
+    let j = back.floor() as usize;
+    let frac = (back - j as f64) as f32;
+    let a = values[j];
+    let b = values.get(j + 1).copied().unwrap_or(a);
+    Some(a + (b - a) * frac)
+}
+
+/// Lanes of the vectorised inner loop.
+const LANES: usize = 8;
+
+/// Sum, sum of squares and largest previous-cycle deviation of `values[range]`, where every
+/// index in the range is at least `n0 + 1` (so the reference samples exist). NaN samples
+/// make the sums NaN (the caller then takes the slow path) and never count as deviations.
+#[inline]
+fn window_fast(values: &[f32], range: std::ops::Range<usize>, n0: usize, frac: f32) -> (f64, f64, f32) {
+    let cur = &values[range.clone()];
+    let r0 = &values[range.start - n0..range.end - n0];
+    let r1 = &values[range.start - n0 - 1..range.end - n0 - 1];
+    let mut sum = [0f32; LANES];
+    let mut sq = [0f32; LANES];
+    let mut dev = [0f32; LANES];
+    let chunks = cur.len() / LANES * LANES;
+    for ((c, a), b) in cur[..chunks].chunks_exact(LANES).zip(r0[..chunks].chunks_exact(LANES)).zip(r1.chunks_exact(LANES))
+    {
+        for l in 0..LANES {
+            let x = c[l];
+            sum[l] += x;
+            sq[l] += x * x;
+            // One cycle back lies between r1 (earlier) and r0, `frac` of the way back from r0.
+            let d = (x - (a[l] + (b[l] - a[l]) * frac)).abs();
+            dev[l] = if d > dev[l] { d } else { dev[l] };
+        }
+    }
+    let mut s: f64 = sum.iter().map(|&v| f64::from(v)).sum();
+    let mut q: f64 = sq.iter().map(|&v| f64::from(v)).sum();
+    let mut m = dev.iter().fold(0f32, |m, &d| if d > m { d } else { m });
+    for j in chunks..cur.len() {
+        let x = cur[j];
+        s += f64::from(x);
+        q += f64::from(x) * f64::from(x);
+        let d = (x - (r0[j] + (r1[j] - r0[j]) * frac)).abs();
+        m = if d > m { d } else { m };
+    }
+    (s, q, m)
+}
+
+/// The same as [`window_fast`] for any window: skips NaN, and the first cycle.
+fn window_slow(values: &[f32], range: std::ops::Range<usize>, period_samples: f64) -> (f64, f64, f32) {
+    let (mut n, mut s, mut q, mut m) = (0usize, 0f64, 0f64, 0f32);
+    for i in range {
+        let x = values[i];
+        if x.is_nan() {
+            continue;
+        }
+        n += 1;
+        s += f64::from(x);
+        q += f64::from(x) * f64::from(x);
+        if let Some(r) = previous_cycle(values, i, period_samples) {
+            let d = (x - r).abs();
+            m = if d > m { d } else { m };
+        }
+    }
+    if n == 0 {
+        return (f64::NAN, f64::NAN, m);
+    }
+    (s / n as f64, q / n as f64, m)
+}
+
+/// Windows per parallel task.
+const TASK_WINDOWS: usize = 512;
+
+/// The half-cycle series of `values` on `grid` (in parallel for long channels).
+pub fn half_cycle_series(values: &[f32], grid: &HalfCycles) -> HalfCycleSeries {
+    let count = grid.count();
+    let period = grid.period_samples;
+    let back = period.floor();
+    let n0 = back as usize;
+    // x(i - P) = x[i - n0 - frac']; with r0 = x[i - n0], r1 = x[i - n0 - 1], the point lies
+    // `period - n0` of the way from r0 to r1.
+    let frac = (period - back) as f32;
+    let first_fast = n0 + 1;
+    let mut out = HalfCycleSeries {
+        mean_square: vec![0.0; count],
+        mean: vec![0.0; count],
+        max_deviation: vec![0.0; count],
+    };
+    out.mean_square
+        .par_chunks_mut(TASK_WINDOWS)
+        .zip(out.mean.par_chunks_mut(TASK_WINDOWS))
+        .zip(out.max_deviation.par_chunks_mut(TASK_WINDOWS))
+        .enumerate()
+        .for_each(|(task, ((ms, mean), dev))| {
+            for j in 0..ms.len() {
+                let k = task * TASK_WINDOWS + j;
+                let range = grid.window(k);
+                let len = range.len() as f64;
+                let fast = if range.start >= first_fast && !range.is_empty() {
+                    let (s, q, m) = window_fast(values, range.clone(), n0, frac);
+                    (s.is_finite() && q.is_finite()).then_some((s / len, q / len, m))
+                } else {
+                    None
+                };
+                let (s, q, m) = fast.unwrap_or_else(|| window_slow(values, range, period));
+                ms[j] = q;
+                mean[j] = s;
+                dev[j] = m;
+            }
+        });
+    out
+}
+
+/// One-cycle RMS refreshed every half cycle, as a derived channel: value `k` is the RMS
+/// of windows `k` and `k + 1` (one whole cycle), time-stamped at the end of that cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CycleRms {
+    /// Time of the first value (the end of the first whole cycle), seconds from the first
+    /// sample.
+    pub first_s: f64,
+    /// Time between values: half a cycle.
+    pub step_s: f64,
+    /// RMS values; NaN where a cycle has no valid samples.
+    pub values: Vec<f32>,
+}
+
+/// One-cycle RMS of each pair of consecutive half-cycle windows.
+pub fn cycle_rms_from(series: &HalfCycleSeries, grid: &HalfCycles) -> CycleRms {
+    let values = series
+        .mean_square
+        .windows(2)
+        .enumerate()
+        .map(|(k, w)| {
+            let (a, b) = (grid.window(k).len() as f64, grid.window(k + 1).len() as f64);
+            let (wa, wb) = if w[0].is_nan() {
+                (0.0, b)
+            } else if w[1].is_nan() {
+                (a, 0.0)
+            } else {
+                (a, b)
+            };
+            let total = wa + wb;
+            let ms = if total > 0.0 {
+                (wa * if wa > 0.0 { w[0] } else { 0.0 } + wb * if wb > 0.0 { w[1] } else { 0.0 }) / total
+            } else {
+                f64::NAN
+            };
+            ms.sqrt() as f32
+        })
+        .collect();
+    CycleRms { first_s: grid.time_s(grid.bound(2) as f64), step_s: grid.period_samples / 2.0 / grid.sample_rate_hz, values }
+}
+
+/// The one-cycle RMS refreshed every half cycle of `values` (IEC 61000-4-30 `Urms(1/2)`),
+/// for a fundamental of `frequency_hz`.
+pub fn cycle_rms(values: &[f32], sample_rate_hz: f64, frequency_hz: f64) -> CycleRms {
+    let grid = HalfCycles::new(values.len(), sample_rate_hz, frequency_hz);
+    cycle_rms_from(&half_cycle_series(values, &grid), &grid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f64::consts::{SQRT_2, TAU};
+
+    fn sine(f: f64, rate: f64, n: usize, amp: f64) -> Vec<f32> {
+        (0..n).map(|i| (amp * (TAU * f * i as f64 / rate + 0.7).sin()) as f32).collect()
+    }
+
+    #[test]
+    fn grid_tiles_the_samples() {
+        let grid = HalfCycles::new(10_000, 4000.0, 60.0);
+        let n = grid.count();
+        assert_eq!(grid.bound(0), 0);
+        for k in 0..n {
+            assert!(grid.window(k).len() >= 33 && grid.window(k).len() <= 34);
+            assert_eq!(grid.window(k).end, grid.window(k + 1).start);
+            assert_eq!(grid.window_of(grid.bound(k)), k);
+            assert_eq!(grid.window_of(grid.bound(k + 1) - 1), k);
+        }
+        assert!(grid.bound(n) <= 10_000 && grid.bound(n + 1) > 10_000);
+        assert_eq!(HalfCycles::new(10, 10.0, 60.0).count(), 0);
+    }
+
+    #[test]
+    fn cycle_rms_of_a_sine_and_a_step() {
+        for (f, rate) in [(60.0, 4000.0), (50.0, 1000.0), (59.9, 100_000.0)] {
+            let n = (rate * 0.5) as usize;
+            let mut v = sine(f, rate, n, 170.0);
+            // From the middle on, the amplitude halves.
+            for x in &mut v[n / 2..] {
+                *x *= 0.5;
+            }
+            let trend = cycle_rms(&v, rate, f);
+            let step = trend.step_s;
+            assert!((step - 0.5 / f).abs() < 1e-9);
+            for (k, &r) in trend.values.iter().enumerate() {
+                let end_s = trend.first_s + k as f64 * step;
+                let start_s = end_s - 1.0 / f;
+                let mid_s = n as f64 / 2.0 / rate;
+                let expected = if end_s <= mid_s {
+                    170.0 / SQRT_2
+                } else if start_s >= mid_s {
+                    85.0 / SQRT_2
+                } else {
+                    continue;
+                };
+                // A window of whole samples is within a sample of a cycle.
+                let tolerance = expected * (2.0 * f / rate).max(1e-4);
+                assert!((f64::from(r) - expected).abs() < tolerance, "{f} Hz {rate}: {r} vs {expected} at {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn deviation_from_the_previous_cycle() {
+        let (f, rate) = (60.0, 10_000.0);
+        let mut v = sine(f, rate, 5000, 170.0);
+        let grid = HalfCycles::new(v.len(), rate, f);
+        let quiet = half_cycle_series(&v, &grid);
+        // A fractional period (166.67 samples) is interpolated: the residue is tiny.
+        assert!(quiet.max_deviation.iter().all(|&d| d < 0.1), "{:?}", quiet.max_deviation);
+        v[2500] += 50.0;
+        let spiked = half_cycle_series(&v, &grid);
+        let k = grid.window_of(2500);
+        assert!((spiked.max_deviation[k] - 50.0).abs() < 0.2);
+        // The echo one cycle later.
+        let echo = grid.window_of(2500 + 167);
+        assert!(spiked.max_deviation[echo] > 30.0);
+    }
+
+    #[test]
+    fn missing_samples_and_flat_channels() {
+        let (f, rate) = (50.0, 1000.0);
+        let mut v = sine(f, rate, 1000, 10.0);
+        for x in &mut v[100..110] {
+            *x = f32::NAN;
+        }
+        let grid = HalfCycles::new(v.len(), rate, f);
+        let s = half_cycle_series(&v, &grid);
+        assert!(s.mean_square[10].is_nan());
+        assert!(s.mean_square.iter().enumerate().all(|(k, m)| k == 10 || m.is_finite()));
+        let trend = cycle_rms_from(&s, &grid);
+        assert!(trend.values.iter().all(|r| r.is_finite()));
+        let flat = cycle_rms(&[0.0; 500], rate, f);
+        assert!(flat.values.iter().all(|&r| r == 0.0));
+        assert!(cycle_rms(&[1.0; 5], rate, f).values.is_empty());
+    }
+}
