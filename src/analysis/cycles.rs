@@ -27,26 +27,41 @@ impl HalfCycles {
         Self { period_samples: sample_rate_hz / frequency_hz, len, sample_rate_hz }
     }
 
+    /// Samples per half cycle (fractional).
+    pub fn half_samples(&self) -> f64 {
+        self.period_samples / 2.0
+    }
+
     /// Number of whole half-cycle windows.
     pub fn count(&self) -> usize {
-        let half = self.period_samples / 2.0;
-        if !(half >= 1.0) {
+        let half = self.half_samples();
+        if !(half >= 1.0) || self.len == 0 {
             return 0;
         }
-        let mut n = (self.len as f64 / half).floor() as usize;
-        while n > 0 && self.bound(n) > self.len {
+        // The last window's end must fall inside the last sample.
+        let mut n = ((self.len - 1) as f64 / half).floor() as usize;
+        while n > 0 && self.edge(n) > (self.len - 1) as f64 {
             n -= 1;
         }
         n
     }
 
-    /// First sample of window `k` (and one past the last of window `k - 1`).
+    /// Where window `k` starts, in fractional samples (each sample holds its value for one
+    /// sample interval).
     #[inline]
-    pub fn bound(&self, k: usize) -> usize {
-        (k as f64 * self.period_samples / 2.0).round() as usize
+    pub fn edge(&self, k: usize) -> f64 {
+        k as f64 * self.half_samples()
     }
 
-    /// Sample range of window `k`.
+    /// First sample of window `k`'s tile: the samples `bound(k)..bound(k + 1)` tile the
+    /// channel, and window `k` takes all of them but the part of the first that lies
+    /// before [`HalfCycles::edge`], plus the part of the next one before the next edge.
+    #[inline]
+    pub fn bound(&self, k: usize) -> usize {
+        self.edge(k).floor() as usize
+    }
+
+    /// The samples of window `k`'s tile.
     pub fn window(&self, k: usize) -> std::ops::Range<usize> {
         self.bound(k)..self.bound(k + 1)
     }
@@ -141,26 +156,39 @@ fn window_fast(values: &[f32], range: std::ops::Range<usize>, n0: usize, frac: f
     (s, q, m)
 }
 
-/// The same as [`window_fast`] for any window: skips NaN, and the first cycle.
-fn window_slow(values: &[f32], range: std::ops::Range<usize>, period_samples: f64) -> (f64, f64, f32) {
-    let (mut n, mut s, mut q, mut m) = (0usize, 0f64, 0f64, 0f32);
-    for i in range {
-        let x = values[i];
-        if x.is_nan() {
-            continue;
+/// The same as [`window_fast`] for any window, with the edge weights applied: skips NaN,
+/// and the first cycle for the deviation.
+fn window_slow(
+    values: &[f32],
+    tile: std::ops::Range<usize>,
+    cut_first: f32,
+    add_last: f32,
+    period_samples: f64,
+) -> (f64, f64, f32) {
+    let (mut w, mut s, mut q, mut m) = (0f64, 0f64, 0f64, 0f32);
+    let mut add = |x: f32, weight: f64| {
+        if !x.is_nan() && weight > 0.0 {
+            w += weight;
+            s += weight * f64::from(x);
+            q += weight * f64::from(x) * f64::from(x);
         }
-        n += 1;
-        s += f64::from(x);
-        q += f64::from(x) * f64::from(x);
+    };
+    for i in tile.clone() {
+        let weight = if i == tile.start { 1.0 - f64::from(cut_first) } else { 1.0 };
+        add(values[i], weight);
+    }
+    add(values[tile.end], f64::from(add_last));
+    for i in tile {
+        let x = values[i];
         if let Some(r) = previous_cycle(values, i, period_samples) {
             let d = (x - r).abs();
             m = if d > m { d } else { m };
         }
     }
-    if n == 0 {
+    if w <= 0.0 {
         return (f64::NAN, f64::NAN, m);
     }
-    (s / n as f64, q / n as f64, m)
+    (s / w, q / w, m)
 }
 
 /// Windows per parallel task.
@@ -176,6 +204,7 @@ pub fn half_cycle_series(values: &[f32], grid: &HalfCycles) -> HalfCycleSeries {
     // `period - n0` of the way from r0 to r1.
     let frac = (period - back) as f32;
     let first_fast = n0 + 1;
+    let half = grid.half_samples();
     let mut out = HalfCycleSeries {
         mean_square: vec![0.0; count],
         mean: vec![0.0; count],
@@ -189,15 +218,21 @@ pub fn half_cycle_series(values: &[f32], grid: &HalfCycles) -> HalfCycleSeries {
         .for_each(|(task, ((ms, mean), dev))| {
             for j in 0..ms.len() {
                 let k = task * TASK_WINDOWS + j;
-                let range = grid.window(k);
-                let len = range.len() as f64;
-                let fast = if range.start >= first_fast && !range.is_empty() {
-                    let (s, q, m) = window_fast(values, range.clone(), n0, frac);
-                    (s.is_finite() && q.is_finite()).then_some((s / len, q / len, m))
+                let tile = grid.window(k);
+                // The tile counts its first sample whole and misses the start of the next:
+                // take off the part before this window's edge, add the part before the next.
+                let cut_first = (grid.edge(k) - tile.start as f64) as f32;
+                let add_last = (grid.edge(k + 1) - tile.end as f64) as f32;
+                let (first, next) = (values[tile.start], values[tile.end]);
+                let fast = if tile.start >= first_fast && !tile.is_empty() {
+                    let (s, q, m) = window_fast(values, tile.clone(), n0, frac);
+                    let s = s - f64::from(first * cut_first) + f64::from(next * add_last);
+                    let q = q - f64::from(first * first * cut_first) + f64::from(next * next * add_last);
+                    (s.is_finite() && q.is_finite()).then_some((s / half, q / half, m))
                 } else {
                     None
                 };
-                let (s, q, m) = fast.unwrap_or_else(|| window_slow(values, range, period));
+                let (s, q, m) = fast.unwrap_or_else(|| window_slow(values, tile, cut_first, add_last, period));
                 ms[j] = q;
                 mean[j] = s;
                 dev[j] = m;
@@ -224,26 +259,17 @@ pub fn cycle_rms_from(series: &HalfCycleSeries, grid: &HalfCycles) -> CycleRms {
     let values = series
         .mean_square
         .windows(2)
-        .enumerate()
-        .map(|(k, w)| {
-            let (a, b) = (grid.window(k).len() as f64, grid.window(k + 1).len() as f64);
-            let (wa, wb) = if w[0].is_nan() {
-                (0.0, b)
-            } else if w[1].is_nan() {
-                (a, 0.0)
-            } else {
-                (a, b)
-            };
-            let total = wa + wb;
-            let ms = if total > 0.0 {
-                (wa * if wa > 0.0 { w[0] } else { 0.0 } + wb * if wb > 0.0 { w[1] } else { 0.0 }) / total
-            } else {
-                f64::NAN
+        .map(|w| {
+            let ms = match (w[0].is_nan(), w[1].is_nan()) {
+                (false, false) => 0.5 * (w[0] + w[1]),
+                (true, false) => w[1],
+                (false, true) => w[0],
+                (true, true) => f64::NAN,
             };
             ms.sqrt() as f32
         })
         .collect();
-    CycleRms { first_s: grid.time_s(grid.bound(2) as f64), step_s: grid.period_samples / 2.0 / grid.sample_rate_hz, values }
+    CycleRms { first_s: grid.time_s(grid.edge(2)), step_s: grid.half_samples() / grid.sample_rate_hz, values }
 }
 
 /// The one-cycle RMS refreshed every half cycle of `values` (IEC 61000-4-30 `Urms(1/2)`),
@@ -269,11 +295,12 @@ mod tests {
         assert_eq!(grid.bound(0), 0);
         for k in 0..n {
             assert!(grid.window(k).len() >= 33 && grid.window(k).len() <= 34);
+            assert!(grid.edge(k) >= grid.bound(k) as f64 && grid.edge(k) < grid.bound(k) as f64 + 1.0);
             assert_eq!(grid.window(k).end, grid.window(k + 1).start);
             assert_eq!(grid.window_of(grid.bound(k)), k);
             assert_eq!(grid.window_of(grid.bound(k + 1) - 1), k);
         }
-        assert!(grid.bound(n) <= 10_000 && grid.bound(n + 1) > 10_000);
+        assert!(grid.edge(n) <= 9_999.0 && grid.edge(n + 1) > 9_999.0);
         assert_eq!(HalfCycles::new(10, 10.0, 60.0).count(), 0);
     }
 
@@ -300,8 +327,8 @@ mod tests {
                 } else {
                     continue;
                 };
-                // A window of whole samples is within a sample of a cycle.
-                let tolerance = expected * (2.0 * f / rate).max(1e-4);
+                // Fractional window edges make the RMS of any cycle exact to 0.05%.
+                let tolerance = expected * 5e-4;
                 assert!((f64::from(r) - expected).abs() < tolerance, "{f} Hz {rate}: {r} vs {expected} at {k}");
             }
         }

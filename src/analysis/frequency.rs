@@ -77,10 +77,9 @@ pub fn zero_crossing_frequency(values: &[f32], sample_rate_hz: f64) -> Option<f6
         return None;
     }
     let span = crossings[crossings.len() - 1] - crossings[0];
-    let first_to_last = (crossings.len() - 1) as f64;
-    // Periods that were skipped (a missing stretch) would lower the estimate: count whole
-    // median periods instead of crossings.
-    let whole = (span / median).round().max(first_to_last);
+    // Count whole median periods rather than crossings: a missing stretch skips crossings,
+    // an impulse may add one.
+    let whole = (span / median).round();
     Some(whole * sample_rate_hz / span).filter(|f| f.is_finite() && *f > 0.0)
 }
 

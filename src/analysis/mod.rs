@@ -6,5 +6,7 @@
 pub mod cycles;
 pub mod decimate;
 pub mod frequency;
+pub mod events;
 pub mod lod;
+pub mod resample;
 pub mod stats;

@@ -1,0 +1,239 @@
+//! Detection on signals whose answer is known in closed form.
+
+use std::f64::consts::{SQRT_2, TAU};
+
+use super::*;
+use crate::capture::{Channel, Format};
+
+/// A sine of RMS `rms(t)` at `f` Hz, `rate` Hz, `seconds` long.
+fn wave(f: f64, rate: f64, seconds: f64, phase: f64, rms: impl Fn(f64) -> f64) -> Vec<f32> {
+    let n = (rate * seconds).round() as usize;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 / rate;
+            (SQRT_2 * rms(t) * (TAU * f * t + phase).sin()) as f32
+        })
+        .collect()
+}
+
+fn capture(rate: f64, channels: Vec<(&str, &str, Vec<f32>)>) -> Capture {
+    let mut c = Capture::new("test", Format::Memory, rate);
+    for (name, unit, values) in channels {
+        c.channels.push(Channel::analog(name, unit, None, values));
+    }
+    c
+}
+
+fn only(events: &[Event], kind: EventKind) -> Vec<&Event> {
+    events.iter().filter(|e| e.kind == kind).collect()
+}
+
+#[test]
+fn sag_swell_and_interruption_are_timed_within_half_a_cycle() {
+    for (f, rate) in [(60.0, 4000.0), (50.0, 1000.0), (50.0, 100_000.0), (60.0, 15_360.0)] {
+        let half_cycle_s = 0.5 / f;
+        for (level, kind) in [(0.5, EventKind::Sag), (0.03, EventKind::Interruption), (1.25, EventKind::Swell)] {
+            // Starts and ends at arbitrary points of the cycle.
+            let (t0, t1) = (0.5123, 0.6871);
+            let v = wave(f, rate, 1.2, 0.4, |t| if (t0..t1).contains(&t) { 230.0 * level } else { 230.0 });
+            let d = detect(&capture(rate, vec![("V_A", "V", v)]), &DetectOptions::default()).unwrap();
+            assert!((d.frequency_hz - f).abs() < 0.05);
+            assert_eq!(d.references[0].reference, 230.0);
+            let found = only(&d.events, kind);
+            assert_eq!(found.len(), 1, "{f} Hz {rate} Hz {kind:?}: {:#?}", d.events);
+            let e = found[0];
+            assert!((e.start_s - t0).abs() < half_cycle_s, "{kind:?} start {} vs {t0}", e.start_s);
+            let end = e.end_s.unwrap();
+            assert!((end - t1).abs() < half_cycle_s, "{kind:?} end {end} vs {t1}");
+            assert!((e.magnitude_pu.unwrap() - level).abs() < 0.02, "{e:?}");
+            assert_eq!(d.events.iter().filter(|e| e.kind != EventKind::Transient).count(), 1, "{:#?}", d.events);
+        }
+    }
+}
+
+#[test]
+fn hysteresis_keeps_a_sag_hovering_at_the_threshold_as_one_event() {
+    let (f, rate) = (60.0, 4000.0);
+    // 0.89 pu with a ripple that touches 0.905 pu: inside the 0.02 hysteresis.
+    let v = wave(f, rate, 2.0, 0.0, |t| {
+        if (0.5..1.0).contains(&t) { 120.0 * (0.89 + 0.015 * (TAU * 3.0 * t).sin().max(0.0)) } else { 120.0 }
+    });
+    let d = detect(&capture(rate, vec![("V_A", "V", v)]), &DetectOptions::default()).unwrap();
+    assert_eq!(only(&d.events, EventKind::Sag).len(), 1, "{:#?}", d.events);
+}
+
+#[test]
+fn resistive_load_on_and_off_with_steady_levels() {
+    let (f, rate) = (60.0, 4000.0);
+    let (on, off) = (0.4037, 1.2019);
+    let v = wave(f, rate, 2.0, 0.0, |_| 120.0);
+    let i = wave(f, rate, 2.0, 0.0, |t| 2.0 + if (on..off).contains(&t) { 10.0 } else { 0.0 });
+    let d = detect(&capture(rate, vec![("V_A", "V", v), ("I_01", "A", i)]), &DetectOptions::default()).unwrap();
+    let kinds: Vec<EventKind> = d.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::LoadOn, EventKind::LoadOff], "{:#?}", d.events);
+    for (e, t) in d.events.iter().zip([on, off]) {
+        assert!((e.start_s - t).abs() < 0.25 / f, "{e:?} vs {t}");
+        assert!((e.magnitude - 10.0).abs() < 0.1, "{e:?}");
+        assert_eq!(e.channel, "I_01");
+        assert_eq!(e.end_s, None);
+        assert!(e.inrush_peak.is_none());
+    }
+    assert!((d.events[0].level_before.unwrap() - 2.0).abs() < 0.05);
+    assert!((d.events[0].level_after.unwrap() - 12.0).abs() < 0.05);
+}
+
+#[test]
+fn motor_inrush_peak_and_duration() {
+    let (f, rate) = (50.0, 10_000.0);
+    let on = 0.3011;
+    let (running, inrush_x, tau) = (5.0, 6.0, 0.08);
+    let i = wave(f, rate, 1.5, 1.0, |t| {
+        if t < on { 0.0 } else { running * (1.0 + (inrush_x - 1.0) * (-(t - on) / tau).exp()) }
+    });
+    let d = detect(&capture(rate, vec![("I_M", "A", i)]), &DetectOptions::default()).unwrap();
+    let ons = only(&d.events, EventKind::LoadOn);
+    assert_eq!(ons.len(), 1, "{:#?}", d.events);
+    let e = ons[0];
+    assert!((e.start_s - on).abs() < 0.5 / f, "{e:?}");
+    assert!((e.magnitude - running).abs() < 0.05 * running, "{e:?}");
+    // The first peak comes within a quarter cycle of switching on.
+    let peak = e.inrush_peak.unwrap();
+    assert!(peak > 0.9 * inrush_x * running * SQRT_2 && peak <= inrush_x * running * SQRT_2 * 1.001, "{e:?}");
+    // Within a tenth of the way from the peak: (x - 1) e^(-t/tau) < 0.1 (x - 1) -> t = tau ln 10.
+    let duration = e.inrush_duration_s.unwrap();
+    assert!((duration - tau * 10f64.ln()).abs() < 0.03, "{duration}");
+    assert!(only(&d.events, EventKind::Transient).is_empty(), "{:#?}", d.events);
+}
+
+#[test]
+fn currents_that_follow_a_sag_or_a_wandering_load_are_not_switching() {
+    let (f, rate) = (60.0, 4000.0);
+    let volts = |t: f64| if (0.8..1.1).contains(&t) { 120.0 * 0.6 } else { 120.0 };
+    let v = wave(f, rate, 2.0, 0.0, volts);
+    // Constant impedance: follows the voltage; constant power: the inverse.
+    let resistive = wave(f, rate, 2.0, 0.0, |t| 15.0 * volts(t) / 120.0);
+    let smps = wave(f, rate, 2.0, 0.0, |t| 3.0 * 120.0 / volts(t));
+    let wandering = wave(f, rate, 2.0, 0.0, |t| 20.0 * (1.0 + 0.03 * (TAU * 0.7 * t).sin()));
+    let d = detect(
+        &capture(rate, vec![("V_A", "V", v), ("I_R", "A", resistive), ("I_S", "A", smps), ("I_W", "A", wandering)]),
+        &DetectOptions::default(),
+    )
+    .unwrap();
+    let loads: Vec<&Event> = d.events.iter().filter(|e| e.channel.starts_with('I')).collect();
+    assert!(loads.is_empty(), "{loads:#?}");
+    assert_eq!(only(&d.events, EventKind::Sag).len(), 1);
+}
+
+#[test]
+fn a_fault_current_during_a_sag_is_reported_with_a_note() {
+    let (f, rate) = (50.0, 4000.0);
+    let fault = 0.5..0.6;
+    let v = wave(f, rate, 1.2, 0.0, |t| if fault.contains(&t) { 230.0 * 0.3 } else { 230.0 });
+    let i = wave(f, rate, 1.2, -0.5, |t| if fault.contains(&t) { 2000.0 } else { 100.0 });
+    let d = detect(&capture(rate, vec![("V_A", "V", v), ("I_A", "A", i)]), &DetectOptions::default()).unwrap();
+    let on = only(&d.events, EventKind::LoadOn);
+    assert_eq!(on.len(), 1, "{:#?}", d.events);
+    assert!(on[0].note.contains("V_A"), "{:?}", on[0].note);
+}
+
+#[test]
+fn impulse_on_a_voltage_is_a_transient_at_its_sample() {
+    for (f, rate) in [(60.0, 4000.0), (50.0, 1000.0), (60.0, 100_000.0)] {
+        let mut v = wave(f, rate, 1.0, 0.0, |_| 120.0);
+        let at = (0.4567 * rate) as usize;
+        v[at] += 200.0;
+        if rate > 5000.0 {
+            // A short decaying tail.
+            for k in 1..20 {
+                v[at + k] += (200.0 * (-(k as f64) / 4.0).exp()) as f32;
+            }
+        }
+        let d = detect(&capture(rate, vec![("V_A", "V", v)]), &DetectOptions::default()).unwrap();
+        assert_eq!(d.events.len(), 1, "{f} Hz {rate} Hz: {:#?}", d.events);
+        let e = &d.events[0];
+        assert_eq!(e.kind, EventKind::Transient);
+        assert_eq!(e.start_s, at as f64 / rate);
+        assert!((e.magnitude - 200.0).abs() < 1.0, "{e:?}");
+        assert!(e.peak_deviation.unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn load_steps_on_a_power_channel_and_no_voltage() {
+    let (f, rate) = (50.0, 2000.0);
+    let current = wave(f, rate, 2.0, 0.0, |t| if t > 1.0 { 8.0 } else { 1.0 });
+    // A power channel holding the mean power, with a 100 Hz ripple.
+    let power: Vec<f32> = (0..4000)
+        .map(|i| {
+            let t = i as f64 / rate;
+            let p = if t > 1.0 { 1840.0 } else { 230.0 };
+            (p * (1.0 + 0.001 * (TAU * 100.0 * t).sin())) as f32
+        })
+        .collect();
+    let d = detect(&capture(rate, vec![("I_1", "A", current), ("P_1", "kW", power.iter().map(|p| p / 1000.0).collect())]), &DetectOptions::default()).unwrap();
+    assert!((d.frequency_hz - 50.0).abs() < 0.01);
+    assert!(d.references.is_empty());
+    let on = only(&d.events, EventKind::LoadOn);
+    assert_eq!(on.len(), 2, "{:#?}", d.events);
+    let p = on.iter().find(|e| e.channel == "P_1").unwrap();
+    assert!((p.magnitude - 1.61).abs() < 0.01, "{p:?}");
+    assert!((p.start_s - 1.0).abs() < 0.01);
+}
+
+#[test]
+fn bad_input_gives_results_or_clear_errors() {
+    let (f, rate) = (60.0, 4000.0);
+    // NaN stretches, a flat channel, an all-zero voltage.
+    let mut v = wave(f, rate, 1.0, 0.0, |_| 120.0);
+    for x in &mut v[1000..1100] {
+        *x = f32::NAN;
+    }
+    let c = capture(rate, vec![("V_A", "V", v), ("V_B", "V", vec![0.0; 4000]), ("I_1", "A", vec![3.0; 4000])]);
+    let d = detect(&c, &DetectOptions::default()).unwrap();
+    assert!(d.warnings.iter().any(|w| w.contains("V_B")), "{:?}", d.warnings);
+    assert!(d.events.iter().all(|e| e.channel == "V_A"), "{:#?}", d.events);
+
+    // Shorter than two cycles.
+    let short = capture(rate, vec![("V_A", "V", wave(f, rate, 0.02, 0.0, |_| 120.0))]);
+    let d = detect(&short, &DetectOptions { frequency_hz: Some(60.0), ..Default::default() }).unwrap();
+    assert!(d.events.is_empty() && !d.warnings.is_empty());
+
+    // Nothing periodic.
+    let flat = capture(rate, vec![("V_A", "V", vec![1.0; 4000])]);
+    assert_eq!(detect(&flat, &DetectOptions::default()), Err(DetectError::NoFrequency));
+    let empty = capture(rate, vec![]);
+    assert_eq!(detect(&empty, &DetectOptions::default()), Err(DetectError::NoFrequency));
+
+    // Too slow to see cycles.
+    let slow = capture(100.0, vec![("V_A", "V", wave(f, 100.0, 10.0, 0.0, |_| 120.0))]);
+    assert!(matches!(
+        detect(&slow, &DetectOptions { frequency_hz: Some(60.0), ..Default::default() }),
+        Err(DetectError::TooSlow { .. })
+    ));
+
+    // Nonsense thresholds.
+    let bad = DetectOptions { sag_pu: 1.2, ..Default::default() };
+    assert!(matches!(detect(&flat, &bad), Err(DetectError::Option(_))));
+}
+
+#[test]
+fn irregular_time_is_resampled() {
+    let (f, rate) = (50.0, 5000.0);
+    let mut c = capture(rate, vec![("V_A", "V", wave(f, rate, 1.0, 0.0, |t| if t > 0.5 { 115.0 } else { 230.0 }))]);
+    c.timebase = Timebase::Irregular { times_s: (0..5000).map(|i| i as f64 / rate).collect() };
+    let d = detect(&c, &DetectOptions::default()).unwrap();
+    assert!(d.warnings.iter().any(|w| w.contains("resampled")));
+    let sags = only(&d.events, EventKind::Sag);
+    assert_eq!(sags.len(), 1);
+    assert_eq!(sags[0].end_s, None);
+    assert!((sags[0].start_s - 0.5).abs() < 0.01);
+}
+
+#[test]
+fn unit_prefixes() {
+    assert_eq!(unit_scale("kA", "A"), 1000.0);
+    assert_eq!(unit_scale("A", "A"), 1.0);
+    assert_eq!(unit_scale("mA", "A"), 0.001);
+    assert_eq!(unit_scale("kW", "W"), 1000.0);
+    assert_eq!(unit_scale("", "A"), 1.0);
+}
