@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use panelscope::analysis::events::DetectOptions;
 use panelscope::cli;
+use panelscope::cli::events::EventsFormat;
 use panelscope::generate::{GenerateOptions, Service};
 
 /// Explore high-rate current and voltage captures; lay out breaker panels.
@@ -53,6 +55,18 @@ enum Command {
         #[arg(long)]
         max_points: Option<usize>,
     },
+    /// Detect events: loads switching, sags, swells, interruptions, transients.
+    Events {
+        input: PathBuf,
+        /// Print JSON (events, frequency, references, warnings).
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV, one row per event.
+        #[arg(long)]
+        csv: bool,
+        #[command(flatten)]
+        thresholds: Thresholds,
+    },
     /// Generate a realistic sample capture with planted events (ground truth beside it).
     Generate {
         /// Output capture file (.parquet, .csv, .cfg, .cff).
@@ -72,6 +86,63 @@ enum Command {
     },
 }
 
+/// Event detection thresholds (defaults suit 50 and 60 Hz systems).
+#[derive(Debug, clap::Args)]
+struct Thresholds {
+    /// Line frequency in Hz (default: measured from the voltages, else the currents).
+    #[arg(long)]
+    frequency_hz: Option<f64>,
+    /// Reference (1 pu) RMS voltage for every voltage channel, in its unit (default: its
+    /// median one-cycle RMS, rounded to a standard voltage within 5%).
+    #[arg(long)]
+    nominal_v: Option<f64>,
+    /// Sag threshold, per unit.
+    #[arg(long, default_value_t = 0.9)]
+    sag_pu: f64,
+    /// Swell threshold, per unit.
+    #[arg(long, default_value_t = 1.1)]
+    swell_pu: f64,
+    /// Interruption threshold, per unit.
+    #[arg(long, default_value_t = 0.1)]
+    interruption_pu: f64,
+    /// Hysteresis for the end of a voltage event, per unit.
+    #[arg(long, default_value_t = 0.02)]
+    hysteresis_pu: f64,
+    /// Smallest load step on a current channel, in A.
+    #[arg(long, default_value_t = 0.5)]
+    min_step_a: f64,
+    /// Smallest load step on a power channel, in W.
+    #[arg(long, default_value_t = 50.0)]
+    min_step_w: f64,
+    /// Cycles a level must hold to be steady.
+    #[arg(long, default_value_t = 3.0)]
+    steady_cycles: f64,
+    /// Transient threshold: departure from the previous cycle as a fraction of the peak.
+    #[arg(long, default_value_t = 0.2)]
+    transient_pu: f64,
+    /// Longest transient, in ms (longer departures are changes of level).
+    #[arg(long, default_value_t = 3.0)]
+    transient_max_ms: f64,
+}
+
+impl Thresholds {
+    fn options(&self) -> DetectOptions {
+        DetectOptions {
+            frequency_hz: self.frequency_hz,
+            nominal_v: self.nominal_v,
+            sag_pu: self.sag_pu,
+            swell_pu: self.swell_pu,
+            interruption_pu: self.interruption_pu,
+            hysteresis_pu: self.hysteresis_pu,
+            min_step_a: self.min_step_a,
+            min_step_w: self.min_step_w,
+            steady_cycles: self.steady_cycles,
+            transient_pu: self.transient_pu,
+            transient_max_s: self.transient_max_ms / 1000.0,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
@@ -87,6 +158,14 @@ fn main() -> ExitCode {
         Some(Command::Convert { input, output }) => cli::convert(&input, &output),
         Some(Command::Export { input, out, from, to, channels, max_points }) => {
             cli::export(&input, &out, &cli::ExportOptions { from_s: from, to_s: to, channels, max_points })
+        }
+        Some(Command::Events { input, json, csv, thresholds }) => {
+            let format = match (json, csv) {
+                (true, _) => EventsFormat::Json,
+                (_, true) => EventsFormat::Csv,
+                _ => EventsFormat::Text,
+            };
+            cli::events::events(&input, &thresholds.options(), format, &mut std::io::stdout().lock())
         }
         Some(Command::Generate { out, service, seconds, rate, seed }) => generate(out, &service, seconds, rate, seed),
     };

@@ -156,16 +156,15 @@ fn window_fast(values: &[f32], range: std::ops::Range<usize>, n0: usize, frac: f
     (s, q, m)
 }
 
-/// The same as [`window_fast`] for any window, with the edge weights applied: skips NaN,
-/// and the first cycle for the deviation.
-fn window_slow(
-    values: &[f32],
+/// Mean and mean square over window `tile` with its edge weights (see
+/// [`half_cycle_series`]), of the samples `value` gives; NaN skipped; NaN when none is valid.
+fn weighted_moments(
     tile: std::ops::Range<usize>,
     cut_first: f32,
     add_last: f32,
-    period_samples: f64,
-) -> (f64, f64, f32) {
-    let (mut w, mut s, mut q, mut m) = (0f64, 0f64, 0f64, 0f32);
+    value: impl Fn(usize) -> f32,
+) -> (f64, f64) {
+    let (mut w, mut s, mut q) = (0f64, 0f64, 0f64);
     let mut add = |x: f32, weight: f64| {
         if !x.is_nan() && weight > 0.0 {
             w += weight;
@@ -175,20 +174,65 @@ fn window_slow(
     };
     for i in tile.clone() {
         let weight = if i == tile.start { 1.0 - f64::from(cut_first) } else { 1.0 };
-        add(values[i], weight);
+        add(value(i), weight);
     }
-    add(values[tile.end], f64::from(add_last));
+    add(value(tile.end), f64::from(add_last));
+    if w <= 0.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    (s / w, q / w)
+}
+
+/// The same as [`window_fast`] for any window, with the edge weights applied: skips NaN,
+/// and the first cycle for the deviation.
+fn window_slow(
+    values: &[f32],
+    tile: std::ops::Range<usize>,
+    cut_first: f32,
+    add_last: f32,
+    period_samples: f64,
+) -> (f64, f64, f32) {
+    let (s, q) = weighted_moments(tile.clone(), cut_first, add_last, |i| values[i]);
+    let mut m = 0f32;
     for i in tile {
-        let x = values[i];
         if let Some(r) = previous_cycle(values, i, period_samples) {
-            let d = (x - r).abs();
+            let d = (values[i] - r).abs();
             m = if d > m { d } else { m };
         }
     }
-    if w <= 0.0 {
-        return (f64::NAN, f64::NAN, m);
+    (s, q, m)
+}
+
+/// Edge weights of window `k`: the part of its first sample before its edge, and the part
+/// of the sample after its tile that it takes.
+fn edge_weights(grid: &HalfCycles, k: usize) -> (f32, f32) {
+    let tile = grid.window(k);
+    ((grid.edge(k) - tile.start as f64) as f32, (grid.edge(k + 1) - tile.end as f64) as f32)
+}
+
+/// Recomputes the mean and mean square of the windows that `samples` touch as if those
+/// samples had followed the previous cycle's shape: takes an impulsive transient out of
+/// the RMS levels (it is an event of its own, not a swell). The deviations are kept.
+pub fn patch_with_previous_cycle(
+    values: &[f32],
+    grid: &HalfCycles,
+    series: &mut HalfCycleSeries,
+    samples: std::ops::Range<usize>,
+) {
+    if samples.is_empty() || series.mean_square.is_empty() {
+        return;
     }
-    (s / w, q / w, m)
+    let first = grid.window_of(samples.start).saturating_sub(1);
+    let last = grid.window_of(samples.end - 1).min(series.mean_square.len() - 1);
+    let value = |i: usize| {
+        if samples.contains(&i) { previous_cycle(values, i, grid.period_samples).unwrap_or(values[i]) } else { values[i] }
+    };
+    for k in first..=last {
+        let (cut_first, add_last) = edge_weights(grid, k);
+        let (s, q) = weighted_moments(grid.window(k), cut_first, add_last, value);
+        series.mean[k] = s;
+        series.mean_square[k] = q;
+    }
 }
 
 /// Windows per parallel task.
@@ -221,8 +265,7 @@ pub fn half_cycle_series(values: &[f32], grid: &HalfCycles) -> HalfCycleSeries {
                 let tile = grid.window(k);
                 // The tile counts its first sample whole and misses the start of the next:
                 // take off the part before this window's edge, add the part before the next.
-                let cut_first = (grid.edge(k) - tile.start as f64) as f32;
-                let add_last = (grid.edge(k + 1) - tile.end as f64) as f32;
+                let (cut_first, add_last) = edge_weights(grid, k);
                 let (first, next) = (values[tile.start], values[tile.end]);
                 let fast = if tile.start >= first_fast && !tile.is_empty() {
                     let (s, q, m) = window_fast(values, tile.clone(), n0, frac);
@@ -349,6 +392,13 @@ mod tests {
         // The echo one cycle later.
         let echo = grid.window_of(2500 + 167);
         assert!(spiked.max_deviation[echo] > 30.0);
+        // Taking the spike out of the levels gives back the quiet ones.
+        let mut patched = spiked.clone();
+        patch_with_previous_cycle(&v, &grid, &mut patched, 2500..2501);
+        assert_ne!(spiked.mean_square, quiet.mean_square);
+        for (a, b) in patched.mean_square.iter().zip(&quiet.mean_square) {
+            assert!((a - b).abs() < 1e-3 * b, "{a} {b}");
+        }
     }
 
     #[test]

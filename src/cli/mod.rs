@@ -1,5 +1,8 @@
-//! The headless commands behind `panelscope info`, `convert`, `export` and `generate`.
-//! `main.rs` parses the arguments; these functions do the work and print the results.
+//! The headless commands behind `panelscope info`, `convert`, `export`, `events`,
+//! `measure` and `generate`. `main.rs` parses the arguments; these functions do the work
+//! and print the results.
+
+pub mod events;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -50,8 +50,8 @@
 //!   a swell one leg). `start_s` is where the RMS starts to leave 1 pu, `end_s` where it is
 //!   back (a whole number of nominal cycles later; both raised-cosine ramps of 0.5-2 ms lie
 //!   inside). `magnitude` is the RMS voltage held between the ramps, in V; the note gives
-//!   it in pu of the leg's pre-event RMS (sags 0.6-0.8 pu for 3-20 cycles, swells 1.1-1.2 pu
-//!   for 3-10 cycles).
+//!   it in pu of the leg's pre-event RMS (sags 0.6-0.8 pu for 3-20 cycles, swells 1.12-1.2 pu
+//!   for 3-10 cycles: clear of IEEE 1159's 1.1 pu even on a leg 0.4 % below nominal).
 //! - `transient`, on one voltage channel: an impulse, or above 7.5 kHz sampling possibly a
 //!   damped 1.5-4 kHz oscillation. `start_s` is a sample instant, and that sample holds the
 //!   largest deviation; `end_s` is when it has died away (0.5-0.95 ms later). `magnitude` is

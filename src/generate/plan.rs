@@ -52,7 +52,7 @@ fn plant_step(rng: &mut Rng, supply: &mut Supply, windows: &mut Vec<(f64, f64)>,
             ((rng.uniform(0.6, 0.8) * 100.0).round() / 100.0, 3 + pick(rng, 18) as u32, legs)
         }
         StepKind::Swell => (
-            (rng.uniform(1.1, 1.2) * 100.0).round() / 100.0,
+            (rng.uniform(1.12, 1.2) * 100.0).round() / 100.0,
             3 + pick(rng, 8) as u32,
             vec![pick(rng, supply.legs.len())],
         ),

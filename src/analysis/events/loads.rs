@@ -29,27 +29,35 @@ const FOLLOW_SLACK: f64 = 1.25;
 /// steady stretches (nearest the step), so that the tail of an inrush counts little.
 const LEVEL_SPAN_S: f64 = 1.0;
 
-/// The load switching events of a current (RMS) or power (mean) channel.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn find(
-    channel: &Channel,
-    values: &[f32],
-    series: &HalfCycleSeries,
+/// A step between two steady levels of a half-cycle series.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Step {
+    /// Fractional sample index where the level starts to move.
+    pub onset: f64,
+    /// Steady level before and after (medians near the step).
+    pub level_before: f64,
+    pub level_after: f64,
+    /// First half cycle off the level before.
+    pub first_moving: usize,
+    /// Half cycles over which the level after is taken.
+    pub settle_end: usize,
+}
+
+/// Steps of at least `min_step` (and well over the series' jitter) between steady levels
+/// of `level`; `mixing` is the series whose windows mix linearly across a step (mean square
+/// for an RMS level, the level itself for a mean).
+pub(super) fn steady_steps(
+    level: &[f64],
+    mixing: &[f64],
     grid: &HalfCycles,
-    is_power: bool,
     min_step: f64,
-    voltage_edges: &[VoltageEdge],
-    options: &DetectOptions,
-) -> Vec<Event> {
-    // The level per half cycle, and the series whose windows mix linearly across a step.
-    let level: Vec<f64> =
-        if is_power { series.mean.clone() } else { series.mean_square.iter().map(|m| m.sqrt()).collect() };
-    let mixing = if is_power { &series.mean } else { &series.mean_square };
+    steady_cycles: f64,
+) -> Vec<Step> {
     let n = level.len();
     let jitter = median(level.windows(2).map(|w| (w[1] - w[0]).abs())).unwrap_or(0.0);
     let quiet_band =
         |l: f64| (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step);
-    let steady = ((2.0 * options.steady_cycles).round() as usize).max(2);
+    let steady = ((2.0 * steady_cycles).round() as usize).max(2);
 
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     let mut run_start = 0;
@@ -66,52 +74,82 @@ pub(super) fn find(
         }
     }
 
-    let rate = grid.sample_rate_hz;
-    let cycle_s = grid.period_samples / rate;
-    let mut events = Vec::new();
+    let half_cycle_s = grid.half_samples() / grid.sample_rate_hz;
+    let span = ((LEVEL_SPAN_S / half_cycle_s) as usize).max(steady);
+    let mut steps = Vec::new();
     for pair in runs.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
-        let mean = |r: std::ops::Range<usize>, s: &[f64]| s[r.clone()].iter().sum::<f64>() / r.len() as f64;
-        let tail = before.end - steady..before.end;
-        let span = ((LEVEL_SPAN_S / (cycle_s / 2.0)) as usize).max(steady);
         let median_of = |r: std::ops::Range<usize>| median(level[r].iter().copied()).unwrap_or(f64::NAN);
         let l0 = median_of(before.end.saturating_sub(span).max(before.start)..before.end);
-        let l1 = median_of(after.start..(after.start + span).min(after.end));
-        let step = l1 - l0;
-        if step.abs() < min_step.max(STEP_OVER_QUIET * quiet_band(l0.abs().max(l1.abs()))) {
+        let settle_end = (after.start + span).min(after.end);
+        let l1 = median_of(after.start..settle_end);
+        if (l1 - l0).abs() < min_step.max(STEP_OVER_QUIET * quiet_band(l0.abs().max(l1.abs()))) {
             continue;
         }
         // The first moving half cycle mixes the level before with the one right after it.
+        let tail = &mixing[before.end - steady..before.end];
+        let mix_before = tail.iter().sum::<f64>() / tail.len() as f64;
         let first_moving = before.end;
         let mix_after = mixing[(first_moving + 1).min(after.start)];
-        let onset = locate_edge(mixing, grid, before.end - 1..after.start + 1, mean(tail, mixing), mix_after)
-            .unwrap_or(grid.bound(first_moving) as f64);
-        let start_s = onset / rate;
-        let kind = if step > 0.0 { EventKind::LoadOn } else { EventKind::LoadOff };
+        let onset = locate_edge(mixing, grid, before.end - 1..after.start + 1, mix_before, mix_after)
+            .unwrap_or(grid.edge(first_moving));
+        steps.push(Step { onset, level_before: l0, level_after: l1, first_moving, settle_end });
+    }
+    steps
+}
+
+/// The load switching events of a current (RMS) or power (mean) channel.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn find(
+    channel: &Channel,
+    values: &[f32],
+    series: &HalfCycleSeries,
+    grid: &HalfCycles,
+    is_power: bool,
+    min_step: f64,
+    voltage_edges: &[VoltageEdge],
+    options: &DetectOptions,
+) -> Vec<Event> {
+    let level: Vec<f64> =
+        if is_power { series.mean.clone() } else { series.mean_square.iter().map(|m| m.sqrt()).collect() };
+    let mixing = if is_power { &series.mean } else { &series.mean_square };
+    let cycle_s = grid.period_samples / grid.sample_rate_hz;
+    let mut events = Vec::new();
+    for step in steady_steps(&level, mixing, grid, min_step, options.steady_cycles) {
+        let (l0, l1) = (step.level_before, step.level_after);
+        let start_s = step.onset / grid.sample_rate_hz;
+        let kind = if l1 > l0 { EventKind::LoadOn } else { EventKind::LoadOff };
+        let ratio = if l0.abs() > 0.0 { l1.abs() / l0.abs() } else { f64::INFINITY };
+        let near = voltage_edges.iter().filter(|e| (e.t_s - start_s).abs() <= FOLLOW_CYCLES * cycle_s);
         let mut note = String::new();
-        if let Some(edge) = voltage_edges.iter().find(|e| (e.t_s - start_s).abs() <= FOLLOW_CYCLES * cycle_s) {
-            let ratio = if l0.abs() > 0.0 { l1.abs() / l0.abs() } else { f64::INFINITY };
+        let mut follows = false;
+        for edge in near {
             let (lo, hi) = (edge.ratio.min(1.0 / edge.ratio), edge.ratio.max(1.0 / edge.ratio));
             if ratio >= lo / FOLLOW_SLACK && ratio <= hi * FOLLOW_SLACK {
-                // The current only follows the voltage.
-                continue;
+                follows = true;
+                break;
             }
-            note = format!(
-                "{} by {:.2}x while {} went to {:.2} pu ({}): a fault or a load reacting to it?",
-                if step > 0.0 { "rose" } else { "fell" },
-                ratio,
-                edge.channel,
-                edge.event_pu,
-                edge.kind.as_str()
-            );
+            if note.is_empty() {
+                note = format!(
+                    "{} {:.2}x while {} changed {:.2}x ({}): a fault, or a load reacting to it?",
+                    if l1 > l0 { "rose" } else { "fell" },
+                    if l1 > l0 { ratio } else { 1.0 / ratio },
+                    edge.channel,
+                    edge.ratio,
+                    edge.what
+                );
+            }
         }
-        let mut event = Event::new(kind, &channel.name, start_s, step.abs(), &channel.unit);
+        if follows {
+            // The current only follows its voltage (constant impedance to constant power).
+            continue;
+        }
+        let mut event = Event::new(kind, &channel.name, start_s, (l1 - l0).abs(), &channel.unit);
         event.level_before = Some(l0);
         event.level_after = Some(l1);
         event.note = note;
         if kind == EventKind::LoadOn {
-            let settle = (after.start + span).min(after.end);
-            inrush(values, &level, grid, first_moving..settle, onset, l1, step, &mut event);
+            inrush(values, &level, grid, step.first_moving..step.settle_end, step.onset, l1, l1 - l0, &mut event);
         }
         events.push(event);
     }

@@ -16,7 +16,7 @@ mod voltage;
 
 use serde::{Deserialize, Serialize};
 
-use super::cycles::{HalfCycleSeries, HalfCycles, half_cycle_series};
+use super::cycles::{HalfCycleSeries, HalfCycles, half_cycle_series, patch_with_previous_cycle};
 use super::frequency::{nominal_frequency_hz, zero_crossing_frequency};
 use crate::capture::{Capture, ChannelKind, Timebase};
 
@@ -306,48 +306,57 @@ pub fn detect(capture: &Capture, options: &DetectOptions) -> Result<Detection, D
 
     let analog: Vec<(&crate::capture::Channel, &[f32])> =
         capture.channels.iter().filter_map(|c| c.analog_values().map(|v| (c, v))).collect();
-    let series: Vec<HalfCycleSeries> = analog.iter().map(|(_, v)| half_cycle_series(v, &grid)).collect();
+    let mut series: Vec<HalfCycleSeries> = analog.iter().map(|(_, v)| half_cycle_series(v, &grid)).collect();
 
+    // Transients first: they are taken out of the levels the other detectors read.
     let mut edges = Vec::new();
-    for ((channel, values), s) in analog.iter().zip(&series) {
-        if channel.kind != ChannelKind::Voltage {
+    for ((channel, values), s) in analog.iter().zip(series.iter_mut()) {
+        let peak = match channel.kind {
+            ChannelKind::Voltage => match voltage::reference(channel, s, &grid, options) {
+                Some(reference) => {
+                    let peak = reference.reference * std::f64::consts::SQRT_2;
+                    detection.references.push(reference);
+                    Some(peak)
+                }
+                None => {
+                    detection.warnings.push(format!(
+                        "{}: no voltage to compare against (flat, zero or missing); give --nominal-v",
+                        channel.name
+                    ));
+                    None
+                }
+            },
+            ChannelKind::Digital => None,
+            _ => transients::typical_peak(s),
+        };
+        let Some(peak) = peak else {
             continue;
+        };
+        let found = transients::find(channel, values, s, &grid, peak, options);
+        for t in &found {
+            let from = (t.start_s * rate).round() as usize;
+            let to = t.end_s.map_or(from + 1, |e| (e * rate).round() as usize);
+            patch_with_previous_cycle(values, &grid, s, from..to);
         }
-        match voltage::reference(channel, s, &grid, options) {
-            Some(reference) => {
-                let found = voltage::events(channel, s, &grid, &reference, options);
-                edges.extend(found.edges);
-                detection.events.extend(found.events);
-                let peak = reference.reference * std::f64::consts::SQRT_2;
-                detection.events.extend(transients::find(channel, values, s, &grid, peak, options));
-                detection.references.push(reference);
-            }
-            None => detection.warnings.push(format!(
-                "{}: no voltage to compare against (flat, zero or missing); give --nominal-v",
-                channel.name
-            )),
-        }
+        detection.events.extend(found);
+    }
+    for reference in &detection.references {
+        let Some(i) = analog.iter().position(|(c, _)| c.name == reference.channel) else {
+            continue;
+        };
+        let found = voltage::events(analog[i].0, &series[i], &grid, reference, options);
+        edges.extend(found.edges);
+        edges.extend(voltage::level_edges(analog[i].0, &series[i], &grid, reference, options));
+        detection.events.extend(found.events);
     }
     for ((channel, values), s) in analog.iter().zip(&series) {
-        match channel.kind {
-            ChannelKind::Voltage | ChannelKind::Digital => {}
-            ChannelKind::Current | ChannelKind::Power => {
-                let min_step = match channel.kind {
-                    ChannelKind::Current => options.min_step_a / unit_scale(&channel.unit, "A"),
-                    _ => options.min_step_w / unit_scale(&channel.unit, "W"),
-                };
-                let is_power = channel.kind == ChannelKind::Power;
-                detection.events.extend(loads::find(channel, values, s, &grid, is_power, min_step, &edges, options));
-                if let Some(peak) = transients::typical_peak(s) {
-                    detection.events.extend(transients::find(channel, values, s, &grid, peak, options));
-                }
-            }
-            ChannelKind::Other => {
-                if let Some(peak) = transients::typical_peak(s) {
-                    detection.events.extend(transients::find(channel, values, s, &grid, peak, options));
-                }
-            }
-        }
+        let min_step = match channel.kind {
+            ChannelKind::Current => options.min_step_a / unit_scale(&channel.unit, "A"),
+            ChannelKind::Power => options.min_step_w / unit_scale(&channel.unit, "W"),
+            _ => continue,
+        };
+        let is_power = channel.kind == ChannelKind::Power;
+        detection.events.extend(loads::find(channel, values, s, &grid, is_power, min_step, &edges, options));
     }
     detection.events.sort_by(|a, b| {
         a.start_s.total_cmp(&b.start_s).then_with(|| a.channel.cmp(&b.channel)).then_with(|| a.kind.cmp(&b.kind))

@@ -87,7 +87,7 @@ pub(super) fn find(
                 }
                 j += 1;
             }
-            let impulsive = last - start < longest && back_on_shape(values, start, last, period, threshold);
+            let impulsive = last - start < longest && back_on_shape(values, start, last + gap, period, threshold);
             if impulsive {
                 let mut event = Event::new(EventKind::Transient, &channel.name, start as f64 / rate, worst.abs().into(), &channel.unit);
                 let end_s = (last + 1) as f64 / rate;
@@ -108,10 +108,12 @@ pub(super) fn find(
     events
 }
 
-/// True when the cycle after a burst over samples `start..=last` follows the shape from
-/// before the burst again (no sample departs from it by more than `threshold`). Near the
-/// end of the capture, at least a quarter cycle must be left to tell.
+/// True when the cycle after `last` (where a burst that began at `start` has settled below
+/// the threshold) follows the shape from before the burst again: no sample departs from it
+/// by more than half the `threshold`.
+/// Near the end of the capture, at least a quarter cycle must be left to tell.
 fn back_on_shape(values: &[f32], start: usize, last: usize, period: f64, threshold: f32) -> bool {
+    let calm = 0.5 * threshold;
     let from = last + 1;
     let to = (from + period.ceil() as usize).min(values.len());
     if ((to - from.min(to)) as f64) < period / 4.0 {
@@ -124,7 +126,7 @@ fn back_on_shape(values: &[f32], start: usize, last: usize, period: f64, thresho
         let Some(r) = cycles_back(values, j, period, cycles) else {
             return false;
         };
-        if (x - r).abs() > threshold {
+        if (x - r).abs() > calm {
             return false;
         }
     }

@@ -20,9 +20,8 @@ pub(super) struct VoltageEdge {
     /// RMS after over RMS before.
     pub ratio: f64,
     pub channel: String,
-    pub kind: EventKind,
-    /// The voltage during the event, per unit.
-    pub event_pu: f64,
+    /// What the voltage did, in words.
+    pub what: String,
 }
 
 /// Events of one voltage channel and their edges.
@@ -154,8 +153,7 @@ fn close(
         t_s: start_s,
         ratio: ratio_in,
         channel: channel.name.clone(),
-        kind,
-        event_pu: o.extreme_pu,
+        what: format!("{} start", kind.as_str()),
     });
     if let Some(r) = end_at {
         let e_post = energy(r + 2, r + 7).unwrap_or(one_pu * one_pu);
@@ -168,8 +166,7 @@ fn close(
             t_s: end_s,
             ratio: (e_post / e_in).sqrt(),
             channel: channel.name.clone(),
-            kind,
-            event_pu: o.extreme_pu,
+            what: format!("{} end", kind.as_str()),
         });
     }
     let frequency_hz = rate / grid.period_samples;
@@ -193,4 +190,29 @@ fn ieee1159_category(kind: EventKind, duration_s: Option<f64>, frequency_hz: f64
         "sustained"
     };
     format!("IEEE 1159 {class} {}, {cycles:.1} cycles", kind.as_str())
+}
+
+/// Smallest voltage step (per unit) that currents are checked against.
+const VOLTAGE_STEP_PU: f64 = 0.01;
+
+/// Steps in a voltage's RMS between steady levels, events or not (a 1.08 pu swell still
+/// raises the currents of its loads): edges the load detector checks currents against.
+pub(super) fn level_edges(
+    channel: &Channel,
+    series: &HalfCycleSeries,
+    grid: &HalfCycles,
+    reference: &VoltageReference,
+    options: &DetectOptions,
+) -> Vec<VoltageEdge> {
+    let level: Vec<f64> = series.mean_square.iter().map(|m| m.sqrt()).collect();
+    let min_step = VOLTAGE_STEP_PU * reference.reference;
+    super::loads::steady_steps(&level, &series.mean_square, grid, min_step, options.steady_cycles)
+        .into_iter()
+        .map(|s| VoltageEdge {
+            t_s: s.onset / grid.sample_rate_hz,
+            ratio: s.level_after / s.level_before,
+            channel: channel.name.clone(),
+            what: format!("RMS step {:.3} -> {:.3} pu", s.level_before / reference.reference, s.level_after / reference.reference),
+        })
+        .collect()
 }

@@ -1,0 +1,148 @@
+//! `panelscope events`: detect events in a capture and print them as text, JSON or CSV.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::analysis::events::{Detection, DetectOptions, Event, detect};
+use crate::capture;
+
+/// How `events` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventsFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+/// Reads `path`, detects its events and prints them to `out` (warnings go to stderr in the
+/// text and CSV formats; JSON carries them).
+pub fn events(path: &Path, options: &DetectOptions, format: EventsFormat, out: &mut impl Write) -> anyhow::Result<()> {
+    let capture = capture::read(path)?;
+    let detection = detect(&capture, options).with_context(|| format!("{}", path.display()))?;
+    match format {
+        EventsFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &detection)?;
+            writeln!(out)?;
+        }
+        EventsFormat::Csv => {
+            write_csv(&detection.events, out)?;
+            print_warnings(&detection);
+        }
+        EventsFormat::Text => {
+            write_text(path, &detection, out)?;
+            print_warnings(&detection);
+        }
+    }
+    Ok(())
+}
+
+fn print_warnings(detection: &Detection) {
+    for w in &detection.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Header of the CSV output.
+pub const CSV_HEADER: &str = "kind,channel,start_s,end_s,magnitude,unit,magnitude_pu,duration_s,level_before,\
+level_after,inrush_peak,inrush_duration_s,peak_deviation,note";
+
+/// The events as CSV, one row each, empty cells for fields that do not apply.
+pub fn write_csv(events: &[Event], out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "{CSV_HEADER}")?;
+    let num = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    for e in events {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            e.kind.as_str(),
+            csv_field(&e.channel),
+            e.start_s,
+            num(e.end_s),
+            e.magnitude,
+            csv_field(&e.unit),
+            num(e.magnitude_pu),
+            num(e.duration_s),
+            num(e.level_before),
+            num(e.level_after),
+            num(e.inrush_peak),
+            num(e.inrush_duration_s),
+            num(e.peak_deviation),
+            csv_field(&e.note),
+        )?;
+    }
+    Ok(())
+}
+
+/// A CSV cell, quoted when it holds a comma, quote or line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
+
+fn write_text(path: &Path, detection: &Detection, out: &mut impl Write) -> std::io::Result<()> {
+    let nominal = detection.nominal_frequency_hz.map_or(String::new(), |f| format!(" (a {f} Hz system)"));
+    writeln!(out, "{}: {} events at {:.3} Hz{nominal}", path.display(), detection.events.len(), detection.frequency_hz)?;
+    for r in &detection.references {
+        writeln!(out, "  {}: 1 pu = {} {} ({})", r.channel, fmt_value(r.reference), r.unit, r.source)?;
+    }
+    if detection.events.is_empty() {
+        return Ok(());
+    }
+    let width = detection.events.iter().map(|e| e.channel.len()).max().unwrap_or(7).max(7);
+    writeln!(out)?;
+    writeln!(out, "{:>10}  {:>10}  {:<12}  {:<width$}  magnitude", "start_s", "end_s", "kind", "channel")?;
+    for e in &detection.events {
+        let end = e.end_s.map_or("-".to_string(), |t| format!("{t:.4}"));
+        let mut detail = format!("{} {}", fmt_value(e.magnitude), e.unit);
+        if let Some(pu) = e.magnitude_pu.filter(|_| e.level_before.is_none()) {
+            detail.push_str(&format!(" ({pu:.3} pu)"));
+        }
+        if let (Some(a), Some(b)) = (e.level_before, e.level_after) {
+            detail.push_str(&format!(", {} -> {} {}", fmt_value(a), fmt_value(b), e.unit));
+        }
+        if let (Some(peak), Some(d)) = (e.inrush_peak, e.inrush_duration_s) {
+            detail.push_str(&format!(", inrush {} {} peak for {:.0} ms", fmt_value(peak), e.unit, d * 1000.0));
+        }
+        if !e.note.is_empty() {
+            detail.push_str(&format!("; {}", e.note));
+        }
+        writeln!(out, "{:>10.4}  {end:>10}  {:<12}  {:<width$}  {detail}", e.start_s, e.kind.as_str(), e.channel)?;
+    }
+    Ok(())
+}
+
+/// Four significant digits, without exponent for everyday magnitudes.
+fn fmt_value(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || (1e-3..1e6).contains(&a) {
+        let digits = if a >= 1000.0 {
+            0
+        } else if a >= 100.0 {
+            1
+        } else if a >= 10.0 {
+            2
+        } else {
+            3
+        };
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(fmt_value(81.536), "81.54");
+        assert_eq!(fmt_value(0.0), "0.000");
+        assert_eq!(fmt_value(23100.0), "23100");
+        assert_eq!(fmt_value(1e-6), "1.000e-6");
+    }
+}

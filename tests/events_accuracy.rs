@@ -1,0 +1,169 @@
+//! Event detection against the generator's planted ground truth.
+//!
+//! A detection matches a planted event of the same kind on the same channel whose onset is
+//! within one cycle. The generator documents effects it does not list (the steps the mains
+//! channels see when a branch load switches, and the smaller current blip a voltage
+//! transient causes in the loads on its leg); detections of exactly those are counted as
+//! explained, neither right nor wrong. Everything else detected is a false positive.
+
+use panelscope::analysis::events::{DetectOptions, Event, EventKind, detect};
+use panelscope::generate::{GenerateOptions, PlantedEvent, Service, generate};
+
+#[derive(Debug, Default)]
+struct Score {
+    planted: usize,
+    matched: usize,
+    false_positives: Vec<String>,
+    missed: Vec<String>,
+    explained: usize,
+    worst_onset_cycles: f64,
+    worst_magnitude_error: f64,
+}
+
+impl Score {
+    fn precision(&self) -> f64 {
+        let detected = self.matched + self.false_positives.len();
+        if detected == 0 { 1.0 } else { self.matched as f64 / detected as f64 }
+    }
+
+    fn recall(&self) -> f64 {
+        if self.planted == 0 { 1.0 } else { self.matched as f64 / self.planted as f64 }
+    }
+
+    fn add(&mut self, other: Score) {
+        self.planted += other.planted;
+        self.matched += other.matched;
+        self.explained += other.explained;
+        self.false_positives.extend(other.false_positives);
+        self.missed.extend(other.missed);
+        self.worst_onset_cycles = self.worst_onset_cycles.max(other.worst_onset_cycles);
+        self.worst_magnitude_error = self.worst_magnitude_error.max(other.worst_magnitude_error);
+    }
+}
+
+fn kind_name(e: &Event) -> &'static str {
+    e.kind.as_str()
+}
+
+/// Relative error of a detected magnitude against the planted one, as the generator
+/// defines it per kind.
+fn magnitude_error(d: &Event, p: &PlantedEvent, nominal_v: f64) -> f64 {
+    match d.kind {
+        // Retained voltage: compared in per unit of the nominal.
+        EventKind::Sag | EventKind::Swell => (d.magnitude - p.magnitude).abs() / nominal_v,
+        _ => (d.magnitude - p.magnitude).abs() / p.magnitude,
+    }
+}
+
+fn score(options: &GenerateOptions) -> Score {
+    let generated = generate(options);
+    let detection = detect(&generated.capture, &DetectOptions::default()).expect("detection runs");
+    let cycle_s = 1.0 / options.service.line_frequency_hz();
+    let nominal_v = match options.service {
+        Service::SplitPhase120_240 => 120.0,
+        Service::ThreePhase400_230 => 230.0,
+    };
+    let label = format!("{} {} Hz seed {}", options.service, options.sample_rate_hz, options.seed);
+    let mut score = Score { planted: generated.events.len(), ..Default::default() };
+    let mut taken = vec![false; generated.events.len()];
+    for d in &detection.events {
+        let best = generated
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| !taken[*i] && p.kind == kind_name(d) && p.channel == d.channel)
+            .map(|(i, p)| (i, (p.start_s - d.start_s).abs()))
+            .filter(|(_, dt)| *dt <= cycle_s)
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((i, dt)) = best {
+            taken[i] = true;
+            score.matched += 1;
+            score.worst_onset_cycles = score.worst_onset_cycles.max(dt / cycle_s);
+            let err = magnitude_error(d, &generated.events[i], nominal_v);
+            score.worst_magnitude_error = score.worst_magnitude_error.max(err);
+            continue;
+        }
+        let near = |kinds: &[&str], within_s: f64| {
+            generated.events.iter().any(|p| kinds.contains(&p.kind.as_str()) && (p.start_s - d.start_s).abs() <= within_s)
+        };
+        let explained = match d.kind {
+            EventKind::LoadOn | EventKind::LoadOff => d.channel.starts_with("I_MAIN") && near(&["load_on", "load_off"], cycle_s),
+            EventKind::Transient => d.channel.starts_with("I_") && near(&["transient"], 0.002),
+            _ => false,
+        };
+        if explained {
+            score.explained += 1;
+        } else {
+            score.false_positives.push(format!("{label}: {d:?}"));
+        }
+    }
+    for (p, taken) in generated.events.iter().zip(taken) {
+        if !taken {
+            score.missed.push(format!("{label}: {p:?}"));
+        }
+    }
+    score
+}
+
+fn run(cases: &[GenerateOptions]) -> Score {
+    let mut total = Score::default();
+    for case in cases {
+        total.add(score(case));
+    }
+    println!(
+        "planted {}, matched {}, false positives {}, explained {}, precision {:.3}, recall {:.3}, worst onset {:.2} cycles, worst magnitude error {:.1}%",
+        total.planted,
+        total.matched,
+        total.false_positives.len(),
+        total.explained,
+        total.precision(),
+        total.recall(),
+        total.worst_onset_cycles,
+        100.0 * total.worst_magnitude_error
+    );
+    for m in &total.missed {
+        println!("missed: {m}");
+    }
+    for f in &total.false_positives {
+        println!("false positive: {f}");
+    }
+    total
+}
+
+fn case(service: Service, sample_rate_hz: f64, duration_s: f64, seed: u64) -> GenerateOptions {
+    GenerateOptions { service, sample_rate_hz, duration_s, seed, ..Default::default() }
+}
+
+#[test]
+fn precision_and_recall_on_generated_captures() {
+    let cases = [
+        case(Service::SplitPhase120_240, 4000.0, 10.0, 1),
+        case(Service::SplitPhase120_240, 4000.0, 10.0, 2),
+        case(Service::ThreePhase400_230, 4000.0, 10.0, 3),
+        case(Service::SplitPhase120_240, 1000.0, 10.0, 4),
+        case(Service::ThreePhase400_230, 1000.0, 10.0, 5),
+        case(Service::SplitPhase120_240, 20_000.0, 6.0, 6),
+        case(Service::ThreePhase400_230, 50_000.0, 4.0, 7),
+    ];
+    let total = run(&cases);
+    assert!(total.planted > 60, "too few planted events to judge: {}", total.planted);
+    assert!(total.precision() >= 0.95, "precision {:.3}", total.precision());
+    assert!(total.recall() >= 0.95, "recall {:.3}", total.recall());
+    assert!(total.worst_onset_cycles <= 1.0);
+}
+
+/// Many seeds, every rate from 1 kHz to 100 kHz; run with
+/// `cargo test --release --test events_accuracy -- --ignored --nocapture`.
+#[test]
+#[ignore = "takes minutes in a debug build; run in release for the figures"]
+fn precision_and_recall_over_many_seeds_and_rates() {
+    let mut cases = Vec::new();
+    for (i, rate) in [1000.0, 2000.0, 4000.0, 7680.0, 10_000.0, 15_360.0, 25_000.0, 50_000.0, 100_000.0].into_iter().enumerate() {
+        for seed in 0..8u64 {
+            let service = if seed % 2 == 0 { Service::SplitPhase120_240 } else { Service::ThreePhase400_230 };
+            cases.push(case(service, rate, 10.0, 100 * i as u64 + seed));
+        }
+    }
+    let total = run(&cases);
+    assert!(total.precision() >= 0.95 && total.recall() >= 0.95);
+}
