@@ -308,24 +308,31 @@ pub fn detect(capture: &Capture, options: &DetectOptions) -> Result<Detection, D
         capture.channels.iter().filter_map(|c| c.analog_values().map(|v| (c, v))).collect();
     let mut series: Vec<HalfCycleSeries> = analog.iter().map(|(_, v)| half_cycle_series(v, &grid)).collect();
 
+    // Each voltage's 1 pu, without the de-energised ones.
+    for ((channel, _), s) in analog.iter().zip(&series) {
+        if channel.kind != ChannelKind::Voltage {
+            continue;
+        }
+        match voltage::reference(channel, s, &grid, capture.trigger_s, options) {
+            Some(reference) => detection.references.push(reference),
+            None => detection.warnings.push(format!(
+                "{}: no voltage to compare against (flat, zero or missing); give --nominal-v",
+                channel.name
+            )),
+        }
+    }
+    let dead = voltage::drop_dead(&mut detection.references);
+    detection.warnings.extend(dead);
+
     // Transients first: they are taken out of the levels the other detectors read.
     let mut edges = Vec::new();
     for ((channel, values), s) in analog.iter().zip(series.iter_mut()) {
         let peak = match channel.kind {
-            ChannelKind::Voltage => match voltage::reference(channel, s, &grid, options) {
-                Some(reference) => {
-                    let peak = reference.reference * std::f64::consts::SQRT_2;
-                    detection.references.push(reference);
-                    Some(peak)
-                }
-                None => {
-                    detection.warnings.push(format!(
-                        "{}: no voltage to compare against (flat, zero or missing); give --nominal-v",
-                        channel.name
-                    ));
-                    None
-                }
-            },
+            ChannelKind::Voltage => detection
+                .references
+                .iter()
+                .find(|r| r.channel == channel.name)
+                .map(|r| r.reference * std::f64::consts::SQRT_2),
             ChannelKind::Digital => None,
             _ => transients::typical_peak(s),
         };
@@ -369,9 +376,11 @@ fn empty(frequency_hz: f64, warnings: Vec<String>) -> Detection {
 }
 
 /// The capture's fundamental: from the first periodic voltage, else the strongest periodic
-/// current, else any periodic channel; else the frequency the file declares.
+/// current; else the frequency the file declares. Measured before the trigger when there
+/// are at least three cycles of it (a fault distorts the rest), else on the first seconds.
 fn line_frequency(capture: &Capture, rate: f64) -> Option<f64> {
-    let span = ((FREQUENCY_SPAN_S * rate) as usize).min(capture.sample_count());
+    let pre_trigger = capture.trigger_s.filter(|&t| t >= 3.0 / 50.0).map(|t| (t * rate) as usize);
+    let span = pre_trigger.unwrap_or((FREQUENCY_SPAN_S * rate) as usize).min(capture.sample_count());
     let measure = |values: &[f32]| zero_crossing_frequency(&values[..span], rate).filter(|f| (10.0..=1000.0).contains(f));
     let analog = || capture.channels.iter().filter_map(|c| c.analog_values().map(|v| (c, v)));
     if let Some(f) = analog().filter(|(c, _)| c.kind == ChannelKind::Voltage).find_map(|(_, v)| measure(v)) {

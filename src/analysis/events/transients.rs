@@ -13,6 +13,20 @@ use crate::capture::Channel;
 /// that noise and a slightly drifting shape never trigger.
 const NOISE_FACTOR: f32 = 6.0;
 
+/// The threshold is at least this many steps of the channel's resolution, so that a channel
+/// sitting at its last bit (an idle CT) does not report every bit flip.
+const RESOLUTION_FACTOR: f32 = 4.0;
+
+/// Samples looked at to find a channel's resolution.
+const RESOLUTION_SAMPLES: usize = 100_000;
+
+/// The channel's resolution: the smallest non-zero difference between neighbouring samples
+/// (one ADC step for recorded data; tiny for floating-point data).
+fn resolution(values: &[f32]) -> f32 {
+    let head = &values[..values.len().min(RESOLUTION_SAMPLES)];
+    head.windows(2).map(|w| (w[1] - w[0]).abs()).filter(|d| *d > 0.0).fold(f32::INFINITY, f32::min).min(f32::MAX)
+}
+
 /// The typical peak of a current, power or other channel: the 99th percentile of its
 /// half-cycle RMS, times √2. `None` for a channel that is flat or missing.
 pub(super) fn typical_peak(series: &HalfCycleSeries) -> Option<f64> {
@@ -41,7 +55,9 @@ pub(super) fn find(
     options: &DetectOptions,
 ) -> Vec<Event> {
     let noise = median(series.max_deviation.iter().map(|&d| f64::from(d))).unwrap_or(0.0) as f32;
-    let threshold = ((options.transient_pu * peak) as f32).max(NOISE_FACTOR * noise);
+    let threshold = ((options.transient_pu * peak) as f32)
+        .max(NOISE_FACTOR * noise)
+        .max(RESOLUTION_FACTOR * resolution(values));
     if !(threshold > 0.0 && threshold.is_finite()) {
         return Vec::new();
     }

@@ -5,12 +5,33 @@ use super::{DetectOptions, Event, EventKind, VoltageReference, locate_edge, medi
 use crate::analysis::cycles::{HalfCycleSeries, HalfCycles, cycle_rms_from};
 use crate::capture::Channel;
 
-/// Standard nominal RMS voltages (line to neutral and line to line, and the usual VT
-/// secondaries) that a channel's median is rounded to when within 5%.
-const STANDARD_V: [f64; 21] = [
+/// Standard nominal RMS voltages in volts, line to neutral and line to line: low voltage
+/// and the usual VT secondaries, distribution and transmission levels. A channel's level is
+/// rounded to the closest when within 5%.
+const STANDARD_V: [f64; 62] = [
     57.7, 63.5, 66.4, 69.3, 100.0, 110.0, 115.0, 120.0, 127.0, 208.0, 220.0, 230.0, 240.0, 277.0, 347.0, 380.0,
-    400.0, 415.0, 480.0, 600.0, 690.0,
+    400.0, 415.0, 480.0, 600.0, 690.0, 2400.0, 3464.0, 4160.0, 5774.0, 6000.0, 6351.0, 6600.0, 7200.0, 7621.0,
+    7967.0, 10_000.0, 11_000.0, 11_547.0, 12_470.0, 12_702.0, 13_200.0, 13_800.0, 14_400.0, 19_053.0, 19_919.0,
+    20_000.0, 22_000.0, 24_940.0, 33_000.0, 34_500.0, 39_837.0, 63_509.0, 66_395.0, 69_000.0, 79_674.0,
+    115_000.0, 127_017.0, 132_791.0, 138_000.0, 199_186.0, 220_000.0, 230_000.0, 230_940.0, 288_675.0, 400_000.0,
+    500_000.0,
 ];
+
+/// The standard nominal voltage within 5% of `level` in `unit` (`V` or `kV`).
+fn standard_nominal(level: f64, unit: &str) -> Option<f64> {
+    let scale = match unit.trim() {
+        "V" => 1.0,
+        "kV" | "KV" => 1000.0,
+        _ => return None,
+    };
+    let volts = level * scale;
+    STANDARD_V
+        .iter()
+        .copied()
+        .min_by(|a, b| (a - volts).abs().total_cmp(&(b - volts).abs()))
+        .filter(|n| (n - volts).abs() <= 0.05 * n)
+        .map(|n| n / scale)
+}
 
 /// A step in a voltage's RMS at an event's start or end: the load detector uses it to tell
 /// currents that merely follow the voltage from loads switching.
@@ -30,12 +51,15 @@ pub(super) struct Found {
     pub edges: Vec<VoltageEdge>,
 }
 
-/// The channel's 1 pu: given, else its median one-cycle RMS rounded to a standard voltage
-/// within 5%. `None` for a flat, zero or missing channel.
+/// The channel's 1 pu: given; else its median one-cycle RMS before the trigger (a fault
+/// record's pre-fault level) when the capture has at least three cycles before its trigger,
+/// or over the whole capture; rounded to a standard voltage within 5%. `None` for a flat,
+/// zero or missing channel.
 pub(super) fn reference(
     channel: &Channel,
     series: &HalfCycleSeries,
     grid: &HalfCycles,
+    trigger_s: Option<f64>,
     options: &DetectOptions,
 ) -> Option<VoltageReference> {
     let make = |reference: f64, source: &str| VoltageReference {
@@ -48,18 +72,63 @@ pub(super) fn reference(
         return Some(make(v, "given"));
     }
     let trend = cycle_rms_from(series, grid);
-    let m = median(trend.values.iter().map(|&v| f64::from(v)))?;
-    if !(m > 0.0) {
-        return None;
+    let levels = |n: usize| median(trend.values[..n.min(trend.values.len())].iter().map(|&v| f64::from(v)));
+    let cycle_s = grid.period_samples / grid.sample_rate_hz;
+    // Trend value k covers the cycle ending at first_s + k * step_s.
+    let ending_before = |t: f64| ((t - trend.first_s) / trend.step_s).floor().max(-1.0) as i64 + 1;
+    if let Some(t) = trigger_s.filter(|&t| t >= 3.0 * cycle_s)
+        && let Some(m) = levels(ending_before(t - 0.5 * cycle_s).max(0) as usize).filter(|m| *m > 0.0)
+    {
+        return Some(match standard_nominal(m, &channel.unit) {
+            Some(nominal) => make(nominal, "nominal (pre-trigger)"),
+            None => make(m, "pre-trigger median"),
+        });
     }
-    if channel.unit.trim() == "V" {
-        let closest = STANDARD_V.iter().copied().min_by(|a, b| (a - m).abs().total_cmp(&(b - m).abs()));
-        if let Some(nominal) = closest.filter(|n| (n - m).abs() <= 0.05 * n) {
-            return Some(make(nominal, "nominal"));
-        }
+    let m = levels(usize::MAX).filter(|m| *m > 0.0)?;
+    if let Some(nominal) = standard_nominal(m, &channel.unit) {
+        return Some(make(nominal, "nominal"));
     }
-    Some(make(m, "median"))
+    // A record that spends most of its time disturbed: its first cycles may still show the
+    // standard voltage it runs at.
+    let first = levels(6).and_then(|f| standard_nominal(f, &channel.unit));
+    Some(match first {
+        Some(nominal) => make(nominal, "nominal (first cycles)"),
+        None => make(m, "median"),
+    })
 }
+
+/// Of the voltage references, those of channels that carry almost nothing next to the other
+/// voltages in the same unit (under [`DEAD_FRACTION`] of the largest): a de-energised
+/// circuit whose noise would only make false events. Returns the warnings; the references
+/// left are the ones to analyse.
+pub(super) fn drop_dead(references: &mut Vec<VoltageReference>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let largest = |unit: &str, refs: &[VoltageReference]| {
+        refs.iter().filter(|r| r.unit == unit).map(|r| r.reference).fold(0.0, f64::max)
+    };
+    let all = references.clone();
+    references.retain(|r| {
+        let top = largest(&r.unit, &all);
+        let dead = r.source != "given" && r.reference < DEAD_FRACTION * top;
+        if dead {
+            warnings.push(format!(
+                "{}: {:.4} {} RMS, under {:.0}% of the other voltages ({:.4} {}): treated as de-energised, \
+                 not checked for sags, swells or interruptions",
+                r.channel,
+                r.reference,
+                r.unit,
+                100.0 * DEAD_FRACTION,
+                top,
+                r.unit
+            ));
+        }
+        !dead
+    });
+    warnings
+}
+
+/// See [`drop_dead`].
+const DEAD_FRACTION: f64 = 0.05;
 
 #[derive(Clone, Copy)]
 struct Open {
@@ -67,7 +136,14 @@ struct Open {
     /// Index in the one-cycle RMS trend where it crossed the threshold.
     at: usize,
     extreme_pu: f64,
+    /// For a sag on the way back from an interruption: that interruption (start, lowest),
+    /// not yet closed, since a sag of a cycle or less is only the window passing through.
+    interruption_before: Option<(usize, f64)>,
 }
+
+/// A sag at either end of an interruption that lasts at most this many trend steps (one
+/// cycle) is the one-cycle window passing through the sag band, not a sag.
+const PASSING_STEPS: usize = 2;
 
 /// Sags, swells and interruptions of one voltage channel.
 pub(super) fn events(
@@ -86,32 +162,86 @@ pub(super) fn events(
         if !pu.is_finite() {
             continue;
         }
+        let begin = |kind| Some(Open { kind, at: k, extreme_pu: pu, interruption_before: None });
+        let mut close_at = |o: Open, end: Option<usize>| close(channel, series, grid, one_pu, o, end, &mut found);
         match &mut open {
             None => {
-                if pu < options.sag_pu {
-                    open = Some(Open { kind: EventKind::Sag, at: k, extreme_pu: pu });
+                if pu < options.interruption_pu {
+                    open = begin(EventKind::Interruption);
+                } else if pu < options.sag_pu {
+                    open = begin(EventKind::Sag);
                 } else if pu > options.swell_pu {
-                    open = Some(Open { kind: EventKind::Swell, at: k, extreme_pu: pu });
+                    open = begin(EventKind::Swell);
                 }
             }
             Some(o) if o.kind == EventKind::Sag => {
+                if pu < options.interruption_pu {
+                    if let Some((at, lowest)) = o.interruption_before {
+                        // Back down: the interruption goes on.
+                        open = Some(Open { kind: EventKind::Interruption, at, extreme_pu: lowest.min(pu), interruption_before: None });
+                    } else if k - o.at <= PASSING_STEPS {
+                        // The drop into the interruption, seen through the window.
+                        o.kind = EventKind::Interruption;
+                        o.extreme_pu = pu;
+                    } else {
+                        // A sag that deepens into an interruption ends where it begins.
+                        close_at(*o, Some(k));
+                        open = begin(EventKind::Interruption);
+                    }
+                } else {
+                    o.extreme_pu = o.extreme_pu.min(pu);
+                    if pu >= options.sag_pu + options.hysteresis_pu {
+                        match o.interruption_before {
+                            Some((at, lowest)) if k - o.at <= PASSING_STEPS => {
+                                let i = Open { kind: EventKind::Interruption, at, extreme_pu: lowest, interruption_before: None };
+                                close_at(i, Some(k));
+                            }
+                            Some((at, lowest)) => {
+                                let i = Open { kind: EventKind::Interruption, at, extreme_pu: lowest, interruption_before: None };
+                                close_at(i, Some(o.at));
+                                close_at(Open { interruption_before: None, ..*o }, Some(k));
+                            }
+                            None => close_at(*o, Some(k)),
+                        }
+                        open = None;
+                    }
+                }
+            }
+            Some(o) if o.kind == EventKind::Interruption => {
                 o.extreme_pu = o.extreme_pu.min(pu);
-                if pu >= options.sag_pu + options.hysteresis_pu {
-                    close(channel, series, grid, one_pu, *o, Some(k), options, &mut found);
-                    open = None;
+                if pu >= options.interruption_pu + options.hysteresis_pu {
+                    if pu < options.sag_pu {
+                        // Recovering through the sag band: a sag of its own if it lasts.
+                        open = Some(Open {
+                            kind: EventKind::Sag,
+                            at: k,
+                            extreme_pu: pu,
+                            interruption_before: Some((o.at, o.extreme_pu)),
+                        });
+                    } else {
+                        close_at(*o, Some(k));
+                        open = None;
+                    }
                 }
             }
             Some(o) => {
                 o.extreme_pu = o.extreme_pu.max(pu);
                 if pu <= options.swell_pu - options.hysteresis_pu {
-                    close(channel, series, grid, one_pu, *o, Some(k), options, &mut found);
+                    close_at(*o, Some(k));
                     open = None;
                 }
             }
         }
     }
     if let Some(o) = open {
-        close(channel, series, grid, one_pu, o, None, options, &mut found);
+        match o.interruption_before {
+            Some((at, lowest)) => {
+                let i = Open { kind: EventKind::Interruption, at, extreme_pu: lowest, interruption_before: None };
+                close(channel, series, grid, one_pu, i, Some(o.at), &mut found);
+                close(channel, series, grid, one_pu, Open { interruption_before: None, ..o }, None, &mut found);
+            }
+            None => close(channel, series, grid, one_pu, o, None, &mut found),
+        }
     }
     found
 }
@@ -126,7 +256,6 @@ fn close(
     one_pu: f64,
     o: Open,
     end_at: Option<usize>,
-    options: &DetectOptions,
     found: &mut Found,
 ) {
     let ms = &series.mean_square;
@@ -141,11 +270,7 @@ fn close(
     let start = locate_edge(ms, grid, d.saturating_sub(2)..d + 3, e_pre, e_in).unwrap_or(grid.bound(d + 2) as f64);
     let start_s = start / rate;
     let start_window = grid.window_of(start.floor() as usize);
-    let kind = if o.kind == EventKind::Sag && o.extreme_pu < options.interruption_pu {
-        EventKind::Interruption
-    } else {
-        o.kind
-    };
+    let kind = o.kind;
     let mut event = Event::new(kind, &channel.name, start_s, o.extreme_pu * one_pu, &channel.unit);
     event.magnitude_pu = Some(o.extreme_pu);
     let ratio_in = (e_in / e_pre).sqrt();
