@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cycles::{HalfCycleSeries, HalfCycles, half_cycle_series, patch_with_previous_cycle};
 use super::frequency::{nominal_frequency_hz, zero_crossing_frequency};
+use super::units::unit_scale;
 use crate::capture::{Capture, ChannelKind, Timebase};
 
 /// What happened.
@@ -392,21 +393,6 @@ fn line_frequency(capture: &Capture, rate: f64) -> Option<f64> {
         .collect();
     currents.sort_by(|a, b| b.0.total_cmp(&a.0));
     currents.iter().find_map(|(_, v)| measure(v)).or(capture.line_frequency_hz)
-}
-
-/// Scale of `unit` relative to `base` (`kA` is 1000 A); 1 when it is not a prefixed `base`.
-pub fn unit_scale(unit: &str, base: &str) -> f64 {
-    let unit = unit.trim();
-    let Some(prefix) = unit.strip_suffix(base).or_else(|| unit.strip_suffix(&base.to_ascii_lowercase())) else {
-        return 1.0;
-    };
-    match prefix {
-        "k" | "K" => 1e3,
-        "M" => 1e6,
-        "m" => 1e-3,
-        "u" | "µ" => 1e-6,
-        _ => 1.0,
-    }
 }
 
 /// Where, within the half-cycle windows `search`, a level series moves from `before` to

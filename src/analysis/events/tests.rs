@@ -228,12 +228,3 @@ fn irregular_time_is_resampled() {
     assert_eq!(sags[0].end_s, None);
     assert!((sags[0].start_s - 0.5).abs() < 0.01);
 }
-
-#[test]
-fn unit_prefixes() {
-    assert_eq!(unit_scale("kA", "A"), 1000.0);
-    assert_eq!(unit_scale("A", "A"), 1.0);
-    assert_eq!(unit_scale("mA", "A"), 0.001);
-    assert_eq!(unit_scale("kW", "W"), 1000.0);
-    assert_eq!(unit_scale("", "A"), 1.0);
-}
