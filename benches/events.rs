@@ -35,7 +35,7 @@ fn synthetic(n: usize) -> Capture {
                 // A sag a tenth of the way in; loads switching every few seconds.
                 let rms = if ch < 2 {
                     if (0.1 * duration_s..0.1 * duration_s + 0.1).contains(&t) { 80.0 } else { 120.0 }
-                } else if ((t / (1.0 + ch as f64)) as u64) % 2 == 0 {
+                } else if ((t / (1.0 + ch as f64)) as u64).is_multiple_of(2) {
                     2.0
                 } else {
                     10.0
@@ -67,7 +67,11 @@ fn bench(c: &mut Criterion) {
     group.bench_function("plain_stats_pass_1_thread", |b| {
         b.iter(|| {
             one_thread.install(|| {
-                capture.channels.iter().map(|ch| stats(ch.analog_values().expect("analog")).map_or(0.0, |s| s.rms)).sum::<f64>()
+                capture
+                    .channels
+                    .iter()
+                    .map(|ch| stats(ch.analog_values().expect("analog")).map_or(0.0, |s| s.rms))
+                    .sum::<f64>()
             })
         })
     });

@@ -43,10 +43,10 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Start of the window, seconds from the first sample.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         from: Option<f64>,
         /// End of the window, seconds from the first sample.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         to: Option<f64>,
         /// Comma-separated channel names (default: all).
         #[arg(long, value_delimiter = ',')]
@@ -66,6 +66,19 @@ enum Command {
         csv: bool,
         #[command(flatten)]
         thresholds: Thresholds,
+    },
+    /// Measure a window: RMS, mean, min, max, frequency, THD; P, Q, S, PF per pair; phasors.
+    Measure {
+        input: PathBuf,
+        /// Start of the window, seconds from the first sample.
+        #[arg(long, allow_negative_numbers = true)]
+        from: Option<f64>,
+        /// End of the window, seconds from the first sample.
+        #[arg(long, allow_negative_numbers = true)]
+        to: Option<f64>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Generate a realistic sample capture with planted events (ground truth beside it).
     Generate {
@@ -167,16 +180,15 @@ fn main() -> ExitCode {
             };
             cli::events::events(&input, &thresholds.options(), format, &mut std::io::stdout().lock())
         }
+        Some(Command::Measure { input, from, to, json }) => {
+            cli::measure::measure(&input, from, to, json, &mut std::io::stdout().lock())
+        }
         Some(Command::Generate { out, service, seconds, rate, seed }) => generate(out, &service, seconds, rate, seed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stops early (`| head`) is not an error.
-        Err(err)
-            if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {}", error_chain(&err));
             ExitCode::FAILURE
@@ -198,6 +210,15 @@ fn generate(out: PathBuf, service: &str, seconds: f64, rate: f64, seed: u64) -> 
     let truth = cli::generate(&out, &options)?;
     println!("wrote {} and {}", out.display(), truth.display());
     Ok(())
+}
+
+/// True when the error is a write to a closed pipe (directly or through serde_json).
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes on one line, skipping a cause the message already quotes.

@@ -38,7 +38,9 @@ fn json_follows_the_schema_and_finds_the_planted_events() {
         let start = e["start_s"].as_f64().unwrap();
         assert!(start >= last, "not sorted by start_s");
         last = start;
-        assert!(["load_on", "load_off", "sag", "swell", "interruption", "transient"].contains(&e["kind"].as_str().unwrap()));
+        assert!(
+            ["load_on", "load_off", "sag", "swell", "interruption", "transient"].contains(&e["kind"].as_str().unwrap())
+        );
     }
     assert!((v["frequency_hz"].as_f64().unwrap() - 60.0).abs() < 0.05);
     assert_eq!(v["nominal_frequency_hz"], 60.0);

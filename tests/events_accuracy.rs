@@ -84,10 +84,15 @@ fn score(options: &GenerateOptions) -> Score {
             continue;
         }
         let near = |kinds: &[&str], within_s: f64| {
-            generated.events.iter().any(|p| kinds.contains(&p.kind.as_str()) && (p.start_s - d.start_s).abs() <= within_s)
+            generated
+                .events
+                .iter()
+                .any(|p| kinds.contains(&p.kind.as_str()) && (p.start_s - d.start_s).abs() <= within_s)
         };
         let explained = match d.kind {
-            EventKind::LoadOn | EventKind::LoadOff => d.channel.starts_with("I_MAIN") && near(&["load_on", "load_off"], cycle_s),
+            EventKind::LoadOn | EventKind::LoadOff => {
+                d.channel.starts_with("I_MAIN") && near(&["load_on", "load_off"], cycle_s)
+            }
             EventKind::Transient => d.channel.starts_with("I_") && near(&["transient"], 0.002),
             _ => false,
         };
@@ -158,7 +163,9 @@ fn precision_and_recall_on_generated_captures() {
 #[ignore = "takes minutes in a debug build; run in release for the figures"]
 fn precision_and_recall_over_many_seeds_and_rates() {
     let mut cases = Vec::new();
-    for (i, rate) in [1000.0, 2000.0, 4000.0, 7680.0, 10_000.0, 15_360.0, 25_000.0, 50_000.0, 100_000.0].into_iter().enumerate() {
+    for (i, rate) in
+        [1000.0, 2000.0, 4000.0, 7680.0, 10_000.0, 15_360.0, 25_000.0, 50_000.0, 100_000.0].into_iter().enumerate()
+    {
         for seed in 0..8u64 {
             let service = if seed % 2 == 0 { Service::SplitPhase120_240 } else { Service::ThreePhase400_230 };
             cases.push(case(service, rate, 10.0, 100 * i as u64 + seed));

@@ -35,7 +35,7 @@ impl HalfCycles {
     /// Number of whole half-cycle windows.
     pub fn count(&self) -> usize {
         let half = self.half_samples();
-        if !(half >= 1.0) || self.len == 0 {
+        if half.is_nan() || half < 1.0 || self.len == 0 {
             return 0;
         }
         // The last window's end must fall inside the last sample.
@@ -132,7 +132,8 @@ fn window_fast(values: &[f32], range: std::ops::Range<usize>, n0: usize, frac: f
     let mut sq = [0f32; LANES];
     let mut dev = [0f32; LANES];
     let chunks = cur.len() / LANES * LANES;
-    for ((c, a), b) in cur[..chunks].chunks_exact(LANES).zip(r0[..chunks].chunks_exact(LANES)).zip(r1.chunks_exact(LANES))
+    for ((c, a), b) in
+        cur[..chunks].chunks_exact(LANES).zip(r0[..chunks].chunks_exact(LANES)).zip(r1.chunks_exact(LANES))
     {
         for l in 0..LANES {
             let x = c[l];
@@ -225,7 +226,11 @@ pub fn patch_with_previous_cycle(
     let first = grid.window_of(samples.start).saturating_sub(1);
     let last = grid.window_of(samples.end - 1).min(series.mean_square.len() - 1);
     let value = |i: usize| {
-        if samples.contains(&i) { previous_cycle(values, i, grid.period_samples).unwrap_or(values[i]) } else { values[i] }
+        if samples.contains(&i) {
+            previous_cycle(values, i, grid.period_samples).unwrap_or(values[i])
+        } else {
+            values[i]
+        }
     };
     for k in first..=last {
         let (cut_first, add_last) = edge_weights(grid, k);
@@ -249,11 +254,8 @@ pub fn half_cycle_series(values: &[f32], grid: &HalfCycles) -> HalfCycleSeries {
     let frac = (period - back) as f32;
     let first_fast = n0 + 1;
     let half = grid.half_samples();
-    let mut out = HalfCycleSeries {
-        mean_square: vec![0.0; count],
-        mean: vec![0.0; count],
-        max_deviation: vec![0.0; count],
-    };
+    let mut out =
+        HalfCycleSeries { mean_square: vec![0.0; count], mean: vec![0.0; count], max_deviation: vec![0.0; count] };
     out.mean_square
         .par_chunks_mut(TASK_WINDOWS)
         .zip(out.mean.par_chunks_mut(TASK_WINDOWS))

@@ -66,7 +66,7 @@ fn mean_and_ac_rms(values: &[f32]) -> Option<(f64, f64)> {
 /// periodic (DC, noise, a flat or missing channel).
 pub fn zero_crossing_frequency(values: &[f32], sample_rate_hz: f64) -> Option<f64> {
     let crossings = rising_crossings(values);
-    if crossings.len() < 2 || !(sample_rate_hz > 0.0) {
+    if crossings.len() < 2 || sample_rate_hz.is_nan() || sample_rate_hz <= 0.0 {
         return None;
     }
     let mut periods: Vec<f64> = crossings.windows(2).map(|w| w[1] - w[0]).collect();

@@ -10,6 +10,9 @@ use rustfft::num_complex::Complex64;
 use rustfft::{Fft, FftPlanner};
 use serde::Serialize;
 
+/// THD is reported only when the fundamental carries at least this share of the RMS.
+pub const MIN_FUNDAMENTAL_SHARE: f64 = 0.1;
+
 /// Highest harmonic order reported.
 pub const MAX_ORDER: usize = 50;
 
@@ -20,7 +23,7 @@ pub struct Spectrum {
     /// channel's unit, up to the 50th or the highest below the Nyquist frequency.
     pub harmonics: Vec<f64>,
     /// Total harmonic distortion (subgroups 2..=H over the fundamental), as a fraction;
-    /// `None` when there is no fundamental to speak of.
+    /// `None` when the fundamental is under [`MIN_FUNDAMENTAL_SHARE`] of the RMS.
     pub thd: Option<f64>,
     /// Cycles per window (10 or 12, fewer when the range is shorter).
     pub cycles_per_window: usize,
@@ -124,7 +127,9 @@ impl HarmonicAnalyzer {
             ms.sqrt()
         };
         let fundamental = harmonics[0];
-        let thd = (fundamental > 1e-6 * total_rms && fundamental > 0.0)
+        // Without a fundamental worth the name (noise on an idle channel, DC) a THD would
+        // only say how small the fundamental is.
+        let thd = (fundamental >= MIN_FUNDAMENTAL_SHARE * total_rms && fundamental > 0.0)
             .then(|| harmonics[1..].iter().map(|h| h * h).sum::<f64>().sqrt() / fundamental);
         Some(Spectrum { harmonics, thd, cycles_per_window: cycles, windows })
     }
@@ -166,12 +171,21 @@ mod tests {
             assert_eq!(s.cycles_per_window, cycles);
             assert_eq!(s.windows, (f / cycles as f64).floor() as usize);
             for (h, expected) in rms.iter().enumerate() {
-                assert!((s.harmonics[h] - expected).abs() < 1e-3 * 100.0, "{f} Hz {rate}: h{} = {}", h + 1, s.harmonics[h]);
+                assert!(
+                    (s.harmonics[h] - expected).abs() < 1e-3 * 100.0,
+                    "{f} Hz {rate}: h{} = {}",
+                    h + 1,
+                    s.harmonics[h]
+                );
             }
             assert!((s.thd.unwrap() - thd).abs() < 1e-3, "{f} Hz {rate}: thd {:?}", s.thd);
             // Up to the 50th, or what the sample rate allows.
             let nyquist_order = ((rate / 2.0 / f) as usize).min(MAX_ORDER);
-            assert!(s.harmonics.len() <= nyquist_order && s.harmonics.len() >= nyquist_order - 2, "{}", s.harmonics.len());
+            assert!(
+                s.harmonics.len() <= nyquist_order && s.harmonics.len() >= nyquist_order - 2,
+                "{}",
+                s.harmonics.len()
+            );
         }
     }
 

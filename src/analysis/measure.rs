@@ -203,7 +203,11 @@ pub struct MeasureReport {
 
 /// Measures `capture` from `from_s` to `to_s` (seconds from the first sample; the whole
 /// capture by default).
-pub fn measure_report(capture: &Capture, from_s: Option<f64>, to_s: Option<f64>) -> Result<MeasureReport, MeasureError> {
+pub fn measure_report(
+    capture: &Capture,
+    from_s: Option<f64>,
+    to_s: Option<f64>,
+) -> Result<MeasureReport, MeasureError> {
     let duration_s = capture.duration_s();
     let (from, to) = (from_s.unwrap_or(0.0), to_s.unwrap_or(duration_s));
     let bad = |why: &str| MeasureError::Window { from_s: from, to_s: to, why: why.to_string() };
@@ -310,28 +314,34 @@ pub fn measure_report(capture: &Capture, from_s: Option<f64>, to_s: Option<f64>)
         .zip(&relative)
         .filter_map(|((c, _), p)| {
             let polar = Polar::from((*p)?);
-            Some(PhasorReport { name: c.name.clone(), unit: c.unit.clone(), magnitude: polar.magnitude, angle_deg: polar.angle_deg })
+            Some(PhasorReport {
+                name: c.name.clone(),
+                unit: c.unit.clone(),
+                magnitude: polar.magnitude,
+                angle_deg: polar.angle_deg,
+            })
         })
         .collect();
 
     let names: Vec<&str> = analog.iter().map(|(c, _)| c.name.as_str()).collect();
-    let three_phase = three_phase_sets(&names, |a, b| analog[a].0.kind == analog[b].0.kind && analog[a].0.unit == analog[b].0.unit)
-        .into_iter()
-        .filter_map(|set| {
-            let abc = [relative[set[0]]?, relative[set[1]]?, relative[set[2]]?];
-            let [zero, positive, negative] = symmetrical_components(abc);
-            let ratio = |x: Complex64| (positive.norm() > 0.0).then(|| x.norm() / positive.norm());
-            Some(SequenceReport {
-                channels: set.map(|i| analog[i].0.name.clone()),
-                unit: analog[set[0]].0.unit.clone(),
-                zero: zero.into(),
-                positive: positive.into(),
-                negative: negative.into(),
-                negative_unbalance: ratio(negative),
-                zero_unbalance: ratio(zero),
+    let three_phase =
+        three_phase_sets(&names, |a, b| analog[a].0.kind == analog[b].0.kind && analog[a].0.unit == analog[b].0.unit)
+            .into_iter()
+            .filter_map(|set| {
+                let abc = [relative[set[0]]?, relative[set[1]]?, relative[set[2]]?];
+                let [zero, positive, negative] = symmetrical_components(abc);
+                let ratio = |x: Complex64| (positive.norm() > 0.0).then(|| x.norm() / positive.norm());
+                Some(SequenceReport {
+                    channels: set.map(|i| analog[i].0.name.clone()),
+                    unit: analog[set[0]].0.unit.clone(),
+                    zero: zero.into(),
+                    positive: positive.into(),
+                    negative: negative.into(),
+                    negative_unbalance: ratio(negative),
+                    zero_unbalance: ratio(zero),
+                })
             })
-        })
-        .collect();
+            .collect();
 
     Ok(MeasureReport {
         from_s: capture.time_s(capture.index_at_or_after(from)),

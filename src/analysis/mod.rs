@@ -5,8 +5,8 @@
 
 pub mod cycles;
 pub mod decimate;
-pub mod frequency;
 pub mod events;
+pub mod frequency;
 pub mod harmonics;
 pub mod lod;
 pub mod measure;

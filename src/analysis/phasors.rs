@@ -62,7 +62,9 @@ pub fn phase_of(name: &str) -> Option<(Phase, String)> {
                 .then(|| (phase(bytes[a + 1]), a + 1))
         })
     };
-    let lone = || runs.iter().find_map(|&(a, b)| (b - a == 1 && matches!(bytes[a], b'A'..=b'C')).then(|| (phase(bytes[a]), a)));
+    let lone = || {
+        runs.iter().find_map(|&(a, b)| (b - a == 1 && matches!(bytes[a], b'A'..=b'C')).then(|| (phase(bytes[a]), a)))
+    };
     let (p, at) = ending_in_l.or_else(quantity).or_else(lone)?;
     Some((p?, stem(at)))
 }

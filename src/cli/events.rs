@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::analysis::events::{Detection, DetectOptions, Event, detect};
+use super::fmt_value;
+use crate::analysis::events::{DetectOptions, Detection, Event, detect};
 use crate::capture;
 
 /// How `events` prints.
@@ -82,7 +83,13 @@ fn csv_field(text: &str) -> String {
 
 fn write_text(path: &Path, detection: &Detection, out: &mut impl Write) -> std::io::Result<()> {
     let nominal = detection.nominal_frequency_hz.map_or(String::new(), |f| format!(" (a {f} Hz system)"));
-    writeln!(out, "{}: {} events at {:.3} Hz{nominal}", path.display(), detection.events.len(), detection.frequency_hz)?;
+    writeln!(
+        out,
+        "{}: {} events at {:.3} Hz{nominal}",
+        path.display(),
+        detection.events.len(),
+        detection.frequency_hz
+    )?;
     for r in &detection.references {
         writeln!(out, "  {}: 1 pu = {} {} ({})", r.channel, fmt_value(r.reference), r.unit, r.source)?;
     }
@@ -112,25 +119,6 @@ fn write_text(path: &Path, detection: &Detection, out: &mut impl Write) -> std::
     Ok(())
 }
 
-/// Four significant digits, without exponent for everyday magnitudes.
-fn fmt_value(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 || (1e-3..1e6).contains(&a) {
-        let digits = if a >= 1000.0 {
-            0
-        } else if a >= 100.0 {
-            1
-        } else if a >= 10.0 {
-            2
-        } else {
-            3
-        };
-        format!("{v:.digits$}")
-    } else {
-        format!("{v:.3e}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,9 +128,5 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(fmt_value(81.536), "81.54");
-        assert_eq!(fmt_value(0.0), "0.000");
-        assert_eq!(fmt_value(23100.0), "23100");
-        assert_eq!(fmt_value(1e-6), "1.000e-6");
     }
 }

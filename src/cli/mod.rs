@@ -3,6 +3,7 @@
 //! and print the results.
 
 pub mod events;
+pub mod measure;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -249,4 +250,37 @@ pub fn ground_truth_path(capture_path: &Path) -> PathBuf {
     let mut name = capture_path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".events.json");
     capture_path.with_file_name(name)
+}
+
+/// Four significant digits, without exponent for everyday magnitudes.
+pub(crate) fn fmt_value(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || (1e-3..1e6).contains(&a) {
+        let digits = if a >= 1000.0 {
+            0
+        } else if a >= 100.0 {
+            1
+        } else if a >= 10.0 {
+            2
+        } else {
+            3
+        };
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+#[cfg(test)]
+mod fmt_tests {
+    use super::fmt_value;
+
+    #[test]
+    fn four_significant_digits() {
+        assert_eq!(fmt_value(81.536), "81.54");
+        assert_eq!(fmt_value(0.0), "0.000");
+        assert_eq!(fmt_value(23100.0), "23100");
+        assert_eq!(fmt_value(-1.5), "-1.500");
+        assert_eq!(fmt_value(1e-6), "1.000e-6");
+    }
 }

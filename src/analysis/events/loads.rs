@@ -55,8 +55,7 @@ pub(super) fn steady_steps(
 ) -> Vec<Step> {
     let n = level.len();
     let jitter = median(level.windows(2).map(|w| (w[1] - w[0]).abs())).unwrap_or(0.0);
-    let quiet_band =
-        |l: f64| (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step);
+    let quiet_band = |l: f64| (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step);
     let steady = ((2.0 * steady_cycles).round() as usize).max(2);
 
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();

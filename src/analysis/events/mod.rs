@@ -290,13 +290,8 @@ pub fn detect(capture: &Capture, options: &DetectOptions) -> Result<Detection, D
     }
     let nominal_frequency_hz = nominal_frequency_hz(frequency_hz).or(capture.line_frequency_hz);
     let grid = HalfCycles::new(capture.sample_count(), rate, frequency_hz);
-    let mut detection = Detection {
-        events: Vec::new(),
-        frequency_hz,
-        nominal_frequency_hz,
-        references: Vec::new(),
-        warnings,
-    };
+    let mut detection =
+        Detection { events: Vec::new(), frequency_hz, nominal_frequency_hz, references: Vec::new(), warnings };
     if grid.count() < 4 {
         detection.warnings.push(format!(
             "the capture is shorter than two cycles at {frequency_hz:.2} Hz ({:.4} s): nothing to detect",
@@ -382,7 +377,8 @@ fn empty(frequency_hz: f64, warnings: Vec<String>) -> Detection {
 fn line_frequency(capture: &Capture, rate: f64) -> Option<f64> {
     let pre_trigger = capture.trigger_s.filter(|&t| t >= 3.0 / 50.0).map(|t| (t * rate) as usize);
     let span = pre_trigger.unwrap_or((FREQUENCY_SPAN_S * rate) as usize).min(capture.sample_count());
-    let measure = |values: &[f32]| zero_crossing_frequency(&values[..span], rate).filter(|f| (10.0..=1000.0).contains(f));
+    let measure =
+        |values: &[f32]| zero_crossing_frequency(&values[..span], rate).filter(|f| (10.0..=1000.0).contains(f));
     let analog = || capture.channels.iter().filter_map(|c| c.analog_values().map(|v| (c, v)));
     if let Some(f) = analog().filter(|(c, _)| c.kind == ChannelKind::Voltage).find_map(|(_, v)| measure(v)) {
         return Some(f);
@@ -411,8 +407,7 @@ pub fn locate_edge(
         return None;
     }
     let end = search.end.min(series.len());
-    for k in search.start..end {
-        let v = series[k];
+    for (k, &v) in series.iter().enumerate().take(end).skip(search.start) {
         if !v.is_finite() {
             continue;
         }

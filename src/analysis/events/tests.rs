@@ -170,7 +170,11 @@ fn load_steps_on_a_power_channel_and_no_voltage() {
             (p * (1.0 + 0.001 * (TAU * 100.0 * t).sin())) as f32
         })
         .collect();
-    let d = detect(&capture(rate, vec![("I_1", "A", current), ("P_1", "kW", power.iter().map(|p| p / 1000.0).collect())]), &DetectOptions::default()).unwrap();
+    let d = detect(
+        &capture(rate, vec![("I_1", "A", current), ("P_1", "kW", power.iter().map(|p| p / 1000.0).collect())]),
+        &DetectOptions::default(),
+    )
+    .unwrap();
     assert!((d.frequency_hz - 50.0).abs() < 0.01);
     assert!(d.references.is_empty());
     let on = only(&d.events, EventKind::LoadOn);

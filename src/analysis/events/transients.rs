@@ -55,9 +55,8 @@ pub(super) fn find(
     options: &DetectOptions,
 ) -> Vec<Event> {
     let noise = median(series.max_deviation.iter().map(|&d| f64::from(d))).unwrap_or(0.0) as f32;
-    let threshold = ((options.transient_pu * peak) as f32)
-        .max(NOISE_FACTOR * noise)
-        .max(RESOLUTION_FACTOR * resolution(values));
+    let threshold =
+        ((options.transient_pu * peak) as f32).max(NOISE_FACTOR * noise).max(RESOLUTION_FACTOR * resolution(values));
     if !(threshold > 0.0 && threshold.is_finite()) {
         return Vec::new();
     }
@@ -105,7 +104,13 @@ pub(super) fn find(
             }
             let impulsive = last - start < longest && back_on_shape(values, start, last + gap, period, threshold);
             if impulsive {
-                let mut event = Event::new(EventKind::Transient, &channel.name, start as f64 / rate, worst.abs().into(), &channel.unit);
+                let mut event = Event::new(
+                    EventKind::Transient,
+                    &channel.name,
+                    start as f64 / rate,
+                    worst.abs().into(),
+                    &channel.unit,
+                );
                 let end_s = (last + 1) as f64 / rate;
                 event.end_s = Some(end_s);
                 event.duration_s = Some(end_s - event.start_s);

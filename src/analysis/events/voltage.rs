@@ -9,12 +9,11 @@ use crate::capture::Channel;
 /// and the usual VT secondaries, distribution and transmission levels. A channel's level is
 /// rounded to the closest when within 5%.
 const STANDARD_V: [f64; 62] = [
-    57.7, 63.5, 66.4, 69.3, 100.0, 110.0, 115.0, 120.0, 127.0, 208.0, 220.0, 230.0, 240.0, 277.0, 347.0, 380.0,
-    400.0, 415.0, 480.0, 600.0, 690.0, 2400.0, 3464.0, 4160.0, 5774.0, 6000.0, 6351.0, 6600.0, 7200.0, 7621.0,
-    7967.0, 10_000.0, 11_000.0, 11_547.0, 12_470.0, 12_702.0, 13_200.0, 13_800.0, 14_400.0, 19_053.0, 19_919.0,
-    20_000.0, 22_000.0, 24_940.0, 33_000.0, 34_500.0, 39_837.0, 63_509.0, 66_395.0, 69_000.0, 79_674.0,
-    115_000.0, 127_017.0, 132_791.0, 138_000.0, 199_186.0, 220_000.0, 230_000.0, 230_940.0, 288_675.0, 400_000.0,
-    500_000.0,
+    57.7, 63.5, 66.4, 69.3, 100.0, 110.0, 115.0, 120.0, 127.0, 208.0, 220.0, 230.0, 240.0, 277.0, 347.0, 380.0, 400.0,
+    415.0, 480.0, 600.0, 690.0, 2400.0, 3464.0, 4160.0, 5774.0, 6000.0, 6351.0, 6600.0, 7200.0, 7621.0, 7967.0,
+    10_000.0, 11_000.0, 11_547.0, 12_470.0, 12_702.0, 13_200.0, 13_800.0, 14_400.0, 19_053.0, 19_919.0, 20_000.0,
+    22_000.0, 24_940.0, 33_000.0, 34_500.0, 39_837.0, 63_509.0, 66_395.0, 69_000.0, 79_674.0, 115_000.0, 127_017.0,
+    132_791.0, 138_000.0, 199_186.0, 220_000.0, 230_000.0, 230_940.0, 288_675.0, 400_000.0, 500_000.0,
 ];
 
 /// The standard nominal voltage within 5% of `level` in `unit` (`V` or `kV`).
@@ -178,7 +177,12 @@ pub(super) fn events(
                 if pu < options.interruption_pu {
                     if let Some((at, lowest)) = o.interruption_before {
                         // Back down: the interruption goes on.
-                        open = Some(Open { kind: EventKind::Interruption, at, extreme_pu: lowest.min(pu), interruption_before: None });
+                        open = Some(Open {
+                            kind: EventKind::Interruption,
+                            at,
+                            extreme_pu: lowest.min(pu),
+                            interruption_before: None,
+                        });
                     } else if k - o.at <= PASSING_STEPS {
                         // The drop into the interruption, seen through the window.
                         o.kind = EventKind::Interruption;
@@ -193,11 +197,21 @@ pub(super) fn events(
                     if pu >= options.sag_pu + options.hysteresis_pu {
                         match o.interruption_before {
                             Some((at, lowest)) if k - o.at <= PASSING_STEPS => {
-                                let i = Open { kind: EventKind::Interruption, at, extreme_pu: lowest, interruption_before: None };
+                                let i = Open {
+                                    kind: EventKind::Interruption,
+                                    at,
+                                    extreme_pu: lowest,
+                                    interruption_before: None,
+                                };
                                 close_at(i, Some(k));
                             }
                             Some((at, lowest)) => {
-                                let i = Open { kind: EventKind::Interruption, at, extreme_pu: lowest, interruption_before: None };
+                                let i = Open {
+                                    kind: EventKind::Interruption,
+                                    at,
+                                    extreme_pu: lowest,
+                                    interruption_before: None,
+                                };
                                 close_at(i, Some(o.at));
                                 close_at(Open { interruption_before: None, ..*o }, Some(k));
                             }
@@ -337,7 +351,11 @@ pub(super) fn level_edges(
             t_s: s.onset / grid.sample_rate_hz,
             ratio: s.level_after / s.level_before,
             channel: channel.name.clone(),
-            what: format!("RMS step {:.3} -> {:.3} pu", s.level_before / reference.reference, s.level_after / reference.reference),
+            what: format!(
+                "RMS step {:.3} -> {:.3} pu",
+                s.level_before / reference.reference,
+                s.level_after / reference.reference
+            ),
         })
         .collect()
 }
