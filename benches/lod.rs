@@ -1,0 +1,103 @@
+//! Level of detail: pyramid build against a plain min/max pass over the same array (the
+//! memory-bandwidth limit), and the explorer's per-frame query, 8 channels at 2000 pixel
+//! columns, at zoom levels from the whole capture down to fewer samples than pixels.
+//!
+//! `PANELSCOPE_BENCH_SAMPLES` sets samples per channel (default 10^8: 400 MB per channel,
+//! 3.2 GB for the eight the query uses).
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use panelscope::analysis::lod::Pyramid;
+
+fn samples_per_channel() -> usize {
+    std::env::var("PANELSCOPE_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000_000)
+}
+
+/// A 60 Hz-like wave at 10 kHz plus noise, cheap to make (a rotating phasor, no sin calls).
+fn signal(n: usize, seed: u64) -> Vec<f32> {
+    let mut state = 0x2545_f491_4f6c_dd1d ^ seed;
+    let step = 2.0 * std::f32::consts::PI * 60.0 / 10_000.0;
+    let (c, s) = (step.cos(), step.sin());
+    let (mut x, mut y) = (1.0f32, 0.0f32);
+    (0..n)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (x, y) = (x * c - y * s, x * s + y * c);
+            if i % 4096 == 0 {
+                let r = (x * x + y * y).sqrt();
+                (x, y) = (x / r, y / r);
+            }
+            170.0 * y + ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+        })
+        .collect()
+}
+
+/// The reference: min and max of an array in one pass, as fast as plain safe Rust goes.
+fn plain_min_max(values: &[f32]) -> (f32, f32) {
+    const LANES: usize = 16;
+    let mut lo = [f32::INFINITY; LANES];
+    let mut hi = [f32::NEG_INFINITY; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for l in 0..LANES {
+            lo[l] = if chunk[l] < lo[l] { chunk[l] } else { lo[l] };
+            hi[l] = if chunk[l] > hi[l] { chunk[l] } else { hi[l] };
+        }
+    }
+    let mut min = lo.iter().copied().fold(f32::INFINITY, f32::min);
+    let mut max = hi.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    for &v in rest {
+        min = min.min(v);
+        max = max.max(v);
+    }
+    (min, max)
+}
+
+fn bench(c: &mut Criterion) {
+    let n = samples_per_channel();
+    let channels: Vec<Vec<f32>> = (0..8).map(|k| signal(n, k)).collect();
+    let bytes = (n * 4) as u64;
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a thread pool");
+
+    let mut build = c.benchmark_group("lod_build");
+    build.sample_size(10);
+    build.throughput(Throughput::Bytes(bytes));
+    build.bench_function("plain_min_max_pass_1_thread", |b| b.iter(|| black_box(plain_min_max(&channels[0]))));
+    build.bench_function("pyramid_build_1_thread", |b| {
+        b.iter(|| one_thread.install(|| black_box(Pyramid::build(&channels[0]).heap_bytes())))
+    });
+    build.bench_function("pyramid_build_all_threads", |b| b.iter(|| black_box(Pyramid::build(&channels[0]).heap_bytes())));
+    build.finish();
+
+    let pyramids: Vec<Pyramid> = channels.iter().map(|v| Pyramid::build(v)).collect();
+    println!(
+        "pyramid memory: {} bytes for {} samples ({:.2}% of the samples' {} bytes)",
+        pyramids[0].heap_bytes(),
+        n,
+        100.0 * pyramids[0].heap_bytes() as f64 / bytes as f64,
+        bytes
+    );
+    let mut query = c.benchmark_group("lod_query_8ch_2000px");
+    query.sample_size(50);
+    let zooms = [("full", 0, n), ("1e6", n / 3 + 7, 1_000_000), ("1e4", n / 2 + 13, 10_000), ("2000", n / 5 + 1, 2000), ("500", 12_345, 500)];
+    for (label, start, width) in zooms {
+        let range = start..(start + width).min(n);
+        query.bench_with_input(BenchmarkId::from_parameter(label), &range, |b, range| {
+            b.iter(|| {
+                let mut points = 0usize;
+                for (p, v) in pyramids.iter().zip(&channels) {
+                    points += p.query(v, range.clone(), 2000).iter().flatten().count();
+                }
+                black_box(points)
+            })
+        });
+    }
+    query.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
