@@ -17,6 +17,10 @@ use rayon::prelude::*;
 pub const BASE: usize = 32;
 /// Blocks of one level per block of the next.
 pub const FANOUT: usize = 8;
+/// Queries of at least this many buckets run in parallel.
+const PARALLEL_BUCKETS: usize = 512;
+/// Bucket borders whose memory is touched together before their buckets are answered.
+const WARM_CHUNK: usize = 64;
 
 /// The minimum and maximum of a range, and their order in time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,21 +106,52 @@ pub struct Pyramid {
     levels: Vec<Level>,
 }
 
-/// Min, max and order of one raw block; NaN samples are skipped.
+/// Min and max of `values`, NaN skipped (a comparison with NaN is false); infinities
+/// (min > max) when nothing is valid. Written lane-wise so that it vectorises.
 #[inline]
-fn raw_block(values: &[f32]) -> (f32, f32, bool) {
-    let mut min = f32::INFINITY;
-    let mut max = f32::NEG_INFINITY;
-    for &v in values {
-        min = min.min(v);
-        max = max.max(v);
+fn slice_min_max(values: &[f32]) -> (f32, f32) {
+    const LANES: usize = 8;
+    let mut lo = [f32::INFINITY; LANES];
+    let mut hi = [f32::NEG_INFINITY; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for l in 0..LANES {
+            lo[l] = if chunk[l] < lo[l] { chunk[l] } else { lo[l] };
+            hi[l] = if chunk[l] > hi[l] { chunk[l] } else { hi[l] };
+        }
     }
+    let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
+    for l in 0..LANES {
+        min = if lo[l] < min { lo[l] } else { min };
+        max = if hi[l] > max { hi[l] } else { max };
+    }
+    for &v in rest {
+        min = if v < min { v } else { min };
+        max = if v > max { v } else { max };
+    }
+    (min, max)
+}
+
+/// Min, max, and their first positions in `values`; `None` when every sample is missing.
+#[inline]
+fn slice_extremes(values: &[f32]) -> Option<(f32, usize, f32, usize)> {
+    let (min, max) = slice_min_max(values);
     if min > max {
-        return (min, max, true);
+        return None;
     }
     let first_min = values.iter().position(|&v| v == min).unwrap_or(0);
     let first_max = values.iter().position(|&v| v == max).unwrap_or(0);
-    (min, max, first_min <= first_max)
+    Some((min, first_min, max, first_max))
+}
+
+/// Min, max and order of one raw block; NaN samples are skipped.
+#[inline]
+fn raw_block(values: &[f32]) -> (f32, f32, bool) {
+    match slice_extremes(values) {
+        Some((min, first_min, max, first_max)) => (min, max, first_min <= first_max),
+        None => (f32::INFINITY, f32::NEG_INFINITY, true),
+    }
 }
 
 impl Pyramid {
@@ -236,28 +271,68 @@ impl Pyramid {
         }
     }
 
+    /// Reads one value from every cache line a bucket border at sample `at` will need: the
+    /// raw block around it and the partial runs of blocks around it at each level.
+    fn touch(&self, values: &[f32], at: usize) -> f32 {
+        let mut sum = 0f32;
+        let last = values.len().saturating_sub(1);
+        for i in [at.saturating_sub(BASE), at, at + BASE] {
+            sum += values[i.min(last)];
+        }
+        let mut block = BASE;
+        for level in &self.levels {
+            let i = at / block;
+            let n = level.min.len();
+            if n == 0 {
+                break;
+            }
+            for j in [i.saturating_sub(FANOUT), i, i + FANOUT] {
+                let j = j.min(n - 1);
+                sum += level.min[j] + level.max[j];
+            }
+            block *= FANOUT;
+        }
+        sum
+    }
+
     /// The extremes of each of `buckets` equal parts of `values[range]` (pixel columns).
     pub fn query(&self, values: &[f32], range: Range<usize>, buckets: usize) -> Vec<Option<MinMax>> {
         let end = range.end.min(self.len).min(values.len());
         let start = range.start.min(end);
         let len = end - start;
         let buckets = buckets.max(1);
-        (0..buckets)
-            .map(|k| {
-                let lo = start + (k as u128 * len as u128 / buckets as u128) as usize;
-                let hi = start + ((k + 1) as u128 * len as u128 / buckets as u128) as usize;
-                self.range_min_max(values, lo..hi)
-            })
-            .collect()
+        let boundary = |k: usize| start + (k as u128 * len as u128 / buckets as u128) as usize;
+        let bucket = |k: usize| self.range_min_max(values, boundary(k)..boundary(k + 1));
+        if len / buckets < BASE * FANOUT {
+            // Narrow buckets read neighbouring memory: one pass is fastest.
+            return (0..buckets).map(bucket).collect();
+        }
+        // Wide buckets read memory far apart, a few cache misses per bucket border. Touch
+        // everything a chunk of borders needs in one tight loop first, so that the misses
+        // overlap instead of coming one after another; then answer from the cache.
+        let chunks: Vec<Range<usize>> =
+            (0..buckets).step_by(WARM_CHUNK).map(|a| a..(a + WARM_CHUNK).min(buckets)).collect();
+        let answer = |chunk: &Range<usize>| {
+            let mut touched = 0f32;
+            for k in chunk.start..=chunk.end {
+                touched += self.touch(values, boundary(k));
+            }
+            std::hint::black_box(touched);
+            chunk.clone().map(bucket).collect::<Vec<_>>()
+        };
+        if buckets >= PARALLEL_BUCKETS {
+            chunks.par_iter().flat_map_iter(answer).collect()
+        } else {
+            chunks.iter().flat_map(answer).collect()
+        }
     }
 }
 
 #[inline]
 fn raw_into(values: &[f32], a: usize, b: usize, acc: &mut Acc) {
-    for (i, &v) in values[a..b].iter().enumerate() {
-        let key = 2 * (a + i) as u64;
-        acc.add_min(v, key);
-        acc.add_max(v, key);
+    if let Some((min, first_min, max, first_max)) = slice_extremes(&values[a..b]) {
+        acc.add_min(min, 2 * (a + first_min) as u64);
+        acc.add_max(max, 2 * (a + first_max) as u64);
     }
 }
 
