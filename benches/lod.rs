@@ -70,7 +70,9 @@ fn bench(c: &mut Criterion) {
     build.bench_function("pyramid_build_1_thread", |b| {
         b.iter(|| one_thread.install(|| black_box(Pyramid::build(&channels[0]).heap_bytes())))
     });
-    build.bench_function("pyramid_build_all_threads", |b| b.iter(|| black_box(Pyramid::build(&channels[0]).heap_bytes())));
+    build.bench_function("pyramid_build_all_threads", |b| {
+        b.iter(|| black_box(Pyramid::build(&channels[0]).heap_bytes()))
+    });
     build.finish();
 
     let pyramids: Vec<Pyramid> = channels.iter().map(|v| Pyramid::build(v)).collect();
@@ -83,7 +85,13 @@ fn bench(c: &mut Criterion) {
     );
     let mut query = c.benchmark_group("lod_query_8ch_2000px");
     query.sample_size(50);
-    let zooms = [("full", 0, n), ("1e6", n / 3 + 7, 1_000_000), ("1e4", n / 2 + 13, 10_000), ("2000", n / 5 + 1, 2000), ("500", 12_345, 500)];
+    let zooms = [
+        ("full", 0, n),
+        ("1e6", n / 3 + 7, 1_000_000),
+        ("1e4", n / 2 + 13, 10_000),
+        ("2000", n / 5 + 1, 2000),
+        ("500", 12_345, 500),
+    ];
     for (label, start, width) in zooms {
         let range = start..(start + width).min(n);
         query.bench_with_input(BenchmarkId::from_parameter(label), &range, |b, range| {

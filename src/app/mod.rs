@@ -1,14 +1,18 @@
 //! The eframe application. For now a capture overview: open captures (in the background),
-//! list their channels with units and statistics, and plot the visible channels decimated
-//! to the plot's pixel width. The full explorer grows from here.
+//! list their channels with units and statistics, plot the visible channels from their
+//! level-of-detail pyramids at the plot's pixel width, and list the detected events (found
+//! in the background once a capture is loaded; a click zooms to one). The full explorer
+//! grows from here.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+use rayon::prelude::*;
 
-use crate::analysis::decimate::{bucket_extremes, equal_index_buckets};
+use crate::analysis::events::{DetectOptions, Detection, EventKind, detect};
+use crate::analysis::lod::Pyramid;
 use crate::analysis::stats::{Stats, stats};
 use crate::capture::{self, Capture, ChannelKind, Samples};
 
@@ -44,20 +48,41 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
 pub enum Message {
     OpenFile(PathBuf),
     CaptureLoaded(Box<OpenCapture>),
-    LoadFailed { path: PathBuf, error: String },
+    LoadFailed {
+        path: PathBuf,
+        error: String,
+    },
+    /// Event detection on the capture with this id finished.
+    EventsDetected {
+        id: u64,
+        result: Result<Detection, String>,
+    },
+    /// Show this time span (seconds) in every plot.
+    ZoomTo {
+        from_s: f64,
+        to_s: f64,
+    },
     Select(usize),
-    ToggleChannel { capture: usize, channel: usize },
+    ToggleChannel {
+        capture: usize,
+        channel: usize,
+    },
     CloseCapture(usize),
 }
 
 /// A loaded capture with what the overview shows of it.
 #[derive(Debug)]
 pub struct OpenCapture {
+    /// Tells captures apart in messages from background work.
+    pub id: u64,
     pub path: PathBuf,
-    pub capture: Capture,
-    /// Per channel: statistics (analog only) and visibility.
+    pub capture: std::sync::Arc<Capture>,
+    /// Per channel: statistics and level-of-detail pyramid (analog only), and visibility.
     pub stats: Vec<Option<Stats>>,
+    pub pyramids: Vec<Option<Pyramid>>,
     pub visible: Vec<bool>,
+    /// Detected events: `None` while detection runs.
+    pub events: Option<Result<Detection, String>>,
 }
 
 /// The application state.
@@ -69,13 +94,26 @@ pub struct App {
     errors: Vec<String>,
     tx: Sender<Message>,
     rx: Receiver<Message>,
+    next_id: u64,
+    /// A time span every plot shows in the next frame.
+    pending_zoom: Option<(f64, f64)>,
 }
 
 impl App {
     /// A new app with nothing open.
     pub fn new(ctx: egui::Context) -> Self {
         let (tx, rx) = channel();
-        Self { ctx, captures: Vec::new(), selected: 0, loading: Vec::new(), errors: Vec::new(), tx, rx }
+        Self {
+            ctx,
+            captures: Vec::new(),
+            selected: 0,
+            loading: Vec::new(),
+            errors: Vec::new(),
+            tx,
+            rx,
+            next_id: 0,
+            pending_zoom: None,
+        }
     }
 
     /// Open captures.
@@ -99,9 +137,16 @@ impl App {
             Message::OpenFile(path) => self.spawn_load(path),
             Message::CaptureLoaded(open) => {
                 self.loading.retain(|p| p != &open.path);
+                self.spawn_detection(open.id, open.capture.clone());
                 self.captures.push(*open);
                 self.selected = self.captures.len() - 1;
             }
+            Message::EventsDetected { id, result } => {
+                if let Some(open) = self.captures.iter_mut().find(|c| c.id == id) {
+                    open.events = Some(result);
+                }
+            }
+            Message::ZoomTo { from_s, to_s } => self.pending_zoom = Some((from_s, to_s)),
             Message::LoadFailed { path, error } => {
                 self.loading.retain(|p| p != &path);
                 self.errors.push(error);
@@ -125,19 +170,31 @@ impl App {
         self.loading.push(path.clone());
         let tx = self.tx.clone();
         let ctx = self.ctx.clone();
+        let id = self.next_id;
+        self.next_id += 1;
         let spawned = std::thread::Builder::new().name("load-capture".into()).spawn(move || {
             let message = match capture::read(&path) {
                 Ok(capture) => {
-                    let stats = capture
+                    // Statistics and pyramids of all channels, in parallel.
+                    let (stats, pyramids) = capture
                         .channels
-                        .iter()
+                        .par_iter()
                         .map(|c| match &c.samples {
-                            Samples::Analog(v) => stats(v),
-                            Samples::Digital(_) => None,
+                            Samples::Analog(v) => (stats(v), Some(Pyramid::build(v))),
+                            Samples::Digital(_) => (None, None),
                         })
-                        .collect();
+                        .unzip();
                     let visible = capture.channels.iter().map(|c| c.kind != ChannelKind::Digital).collect();
-                    Message::CaptureLoaded(Box::new(OpenCapture { path, capture, stats, visible }))
+                    let capture = std::sync::Arc::new(capture);
+                    Message::CaptureLoaded(Box::new(OpenCapture {
+                        id,
+                        path,
+                        capture,
+                        stats,
+                        pyramids,
+                        visible,
+                        events: None,
+                    }))
                 }
                 Err(e) => Message::LoadFailed { path, error: e.to_string() },
             };
@@ -146,6 +203,19 @@ impl App {
         });
         if let Err(e) = spawned {
             self.errors.push(format!("cannot start loading: {e}"));
+        }
+    }
+
+    fn spawn_detection(&mut self, id: u64, capture: std::sync::Arc<Capture>) {
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new().name("detect-events".into()).spawn(move || {
+            let result = detect(&capture, &DetectOptions::default()).map_err(|e| e.to_string());
+            let _ = tx.send(Message::EventsDetected { id, result });
+            ctx.request_repaint();
+        });
+        if let Err(e) = spawned {
+            self.errors.push(format!("cannot start event detection: {e}"));
         }
     }
 
@@ -162,7 +232,12 @@ impl App {
         let mut messages = Vec::new();
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut messages));
         egui::Panel::left("channels").default_size(330.0).show(ui, |ui| self.channels_ui(ui, &mut messages));
-        egui::CentralPanel::default().show(ui, |ui| self.plots_ui(ui));
+        egui::Panel::bottom("events")
+            .default_size(180.0)
+            .resizable(true)
+            .show(ui, |ui| self.events_ui(ui, &mut messages));
+        let zoom = self.pending_zoom.take();
+        egui::CentralPanel::default().show(ui, |ui| self.plots_ui(ui, zoom));
         for message in messages {
             self.apply(message);
         }
@@ -230,7 +305,54 @@ impl App {
         });
     }
 
-    fn plots_ui(&self, ui: &mut egui::Ui) {
+    fn events_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
+        let Some(open) = self.captures.get(self.selected) else {
+            return;
+        };
+        let detection = match &open.events {
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("detecting events…");
+                });
+                return;
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, format!("event detection: {e}"));
+                return;
+            }
+            Some(Ok(d)) => d,
+        };
+        ui.horizontal(|ui| {
+            ui.strong(format!("{} events", detection.events.len()));
+            ui.label(format!("at {:.3} Hz", detection.frequency_hz));
+            for w in &detection.warnings {
+                ui.label(format!("· {w}"));
+            }
+        });
+        let cycle_s = 1.0 / detection.frequency_hz;
+        egui::ScrollArea::vertical().id_salt("event-table").show(ui, |ui| {
+            egui::Grid::new("event-grid").striped(true).num_columns(5).show(ui, |ui| {
+                for title in ["start s", "kind", "channel", "magnitude", ""] {
+                    ui.strong(title);
+                }
+                ui.end_row();
+                for e in &detection.events {
+                    if ui.link(format!("{:.4}", e.start_s)).on_hover_text("Zoom to this event").clicked() {
+                        let end = e.end_s.unwrap_or(e.start_s);
+                        messages.push(Message::ZoomTo { from_s: e.start_s - 3.0 * cycle_s, to_s: end + 3.0 * cycle_s });
+                    }
+                    ui.colored_label(kind_color(e.kind), e.kind.as_str());
+                    ui.label(&e.channel);
+                    ui.label(format!("{:.4} {}", e.magnitude, e.unit));
+                    ui.label(&e.note);
+                    ui.end_row();
+                }
+            });
+        });
+    }
+
+    fn plots_ui(&self, ui: &mut egui::Ui, zoom: Option<(f64, f64)>) {
         let Some(open) = self.captures.get(self.selected) else {
             ui.centered_and_justified(|ui| ui.label("Open a capture (.csv, .parquet, .cfg, .cff)."));
             return;
@@ -262,20 +384,29 @@ impl App {
                 .link_axis(link, [true, false])
                 .y_axis_label(kind.as_str())
                 .show(ui, |plot_ui| {
+                    if let Some((from_s, to_s)) = zoom {
+                        plot_ui.set_plot_bounds_x(from_s..=to_s);
+                        plot_ui.set_auto_bounds([false, true]);
+                    }
                     // While the time axis fits itself, give it the whole capture; once the
                     // user zooms or pans, only what is visible.
                     let bounds = plot_ui.plot_bounds();
-                    let (x0, x1) = if plot_ui.auto_bounds().x {
-                        (0.0, open.capture.duration_s())
-                    } else {
-                        (bounds.min()[0], bounds.max()[0])
+                    let (x0, x1) = match zoom {
+                        Some(span) => span,
+                        None if plot_ui.auto_bounds().x => (0.0, open.capture.duration_s()),
+                        None => (bounds.min()[0], bounds.max()[0]),
                     };
                     for (i, ch) in open.capture.channels.iter().enumerate() {
                         if ch.kind != kind || !open.visible[i] {
                             continue;
                         }
-                        let points = decimated_points(&open.capture, i, x0, x1, width_px);
+                        let points = decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px);
                         plot_ui.line(Line::new(ch.name.clone(), PlotPoints::from(points)));
+                    }
+                    if let Some(Ok(d)) = &open.events {
+                        for e in d.events.iter().filter(|e| (x0..=x1).contains(&e.start_s)) {
+                            plot_ui.vline(VLine::new(e.kind.as_str(), e.start_s).color(kind_color(e.kind)).width(1.0));
+                        }
                     }
                 });
         }
@@ -288,8 +419,28 @@ impl eframe::App for App {
     }
 }
 
-/// Min/max points of channel `index` between `x0` and `x1` seconds, two per pixel column.
-fn decimated_points(capture: &Capture, index: usize, x0: f64, x1: f64, width_px: usize) -> Vec<[f64; 2]> {
+/// The colour events of a kind are marked with.
+fn kind_color(kind: EventKind) -> egui::Color32 {
+    match kind {
+        EventKind::LoadOn => egui::Color32::from_rgb(80, 170, 90),
+        EventKind::LoadOff => egui::Color32::from_rgb(120, 140, 160),
+        EventKind::Sag => egui::Color32::from_rgb(230, 150, 40),
+        EventKind::Swell => egui::Color32::from_rgb(200, 90, 200),
+        EventKind::Interruption => egui::Color32::from_rgb(220, 60, 60),
+        EventKind::Transient => egui::Color32::from_rgb(70, 150, 230),
+    }
+}
+
+/// Min/max points of channel `index` between `x0` and `x1` seconds, two per pixel column,
+/// from its pyramid (analog channels) or the bits themselves (digital).
+fn decimated_points(
+    capture: &Capture,
+    pyramid: Option<&Pyramid>,
+    index: usize,
+    x0: f64,
+    x1: f64,
+    width_px: usize,
+) -> Vec<[f64; 2]> {
     let n = capture.sample_count();
     let (lo, hi) = if x1 > x0 && x0.is_finite() && x1.is_finite() {
         (capture.index_at_or_after(x0).saturating_sub(1), (capture.index_at_or_after(x1) + 1).min(n))
@@ -297,19 +448,42 @@ fn decimated_points(capture: &Capture, index: usize, x0: f64, x1: f64, width_px:
         (0, n)
     };
     let (lo, hi) = if hi <= lo { (0, n) } else { (lo, hi) };
-    let values: Vec<f32> = match &capture.channels[index].samples {
-        Samples::Analog(v) => v[lo..hi].to_vec(),
-        Samples::Digital(b) => (lo..hi).map(|i| if b.get(i) == Some(true) { 1.0 } else { 0.0 }).collect(),
-    };
-    if values.len() <= 2 * width_px {
-        return values.iter().enumerate().map(|(i, &v)| [capture.time_s(lo + i), v as f64]).collect();
-    }
-    let mut points = Vec::with_capacity(2 * width_px);
-    for r in equal_index_buckets(values.len(), width_px) {
-        if let Some(e) = bucket_extremes(&values, r) {
-            points.push([capture.time_s(lo + e.first.0), e.first.1 as f64]);
-            points.push([capture.time_s(lo + e.second.0), e.second.1 as f64]);
+    let width_px = width_px.max(1);
+    match (&capture.channels[index].samples, pyramid) {
+        (Samples::Analog(v), _) if hi - lo <= 2 * width_px => {
+            (lo..hi).filter(|&i| v[i].is_finite()).map(|i| [capture.time_s(i), f64::from(v[i])]).collect()
+        }
+        (Samples::Analog(v), Some(p)) => {
+            // Two points per column, at the column's start and middle: exact in value and
+            // in order, within a column in time.
+            let per_px = (hi - lo) as f64 / width_px as f64;
+            let mut points = Vec::with_capacity(2 * width_px);
+            for (k, m) in p.query(v, lo..hi, width_px).into_iter().enumerate() {
+                let Some(m) = m else { continue };
+                let t = |offset: f64| capture.time_s(lo + (k as f64 * per_px + offset * per_px) as usize);
+                let [a, b] = m.in_order();
+                points.push([t(0.0), f64::from(a)]);
+                points.push([t(0.5), f64::from(b)]);
+            }
+            points
+        }
+        (Samples::Analog(_), None) => Vec::new(),
+        (Samples::Digital(b), _) => {
+            // Per column: its first state, and the other one if it changes inside.
+            // TODO(digital pyramids): a scan of the bits in view each frame.
+            let bit = |i: usize| if b.get(i) == Some(true) { 1.0 } else { 0.0 };
+            let columns = width_px.min(hi - lo);
+            let mut points = Vec::with_capacity(2 * columns);
+            for k in 0..columns {
+                let a = lo + k * (hi - lo) / columns;
+                let z = lo + (k + 1) * (hi - lo) / columns;
+                let first = bit(a);
+                points.push([capture.time_s(a), first]);
+                if let Some(change) = (a + 1..z).find(|&i| bit(i) != first) {
+                    points.push([capture.time_s(change), 1.0 - first]);
+                }
+            }
+            points
         }
     }
-    points
 }
