@@ -97,6 +97,8 @@ pub struct App {
     next_id: u64,
     /// A time span every plot shows in the next frame.
     pending_zoom: Option<(f64, f64)>,
+    /// The time span the plots showed in the last frame.
+    view_s: Option<(f64, f64)>,
 }
 
 impl App {
@@ -113,6 +115,7 @@ impl App {
             rx,
             next_id: 0,
             pending_zoom: None,
+            view_s: None,
         }
     }
 
@@ -124,6 +127,11 @@ impl App {
     /// Errors shown in the window.
     pub fn errors(&self) -> &[String] {
         &self.errors
+    }
+
+    /// The time span (seconds) the plots showed in the last frame, if any.
+    pub fn view_s(&self) -> Option<(f64, f64)> {
+        self.view_s
     }
 
     /// True while a file is loading.
@@ -237,7 +245,7 @@ impl App {
             .resizable(true)
             .show(ui, |ui| self.events_ui(ui, &mut messages));
         let zoom = self.pending_zoom.take();
-        egui::CentralPanel::default().show(ui, |ui| self.plots_ui(ui, zoom));
+        self.view_s = egui::CentralPanel::default().show(ui, |ui| self.plots_ui(ui, zoom)).inner;
         for message in messages {
             self.apply(message);
         }
@@ -352,10 +360,11 @@ impl App {
         });
     }
 
-    fn plots_ui(&self, ui: &mut egui::Ui, zoom: Option<(f64, f64)>) {
+    /// Draws the stacked plots; returns the time span they show.
+    fn plots_ui(&self, ui: &mut egui::Ui, zoom: Option<(f64, f64)>) -> Option<(f64, f64)> {
         let Some(open) = self.captures.get(self.selected) else {
             ui.centered_and_justified(|ui| ui.label("Open a capture (.csv, .parquet, .cfg, .cff)."));
-            return;
+            return None;
         };
         let kinds: Vec<ChannelKind> = {
             let mut k: Vec<ChannelKind> = open
@@ -372,11 +381,12 @@ impl App {
         };
         if kinds.is_empty() {
             ui.label("No channel is shown.");
-            return;
+            return None;
         }
         let height = (ui.available_height() / kinds.len() as f32 - 8.0).max(80.0);
         let width_px = ui.available_width().max(100.0) as usize;
         let link = ui.scope_id().with("time-axis");
+        let mut view = None;
         for kind in kinds {
             Plot::new(("plot", kind.as_str()))
                 .height(height)
@@ -396,6 +406,7 @@ impl App {
                         None if plot_ui.auto_bounds().x => (0.0, open.capture.duration_s()),
                         None => (bounds.min()[0], bounds.max()[0]),
                     };
+                    view = Some((x0, x1));
                     for (i, ch) in open.capture.channels.iter().enumerate() {
                         if ch.kind != kind || !open.visible[i] {
                             continue;
@@ -410,6 +421,7 @@ impl App {
                     }
                 });
         }
+        view
     }
 }
 

@@ -1,0 +1,76 @@
+//! The explorer window driven like a user: egui_kittest finds widgets by label, clicks them,
+//! and the tests check what changed.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use panelscope::app::{App, Message, default_sample_path};
+
+/// Steps the harness until `done` holds (background loads and detection report back on
+/// their own threads), for at most a minute.
+fn run_until(harness: &mut Harness<'_, App>, done: impl Fn(&App) -> bool) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.step();
+    harness.step();
+}
+
+fn harness_with(file: PathBuf) -> Harness<'static, App> {
+    let mut app = App::new(egui::Context::default());
+    app.apply(Message::OpenFile(file));
+    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+}
+
+#[test]
+fn opens_the_sample_and_hides_a_channel() {
+    let mut harness = harness_with(default_sample_path());
+    run_until(&mut harness, |app| app.captures().len() == 1);
+    assert!(harness.state().captures()[0].visible[0]);
+    // The first V_A check box is the channel list's (the legend has one too).
+    harness.get_all_by_role_and_label(egui::accesskit::Role::CheckBox, "V_A").next().expect("V_A").click();
+    harness.step();
+    harness.step();
+    assert!(!harness.state().captures()[0].visible[0], "V_A is still shown");
+    // The others stay.
+    assert!(harness.state().captures()[0].visible[1]);
+}
+
+#[test]
+fn clicking_an_event_zooms_the_plots_to_it() {
+    let mut harness = harness_with(default_sample_path());
+    run_until(&mut harness, |app| app.captures().first().is_some_and(|c| c.events.is_some()));
+    let (from, to) = harness.state().view_s().expect("plots drawn");
+    assert!(from <= 0.0 && to >= 9.99, "full view first: {from} {to}");
+    let events = harness.state().captures()[0].events.clone().unwrap().unwrap();
+    let sag = events.events.iter().find(|e| e.kind.as_str() == "sag").expect("the sample's sag");
+    let label = format!("{:.4}", sag.start_s);
+    // The table scrolls the row into view (an animation of a few frames), then a click.
+    harness.get_by_role_and_label(egui::accesskit::Role::Link, &label).scroll_to_me();
+    for _ in 0..10 {
+        harness.step();
+    }
+    harness.get_by_role_and_label(egui::accesskit::Role::Link, &label).click();
+    harness.step();
+    harness.step();
+    let (from, to) = harness.state().view_s().unwrap();
+    assert!(from < sag.start_s && to > sag.end_s.unwrap(), "{from} {to}");
+    assert!(to - from < 1.0, "zoomed in: {from} {to}");
+}
+
+#[test]
+fn a_bad_file_shows_an_error_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.csv");
+    std::fs::write(&bad, "time_s,V_A [V]\n0,1\n0.001,oops\n").unwrap();
+    let mut harness = harness_with(bad);
+    run_until(&mut harness, |app| !app.errors().is_empty());
+    let shown = harness.query_all_by_label_contains("broken.csv").count();
+    assert!(shown > 0, "the error names the file in the window");
+    assert!(harness.state().captures().is_empty());
+}
