@@ -6,12 +6,14 @@ pub mod csv;
 pub mod error;
 pub mod model;
 pub mod parquet;
+mod window;
 
 use std::path::Path;
 
 pub use atomic::PendingFile;
 pub use error::{CaptureError, Result};
 pub use model::{Bits, Capture, Channel, ChannelKind, Format, Samples, Timebase};
+pub use window::WindowError;
 
 /// The on-disk formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

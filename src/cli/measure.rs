@@ -1,5 +1,5 @@
-//! `panelscope measure`: statistics, frequency, THD, powers and sequence components over a
-//! window, as text or JSON.
+//! `panelscope measure`: statistics, frequency, THD, powers, phasors and sequence
+//! components over a window, as text or JSON.
 
 use std::io::Write;
 use std::path::Path;
@@ -10,7 +10,8 @@ use super::fmt_value;
 use crate::analysis::measure::{MeasureReport, measure_report};
 use crate::capture;
 
-/// Reads `path`, measures the window `from_s`..`to_s` and prints the report to `out`.
+/// `panelscope measure IN [--from S] [--to S] [--json]`: reads `path`, measures the window
+/// `from_s`..`to_s` (the whole capture by default) and prints the report to `out`.
 pub fn measure(
     path: &Path,
     from_s: Option<f64>,
@@ -19,7 +20,7 @@ pub fn measure(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let capture = capture::read(path)?;
-    let report = measure_report(&capture, from_s, to_s).with_context(|| format!("{}", path.display()))?;
+    let report = measure_report(&capture, from_s, to_s).with_context(|| path.display().to_string())?;
     if as_json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;
@@ -29,21 +30,39 @@ pub fn measure(
     Ok(())
 }
 
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), fmt_value)
+}
+
+fn fixed(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.digits$}"))
+}
+
+/// An angle to two decimals, `180.00` rather than `-180.00`.
+fn angle(deg: f64) -> String {
+    let text = format!("{deg:.2}");
+    if text == "-180.00" { "180.00".to_string() } else { text }
+}
+
 fn write_text(path: &Path, r: &MeasureReport, out: &mut impl Write) -> std::io::Result<()> {
-    let f = r.frequency_hz.map_or("no fundamental".to_string(), |f| format!("{f:.3} Hz"));
-    writeln!(out, "{}: {:.4} s to {:.4} s, {f}", path.display(), r.from_s, r.to_s)?;
-    let width = r.channels.iter().map(|c| c.name.len()).max().unwrap_or(7).max(7);
+    let f = match (r.frequency_hz, r.nominal_frequency_hz) {
+        (Some(f), Some(n)) => format!("{f:.3} Hz (nominal {n} Hz)"),
+        (Some(f), None) => format!("{f:.3} Hz"),
+        (None, _) => "no fundamental".to_string(),
+    };
+    writeln!(out, "{}: {:.4} s to {:.4} s, {} samples, {f}", path.display(), r.from_s, r.to_s, r.samples)?;
+    let width = r.channels.iter().map(|c| c.name.chars().count()).max().unwrap_or(0).max(7);
+    let unit_width = r.channels.iter().map(|c| c.unit.chars().count()).max().unwrap_or(0).max(4);
     writeln!(out)?;
     writeln!(
         out,
-        "{:<width$}  {:<5}  {:>11}  {:>11}  {:>11}  {:>11}  {:>11}  {:>6}  {:>9}  {:>7}",
+        "{:<width$}  {:<unit_width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}  {:>8}  {:>7}",
         "channel", "unit", "rms", "mean", "min", "max", "p2p", "crest", "f_hz", "thd_%"
     )?;
-    let num = |v: Option<f64>| v.map_or("-".to_string(), fmt_value);
     for c in &r.channels {
         writeln!(
             out,
-            "{:<width$}  {:<5}  {:>11}  {:>11}  {:>11}  {:>11}  {:>11}  {:>6}  {:>9}  {:>7}",
+            "{:<width$}  {:<unit_width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}  {:>8}  {:>7}",
             c.name,
             c.unit,
             num(c.rms),
@@ -51,52 +70,60 @@ fn write_text(path: &Path, r: &MeasureReport, out: &mut impl Write) -> std::io::
             num(c.min),
             num(c.max),
             num(c.p2p),
-            c.crest_factor.map_or("-".into(), |v| format!("{v:.3}")),
-            c.frequency_hz.map_or("-".into(), |v| format!("{v:.3}")),
-            c.thd.map_or("-".into(), |v| format!("{:.2}", 100.0 * v)),
+            fixed(c.crest_factor, 3),
+            fixed(c.frequency_hz, 3),
+            fixed(c.thd.map(|t| 100.0 * t), 2),
         )?;
     }
     if !r.pairs.is_empty() {
+        let labels: Vec<String> = r.pairs.iter().map(|p| format!("{} x {}", p.voltage, p.current)).collect();
+        let pw = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0).max(4);
         writeln!(out)?;
         writeln!(
             out,
-            "{:<24}  {:>12}  {:>12}  {:>12}  {:>7}  {:>7}  paired by",
+            "{:<pw$}  {:>10}  {:>10}  {:>10}  {:>6}  {:>6}  paired by",
             "pair", "P_W", "Q_var", "S_VA", "PF", "DPF"
         )?;
-        for p in &r.pairs {
-            let pair = format!("{} x {}", p.voltage, p.current);
+        for (p, label) in r.pairs.iter().zip(&labels) {
             writeln!(
                 out,
-                "{pair:<24}  {:>12.2}  {:>12}  {:>12.2}  {:>7}  {:>7}  {}",
-                p.power.p_w,
-                p.power.q_var.map_or("-".into(), |q| format!("{q:.2}")),
-                p.power.s_va,
-                p.power.pf.map_or("-".into(), |v| format!("{v:.3}")),
-                p.power.dpf.map_or("-".into(), |v| format!("{v:.3}")),
-                p.paired_by
+                "{label:<pw$}  {:>10}  {:>10}  {:>10}  {:>6}  {:>6}  {}",
+                fmt_value(p.power.p_w),
+                num(p.power.q_var),
+                fmt_value(p.power.s_va),
+                fixed(p.power.pf, 3),
+                fixed(p.power.dpf, 3),
+                p.paired_by.as_str()
             )?;
         }
     }
-    if !r.phasors.is_empty() {
+    if let Some(reference) = &r.phasor_reference {
         writeln!(out)?;
-        writeln!(
-            out,
-            "phasors (fundamental RMS, angle to {}):",
-            r.phasors.iter().find(|p| p.angle_deg == 0.0).map_or("-", |p| p.name.as_str())
-        )?;
+        writeln!(out, "phasors (fundamental RMS, angle to {reference}):")?;
         for p in &r.phasors {
-            writeln!(out, "  {:<width$}  {:>12.4} {:<4} {:>8.2}°", p.name, p.magnitude, p.unit, p.angle_deg)?;
+            writeln!(
+                out,
+                "  {:<width$}  {:>10} {:<unit_width$}  {:>8}°",
+                p.name,
+                fmt_value(p.magnitude),
+                p.unit,
+                angle(p.angle_deg)
+            )?;
         }
     }
     for s in &r.three_phase {
+        let q = &s.sequence;
         writeln!(out)?;
         writeln!(out, "sequence components of {} / {} / {}:", s.channels[0], s.channels[1], s.channels[2])?;
-        for (name, c) in [("positive", s.positive), ("negative", s.negative), ("zero", s.zero)] {
-            writeln!(out, "  {name:<8}  {:>12.4} {:<4} {:>8.2}°", c.magnitude, s.unit, c.angle_deg)?;
+        for (name, c) in [("positive", q.positive), ("negative", q.negative), ("zero", q.zero)] {
+            writeln!(out, "  {name:<8}  {:>10} {:<4}  {:>8}°", fmt_value(c.magnitude), s.unit, angle(c.angle_deg))?;
         }
-        if let Some(u) = s.negative_unbalance {
-            writeln!(out, "  unbalance (negative / positive) {:.3} %", 100.0 * u)?;
+        if let (Some(neg), Some(zero)) = (q.negative_unbalance, q.zero_unbalance) {
+            writeln!(out, "  unbalance  negative/positive {:.3} %, zero/positive {:.3} %", 100.0 * neg, 100.0 * zero)?;
         }
+    }
+    if !r.notes.is_empty() {
+        writeln!(out)?;
     }
     for n in &r.notes {
         writeln!(out, "note: {n}")?;

@@ -132,30 +132,16 @@ pub fn export(input: &Path, output: &Path, options: &ExportOptions) -> anyhow::R
 /// Selects the window and channels, then decimates when `max_points` asks for it.
 pub fn export_capture(capture: &Capture, options: &ExportOptions) -> anyhow::Result<Capture> {
     let keep = channel_indices(capture, &options.channels)?;
-    let duration = capture.duration_s();
-    let from = options.from_s.unwrap_or(0.0);
-    let to = options.to_s.unwrap_or(f64::INFINITY);
-    if !from.is_finite() || from < 0.0 {
-        bail!("--from {from} must be a time of 0 s or later");
-    }
-    if to <= from {
-        bail!("--to {to} must be after --from {from}");
-    }
-    if from >= duration {
-        bail!("--from {from} s is past the end of the capture ({duration} s)");
-    }
-    let lo = capture.index_at_or_after(from);
-    let hi = if to.is_finite() { capture.index_at_or_after(to) } else { capture.sample_count() };
-    if hi <= lo {
-        bail!("no samples between {from} s and {to} s");
-    }
-    let window = capture.slice(lo..hi, Some(&keep));
+    let range = capture.window(options.from_s, options.to_s)?;
+    let lo = range.start;
+    let window = capture.slice(range, Some(&keep));
     match options.max_points {
         None => Ok(window),
         Some(n) if n < 2 => bail!("--max-points {n} is too small: at least 2 points (one min/max bucket)"),
         Some(n) if window.sample_count() <= n => Ok(window),
         Some(n) => {
-            let t_end = if to.is_finite() { to.min(duration) } else { duration };
+            let duration = capture.duration_s();
+            let t_end = options.to_s.map_or(duration, |to| to.min(duration));
             Ok(decimate_min_max(&window, n / 2, t_end - capture.time_s(lo)))
         }
     }
