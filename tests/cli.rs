@@ -1,14 +1,12 @@
 //! The command line as users script it: DESIGN.md's contract for info, convert and export.
 
+mod common;
+use common::{json_of, panelscope, s};
+
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn panelscope() -> Command {
-    Command::cargo_bin("panelscope").expect("binary is built")
-}
 
 /// A 1 kHz CSV: a 60 Hz sine of 100 V peak, a DC current of 2 A with a single spike, and a
 /// digital channel.
@@ -24,16 +22,6 @@ fn write_sine_csv(dir: &Path, seconds: f64) -> PathBuf {
     }
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn json_of(args: &[&str]) -> Value {
-    let out = panelscope().args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -1,22 +1,10 @@
 //! `panelscope events` as users script it: DESIGN.md's JSON schema, CSV and text, the
 //! thresholds, and bad input.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{panelscope, s, sample};
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn panelscope() -> Command {
-    Command::cargo_bin("panelscope").expect("binary is built")
-}
-
-fn sample(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data").join(name)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn run_ok(args: &[&str]) -> (String, String) {
     let out = panelscope().args(args).output().unwrap();

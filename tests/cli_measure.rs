@@ -1,28 +1,12 @@
 //! `panelscope measure` as users script it: DESIGN.md's JSON schema on the sample captures
 //! and a real relay record, windows, text, and bad windows.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{json_of, panelscope, s, sample};
 
-use assert_cmd::Command;
+use std::path::PathBuf;
+
 use serde_json::Value;
-
-fn panelscope() -> Command {
-    Command::cargo_bin("panelscope").expect("binary is built")
-}
-
-fn sample(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data").join(name)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json_of(args: &[&str]) -> Value {
-    let out = panelscope().args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn find<'a>(v: &'a Value, list: &str, key: &str, name: &str) -> &'a Value {
     v[list].as_array().unwrap().iter().find(|c| c[key] == name).unwrap_or_else(|| panic!("no {name} in {list}"))

@@ -1,0 +1,29 @@
+//! Helpers the command-line tests share.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The `panelscope` binary of this build.
+pub fn panelscope() -> Command {
+    Command::cargo_bin("panelscope").expect("binary is built")
+}
+
+/// A file of `sample-data/`.
+pub fn sample(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data").join(name)
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+/// Runs `panelscope args`, which must succeed, and parses what it prints as JSON.
+pub fn json_of(args: &[&str]) -> Value {
+    let out = panelscope().args(args).output().expect("the binary runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
