@@ -19,8 +19,6 @@ pub const BASE: usize = 32;
 pub const FANOUT: usize = 8;
 /// Queries of at least this many buckets run in parallel.
 const PARALLEL_BUCKETS: usize = 512;
-/// Bucket borders whose memory is touched together before their buckets are answered.
-const WARM_CHUNK: usize = 64;
 
 /// The minimum and maximum of a range, and their order in time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,6 +94,42 @@ impl Level {
 
     fn heap_bytes(&self) -> usize {
         self.min.capacity() * 4 + self.max.capacity() * 4 + self.min_first.capacity() * 8
+    }
+}
+
+/// Level number of raw samples in a [`Piece`].
+const RAW: usize = usize::MAX;
+
+/// Part of a queried range: samples `from..to` (`level == RAW`) or blocks `from..to` of a
+/// level.
+#[derive(Clone, Copy, Default)]
+struct Piece {
+    level: usize,
+    from: usize,
+    to: usize,
+}
+
+/// The pieces of one range: two per level at most, on the stack.
+struct Pieces {
+    items: [Piece; 2 * MAX_LEVELS + 2],
+    len: usize,
+}
+
+impl Default for Pieces {
+    fn default() -> Self {
+        Self { items: [Piece::default(); 2 * MAX_LEVELS + 2], len: 0 }
+    }
+}
+
+/// More levels than any array that fits in memory needs (32 * 8^20 samples).
+const MAX_LEVELS: usize = 20;
+
+impl Pieces {
+    fn push(&mut self, piece: Piece) {
+        if self.len < self.items.len() {
+            self.items[self.len] = piece;
+            self.len += 1;
+        }
     }
 }
 
@@ -241,23 +275,54 @@ impl Pyramid {
             raw_into(values, a, b, acc);
             return;
         }
-        raw_into(values, a, a0 * BASE, acc);
-        raw_into(values, b0 * BASE, b, acc);
-        self.blocks_into(0, a0, b0, acc);
+        // The range as pieces: raw samples at both ends, runs of blocks at each level, and
+        // the middle at the coarsest level that fits. The middle goes first; a piece at the
+        // edge is read only if the block around it could still beat what is known, which
+        // on wide ranges spares most reads far apart in memory.
+        let mut pieces = Pieces::default();
+        pieces.push(Piece { level: RAW, from: a, to: a0 * BASE });
+        pieces.push(Piece { level: RAW, from: b0 * BASE, to: b });
+        let (mut level, mut i, mut j) = (0, a0, b0);
+        loop {
+            let i1 = i.div_ceil(FANOUT);
+            let j1 = j / FANOUT;
+            if level + 1 < self.levels.len() && i1 < j1 {
+                pieces.push(Piece { level, from: i, to: i1 * FANOUT });
+                pieces.push(Piece { level, from: j1 * FANOUT, to: j });
+                (level, i, j) = (level + 1, i1, j1);
+            } else {
+                self.level_into(level, i, j, BASE * FANOUT.pow(level as u32), acc);
+                break;
+            }
+        }
+        // Coarse to fine: coarse pieces tighten the bounds the fine ones are checked against.
+        for piece in pieces.items[..pieces.len].iter().rev() {
+            if piece.from >= piece.to || self.cannot_improve(piece, acc) {
+                continue;
+            }
+            if piece.level == RAW {
+                raw_into(values, piece.from, piece.to, acc);
+            } else {
+                self.level_into(piece.level, piece.from, piece.to, BASE * FANOUT.pow(piece.level as u32), acc);
+            }
+        }
     }
 
-    /// Adds blocks `i..j` of `level`, using coarser levels for the aligned middle.
-    fn blocks_into(&self, level: usize, i: usize, j: usize, acc: &mut Acc) {
-        let block = BASE * FANOUT.pow(level as u32);
-        let i1 = i.div_ceil(FANOUT);
-        let j1 = j / FANOUT;
-        if level + 1 < self.levels.len() && i1 < j1 {
-            self.level_into(level, i, i1 * FANOUT, block, acc);
-            self.level_into(level, j1 * FANOUT, j, block, acc);
-            self.blocks_into(level + 1, i1, j1, acc);
-        } else {
-            self.level_into(level, i, j, block, acc);
+    /// True when the blocks enclosing `piece` (one and two levels up) hold nothing below the
+    /// minimum or above the maximum found so far, strictly (an equal value earlier in time
+    /// would move the first occurrence, so it is read).
+    fn cannot_improve(&self, piece: &Piece, acc: &Acc) -> bool {
+        let first_up = if piece.level == RAW { 0 } else { piece.level + 1 };
+        let span = if piece.level == RAW { 1 } else { BASE * FANOUT.pow(piece.level as u32) };
+        let sample = piece.from * span;
+        for up in [first_up + 1, first_up] {
+            let Some(level) = self.levels.get(up) else { continue };
+            let k = sample / (BASE * FANOUT.pow(up as u32));
+            if k < level.min.len() && level.min[k] > acc.min && level.max[k] < acc.max {
+                return true;
+            }
         }
+        false
     }
 
     #[inline]
@@ -271,30 +336,6 @@ impl Pyramid {
         }
     }
 
-    /// Reads one value from every cache line a bucket border at sample `at` will need: the
-    /// raw block around it and the partial runs of blocks around it at each level.
-    fn touch(&self, values: &[f32], at: usize) -> f32 {
-        let mut sum = 0f32;
-        let last = values.len().saturating_sub(1);
-        for i in [at.saturating_sub(BASE), at, at + BASE] {
-            sum += values[i.min(last)];
-        }
-        let mut block = BASE;
-        for level in &self.levels {
-            let i = at / block;
-            let n = level.min.len();
-            if n == 0 {
-                break;
-            }
-            for j in [i.saturating_sub(FANOUT), i, i + FANOUT] {
-                let j = j.min(n - 1);
-                sum += level.min[j] + level.max[j];
-            }
-            block *= FANOUT;
-        }
-        sum
-    }
-
     /// The extremes of each of `buckets` equal parts of `values[range]` (pixel columns).
     pub fn query(&self, values: &[f32], range: Range<usize>, buckets: usize) -> Vec<Option<MinMax>> {
         let end = range.end.min(self.len).min(values.len());
@@ -303,27 +344,11 @@ impl Pyramid {
         let buckets = buckets.max(1);
         let boundary = |k: usize| start + (k as u128 * len as u128 / buckets as u128) as usize;
         let bucket = |k: usize| self.range_min_max(values, boundary(k)..boundary(k + 1));
-        if len / buckets < BASE * FANOUT {
-            // Narrow buckets read neighbouring memory: one pass is fastest.
-            return (0..buckets).map(bucket).collect();
-        }
-        // Wide buckets read memory far apart, a few cache misses per bucket border. Touch
-        // everything a chunk of borders needs in one tight loop first, so that the misses
-        // overlap instead of coming one after another; then answer from the cache.
-        let chunks: Vec<Range<usize>> =
-            (0..buckets).step_by(WARM_CHUNK).map(|a| a..(a + WARM_CHUNK).min(buckets)).collect();
-        let answer = |chunk: &Range<usize>| {
-            let mut touched = 0f32;
-            for k in chunk.start..=chunk.end {
-                touched += self.touch(values, boundary(k));
-            }
-            std::hint::black_box(touched);
-            chunk.clone().map(bucket).collect::<Vec<_>>()
-        };
-        if buckets >= PARALLEL_BUCKETS {
-            chunks.par_iter().flat_map_iter(answer).collect()
+        // Wide buckets read memory far apart: worth spreading over the cores.
+        if buckets >= PARALLEL_BUCKETS && len / buckets >= BASE * FANOUT {
+            (0..buckets).into_par_iter().with_min_len(PARALLEL_BUCKETS / 4).map(bucket).collect()
         } else {
-            chunks.iter().flat_map(answer).collect()
+            (0..buckets).map(bucket).collect()
         }
     }
 }
@@ -340,11 +365,14 @@ fn raw_into(values: &[f32], a: usize, b: usize, acc: &mut Acc) {
 mod tests {
     use super::*;
 
-    /// The brute-force answer the pyramid must equal.
+    /// The brute-force answer the pyramid must equal, from the independent sample scan in
+    /// `decimate`.
     fn brute(values: &[f32], range: Range<usize>) -> Option<MinMax> {
-        let mut acc = Acc::EMPTY;
-        raw_into(values, range.start, range.end, &mut acc);
-        acc.finish()
+        let e = crate::analysis::decimate::bucket_extremes(values, range)?;
+        let (first, second) = (e.first.1, e.second.1);
+        // The first extreme is the minimum unless it is strictly above the other.
+        let min_first = first <= second;
+        Some(MinMax { min: first.min(second), max: first.max(second), min_first })
     }
 
     fn signal(n: usize) -> Vec<f32> {
@@ -380,6 +408,32 @@ mod tests {
                     let lo = r.start + k * len / buckets;
                     let hi = r.start + (k + 1) * len / buckets;
                     assert_eq!(*g, brute(&values, lo..hi), "buckets {buckets} k {k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ties_keep_the_first_occurrence() {
+        // Few distinct values: extremes tie everywhere, so skipping a piece that holds an
+        // equal value earlier in time would show up as a wrong order.
+        let mut s = 99u64;
+        let values: Vec<f32> = (0..200_003)
+            .map(|i| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let level = ((s >> 60) % 3) as f32 - 1.0;
+                if i % 5000 < 2500 { level } else { 0.5 * level }
+            })
+            .collect();
+        let p = Pyramid::build(&values);
+        let n = values.len();
+        for buckets in [1, 3, 17, 640, 2000] {
+            for r in [0..n, 777..n - 3, 40_000..41_001, 31..n / 2] {
+                let got = p.query(&values, r.clone(), buckets);
+                for (k, g) in got.iter().enumerate() {
+                    let lo = r.start + k * r.len() / buckets;
+                    let hi = r.start + (k + 1) * r.len() / buckets;
+                    assert_eq!(*g, brute(&values, lo..hi), "buckets {buckets} k {k} {r:?}");
                 }
             }
         }
