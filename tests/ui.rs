@@ -74,3 +74,21 @@ fn a_bad_file_shows_an_error_in_the_window() {
     assert!(shown > 0, "the error names the file in the window");
     assert!(harness.state().captures().is_empty());
 }
+
+#[test]
+fn searching_narrows_the_channel_list() {
+    let mut harness = harness_with(default_sample_path());
+    run_until(&mut harness, |app| app.captures().len() == 1);
+    let check_boxes =
+        |h: &Harness<'_, App>, name: &str| h.query_all_by_role_and_label(egui::accesskit::Role::CheckBox, name).count();
+    // In the channel list and in the plot's legend.
+    assert_eq!(check_boxes(&harness, "I_MAIN_A"), 2);
+    assert_eq!(check_boxes(&harness, "V_A"), 2);
+    let search = harness.get_by_role(egui::accesskit::Role::TextInput);
+    search.focus();
+    search.type_text("main");
+    harness.step();
+    harness.step();
+    assert_eq!(check_boxes(&harness, "I_MAIN_A"), 2);
+    assert_eq!(check_boxes(&harness, "V_A"), 1, "V_A is left in the legend only");
+}

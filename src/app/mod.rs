@@ -99,6 +99,8 @@ pub struct App {
     pending_zoom: Option<(f64, f64)>,
     /// The time span the plots showed in the last frame.
     view_s: Option<(f64, f64)>,
+    /// Channel list search text.
+    filter: String,
 }
 
 impl App {
@@ -116,6 +118,7 @@ impl App {
             next_id: 0,
             pending_zoom: None,
             view_s: None,
+            filter: String::new(),
         }
     }
 
@@ -238,8 +241,23 @@ impl App {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.drain_messages();
         let mut messages = Vec::new();
+        // Files dropped on the window, and the keyboard shortcuts the menu shows.
+        let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
+            i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
+        });
+        messages.extend(dropped.into_iter().map(Message::OpenFile));
+        if ui.ctx().input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
+            messages.extend(pick_files().into_iter().map(Message::OpenFile));
+        }
+        if ui.ctx().input_mut(|i| i.consume_shortcut(&CLOSE_SHORTCUT)) && !self.captures.is_empty() {
+            messages.push(Message::CloseCapture(self.selected));
+        }
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut messages));
-        egui::Panel::left("channels").default_size(330.0).show(ui, |ui| self.channels_ui(ui, &mut messages));
+        let mut filter = std::mem::take(&mut self.filter);
+        egui::Panel::left("channels")
+            .default_size(330.0)
+            .show(ui, |ui| self.channels_ui(ui, &mut filter, &mut messages));
+        self.filter = filter;
         egui::Panel::bottom("events")
             .default_size(180.0)
             .resizable(true)
@@ -253,16 +271,28 @@ impl App {
 
     fn menu_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
         ui.horizontal(|ui| {
-            if ui.button("Open…").clicked()
-                && let Some(files) = rfd::FileDialog::new()
-                    .add_filter("captures", &["csv", "parquet", "cfg", "cff", "dat", "CFG", "CFF", "DAT"])
-                    .pick_files()
-            {
-                messages.extend(files.into_iter().map(Message::OpenFile));
+            let open = ui.button("Open…").on_hover_text(format!(
+                "Open captures ({}); or drop files on the window",
+                ui.ctx().format_shortcut(&OPEN_SHORTCUT)
+            ));
+            if open.clicked() {
+                messages.extend(pick_files().into_iter().map(Message::OpenFile));
             }
             for (i, c) in self.captures.iter().enumerate() {
-                if ui.selectable_label(i == self.selected, &c.capture.name).clicked() {
+                if ui
+                    .selectable_label(i == self.selected, &c.capture.name)
+                    .on_hover_text(c.path.display().to_string())
+                    .clicked()
+                {
                     messages.push(Message::Select(i));
+                }
+                if i == self.selected
+                    && ui
+                        .small_button("×")
+                        .on_hover_text(format!("Close ({})", ui.ctx().format_shortcut(&CLOSE_SHORTCUT)))
+                        .clicked()
+                {
+                    messages.push(Message::CloseCapture(i));
                 }
             }
             if !self.loading.is_empty() {
@@ -278,7 +308,7 @@ impl App {
         }
     }
 
-    fn channels_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
+    fn channels_ui(&self, ui: &mut egui::Ui, filter: &mut String, messages: &mut Vec<Message>) {
         let Some(open) = self.captures.get(self.selected) else {
             ui.label("No capture open.");
             return;
@@ -293,6 +323,8 @@ impl App {
         ui.label(format!("{} analog, {} digital channels", c.analog_count(), c.digital_count()));
         ui.separator();
         egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.add(egui::TextEdit::singleline(filter).hint_text("search channels"));
+            let wanted = filter.trim().to_lowercase();
             egui::Grid::new("channel-grid").striped(true).show(ui, |ui| {
                 ui.strong("channel");
                 ui.strong("kind");
@@ -300,6 +332,9 @@ impl App {
                 ui.strong("RMS");
                 ui.end_row();
                 for (i, ch) in c.channels.iter().enumerate() {
+                    if !wanted.is_empty() && !ch.name.to_lowercase().contains(&wanted) {
+                        continue;
+                    }
                     let mut shown = open.visible[i];
                     if ui.checkbox(&mut shown, &ch.name).changed() {
                         messages.push(Message::ToggleChannel { capture: self.selected, channel: i });
@@ -429,6 +464,19 @@ impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         App::ui(self, ui);
     }
+}
+
+/// Opens the file dialog.
+const OPEN_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
+/// Closes the capture shown.
+const CLOSE_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::W);
+
+/// Asks the user for capture files (none when cancelled).
+fn pick_files() -> Vec<PathBuf> {
+    rfd::FileDialog::new()
+        .add_filter("captures", &["csv", "parquet", "cfg", "cff", "dat", "CFG", "CFF", "DAT"])
+        .pick_files()
+        .unwrap_or_default()
 }
 
 /// The colour events of a kind are marked with.
