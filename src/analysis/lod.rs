@@ -327,12 +327,30 @@ impl Pyramid {
 
     #[inline]
     fn level_into(&self, level: usize, i: usize, j: usize, block: usize, acc: &mut Acc) {
+        if i >= j {
+            return;
+        }
         let l = &self.levels[level];
-        for k in i..j {
-            let first = l.is_min_first(k);
-            let key = 2 * (k * block) as u64;
-            acc.add_min(l.min[k], key + u64::from(!first));
-            acc.add_max(l.max[k], key + u64::from(first));
+        // The run's extremes and their first blocks in one pass; keys only for those.
+        let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
+        let (mut at_min, mut at_max) = (usize::MAX, usize::MAX);
+        for (k, (&lo, &hi)) in l.min[i..j].iter().zip(&l.max[i..j]).enumerate() {
+            if lo < min {
+                min = lo;
+                at_min = k;
+            }
+            if hi > max {
+                max = hi;
+                at_max = k;
+            }
+        }
+        if at_min != usize::MAX && min <= acc.min {
+            let k = i + at_min;
+            acc.add_min(min, 2 * (k * block) as u64 + u64::from(!l.is_min_first(k)));
+        }
+        if at_max != usize::MAX && max >= acc.max {
+            let k = i + at_max;
+            acc.add_max(max, 2 * (k * block) as u64 + u64::from(l.is_min_first(k)));
         }
     }
 
@@ -355,9 +373,24 @@ impl Pyramid {
 
 #[inline]
 fn raw_into(values: &[f32], a: usize, b: usize, acc: &mut Acc) {
-    if let Some((min, first_min, max, first_max)) = slice_extremes(&values[a..b]) {
-        acc.add_min(min, 2 * (a + first_min) as u64);
-        acc.add_max(max, 2 * (a + first_max) as u64);
+    // One pass; a strict comparison keeps the first occurrence, and skips NaN.
+    let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
+    let (mut at_min, mut at_max) = (usize::MAX, usize::MAX);
+    for (i, &v) in values[a..b].iter().enumerate() {
+        if v < min {
+            min = v;
+            at_min = i;
+        }
+        if v > max {
+            max = v;
+            at_max = i;
+        }
+    }
+    if at_min != usize::MAX {
+        acc.add_min(min, 2 * (a + at_min) as u64);
+    }
+    if at_max != usize::MAX {
+        acc.add_max(max, 2 * (a + at_max) as u64);
     }
 }
 
