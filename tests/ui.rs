@@ -92,3 +92,29 @@ fn searching_narrows_the_channel_list() {
     assert_eq!(check_boxes(&harness, "I_MAIN_A"), 2);
     assert_eq!(check_boxes(&harness, "V_A"), 1, "V_A is left in the legend only");
 }
+
+#[test]
+fn cursors_give_a_readout_of_the_span_between_them() {
+    let mut harness = harness_with(default_sample_path());
+    run_until(&mut harness, |app| app.captures().len() == 1);
+    // A quiet second of the sample (no sag or swell): 60 whole cycles.
+    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.6 });
+    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.6 });
+    run_until(&mut harness, |app| app.readout().is_some());
+    let report = harness.state().readout().unwrap().clone();
+    assert!((report.from_s - 0.6).abs() < 1e-3 && (report.to_s - 1.6).abs() < 1e-3);
+    let va = report.channels.iter().find(|c| c.name == "V_A").unwrap();
+    assert!((va.rms.unwrap() - 120.0).abs() < 1.5, "{:?}", va.rms);
+    assert!((va.frequency_hz.unwrap() - 60.0).abs() < 0.05);
+    assert!(report.pairs.iter().any(|p| p.current == "I_MAIN_A" && p.power.p_w > 0.0));
+    // The window shows it: Δt, 1/Δt and the RMS of V_A.
+    assert!(harness.query_by_label("1.000000 s").is_some(), "Δt shown");
+    assert!(harness.query_by_label("1.0000 Hz").is_some(), "1/Δt shown");
+    let rms = egui_rms_label(va.rms.unwrap());
+    assert!(harness.query_by_label(&rms).is_some(), "V_A RMS {rms} shown");
+}
+
+/// How the readout prints a value (four significant digits).
+fn egui_rms_label(v: f64) -> String {
+    format!("{v:.1}")
+}

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::analysis::events::{DetectOptions, Detection, EventKind, detect};
 use crate::analysis::lod::Pyramid;
+use crate::analysis::measure::{MeasureReport, measure_report};
 use crate::analysis::stats::{Stats, stats};
 use crate::capture::{self, Capture, ChannelKind, Samples};
 
@@ -43,6 +44,9 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }
 
+/// Measurements between the cursors, or why they failed.
+type Readout = Result<Box<MeasureReport>, String>;
+
 /// Intents and completions that change the app state.
 #[derive(Debug)]
 pub enum Message {
@@ -61,6 +65,17 @@ pub enum Message {
     ZoomTo {
         from_s: f64,
         to_s: f64,
+    },
+    /// Place cursor 0 (A) or 1 (B) at a time, seconds from the first sample.
+    SetCursor {
+        which: usize,
+        t_s: f64,
+    },
+    /// Measurements between the cursors of capture `id` are ready.
+    ReadoutReady {
+        id: u64,
+        span_s: (f64, f64),
+        result: Result<Box<MeasureReport>, String>,
     },
     Select(usize),
     ToggleChannel {
@@ -101,6 +116,11 @@ pub struct App {
     view_s: Option<(f64, f64)>,
     /// Channel list search text.
     filter: String,
+    /// Cursors A and B of the capture shown, seconds from its first sample.
+    cursors: [Option<f64>; 2],
+    /// Measurements between the cursors: the span they are for, and the result (`None`
+    /// while they are computed).
+    readout: Option<((f64, f64), Option<Readout>)>,
 }
 
 impl App {
@@ -119,6 +139,8 @@ impl App {
             pending_zoom: None,
             view_s: None,
             filter: String::new(),
+            cursors: [None, None],
+            readout: None,
         }
     }
 
@@ -158,11 +180,27 @@ impl App {
                 }
             }
             Message::ZoomTo { from_s, to_s } => self.pending_zoom = Some((from_s, to_s)),
+            Message::SetCursor { which, t_s } => {
+                if let Some(c) = self.cursors.get_mut(which) {
+                    *c = Some(t_s);
+                }
+                self.spawn_readout();
+            }
+            Message::ReadoutReady { id, span_s, result } => {
+                let current = self.captures.get(self.selected).map(|c| c.id);
+                if current == Some(id) && self.readout.as_ref().is_some_and(|(s, _)| *s == span_s) {
+                    self.readout = Some((span_s, Some(result)));
+                }
+            }
             Message::LoadFailed { path, error } => {
                 self.loading.retain(|p| p != &path);
                 self.errors.push(error);
             }
-            Message::Select(i) => self.selected = i.min(self.captures.len().saturating_sub(1)),
+            Message::Select(i) => {
+                self.selected = i.min(self.captures.len().saturating_sub(1));
+                self.cursors = [None, None];
+                self.readout = None;
+            }
             Message::ToggleChannel { capture, channel } => {
                 if let Some(v) = self.captures.get_mut(capture).and_then(|c| c.visible.get_mut(channel)) {
                     *v = !*v;
@@ -230,6 +268,46 @@ impl App {
         }
     }
 
+    /// Measures the span between the cursors in the background (when both are placed).
+    fn spawn_readout(&mut self) {
+        let (Some(a), Some(b)) = (self.cursors[0], self.cursors[1]) else {
+            return;
+        };
+        let Some(open) = self.captures.get(self.selected) else {
+            return;
+        };
+        let span_s = (a.min(b), a.max(b));
+        if span_s.1 <= span_s.0 {
+            self.readout = None;
+            return;
+        }
+        self.readout = Some((span_s, None));
+        let (id, capture, tx, ctx) = (open.id, open.capture.clone(), self.tx.clone(), self.ctx.clone());
+        let spawned = std::thread::Builder::new().name("measure-cursors".into()).spawn(move || {
+            let result = measure_report(&capture, Some(span_s.0.max(0.0)), Some(span_s.1))
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Message::ReadoutReady { id, span_s, result });
+            ctx.request_repaint();
+        });
+        if let Err(e) = spawned {
+            self.errors.push(format!("cannot start measuring: {e}"));
+        }
+    }
+
+    /// The cursors (A, B), seconds from the first sample.
+    pub fn cursors(&self) -> [Option<f64>; 2] {
+        self.cursors
+    }
+
+    /// Measurements between the cursors, once computed.
+    pub fn readout(&self) -> Option<&MeasureReport> {
+        match &self.readout {
+            Some((_, Some(Ok(r)))) => Some(r),
+            _ => None,
+        }
+    }
+
     /// Applies the messages that background work has sent.
     pub fn drain_messages(&mut self) {
         while let Ok(message) = self.rx.try_recv() {
@@ -258,12 +336,14 @@ impl App {
             .default_size(330.0)
             .show(ui, |ui| self.channels_ui(ui, &mut filter, &mut messages));
         self.filter = filter;
+        egui::Panel::right("cursors").default_size(300.0).show(ui, |ui| self.cursors_ui(ui));
         egui::Panel::bottom("events")
-            .default_size(180.0)
+            .default_size(200.0)
+            .min_size(140.0)
             .resizable(true)
             .show(ui, |ui| self.events_ui(ui, &mut messages));
         let zoom = self.pending_zoom.take();
-        self.view_s = egui::CentralPanel::default().show(ui, |ui| self.plots_ui(ui, zoom)).inner;
+        self.view_s = egui::CentralPanel::default().show(ui, |ui| self.plots_ui(ui, zoom, &mut messages)).inner;
         for message in messages {
             self.apply(message);
         }
@@ -396,7 +476,85 @@ impl App {
     }
 
     /// Draws the stacked plots; returns the time span they show.
-    fn plots_ui(&self, ui: &mut egui::Ui, zoom: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    fn cursors_ui(&self, ui: &mut egui::Ui) {
+        ui.heading("Cursors");
+        ui.label("Click a plot for cursor A, Shift+click for B.");
+        let [a, b] = self.cursors;
+        let t = |c: Option<f64>| c.map_or("-".to_string(), |t| format!("{t:.6} s"));
+        egui::Grid::new("cursor-times").num_columns(2).show(ui, |ui| {
+            ui.label("A");
+            ui.label(t(a));
+            ui.end_row();
+            ui.label("B");
+            ui.label(t(b));
+            ui.end_row();
+            if let (Some(a), Some(b)) = (a, b) {
+                let dt = (b - a).abs();
+                ui.label("Δt");
+                ui.label(format!("{:.6} s", dt));
+                ui.end_row();
+                ui.label("1/Δt");
+                ui.label(if dt > 0.0 { format!("{:.4} Hz", 1.0 / dt) } else { "-".into() });
+                ui.end_row();
+            }
+        });
+        let report = match &self.readout {
+            None => return,
+            Some((_, None)) => {
+                ui.spinner();
+                return;
+            }
+            Some((_, Some(Err(e)))) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+                return;
+            }
+            Some((_, Some(Ok(r)))) => r,
+        };
+        ui.separator();
+        let Some(open) = self.captures.get(self.selected) else { return };
+        let num = |v: Option<f64>| v.map_or("-".to_string(), crate::cli::fmt_value);
+        egui::ScrollArea::vertical().id_salt("readout").show(ui, |ui| {
+            egui::Grid::new("readout-grid").striped(true).show(ui, |ui| {
+                for title in ["channel", "RMS", "mean", "min", "max", "f Hz"] {
+                    ui.strong(title);
+                }
+                ui.end_row();
+                for c in &report.channels {
+                    let shown =
+                        open.capture.channels.iter().position(|ch| ch.name == c.name).is_some_and(|i| open.visible[i]);
+                    if !shown {
+                        continue;
+                    }
+                    ui.label(format!("{} [{}]", c.name, c.unit));
+                    ui.label(num(c.rms));
+                    ui.label(num(c.mean));
+                    ui.label(num(c.min));
+                    ui.label(num(c.max));
+                    ui.label(c.frequency_hz.map_or("-".into(), |f| format!("{f:.3}")));
+                    ui.end_row();
+                }
+            });
+            if !report.pairs.is_empty() {
+                ui.separator();
+                egui::Grid::new("pairs-grid").striped(true).show(ui, |ui| {
+                    for title in ["pair", "P W", "Q var", "S VA", "PF"] {
+                        ui.strong(title);
+                    }
+                    ui.end_row();
+                    for p in &report.pairs {
+                        ui.label(format!("{} × {}", p.voltage, p.current));
+                        ui.label(crate::cli::fmt_value(p.power.p_w));
+                        ui.label(num(p.power.q_var));
+                        ui.label(crate::cli::fmt_value(p.power.s_va));
+                        ui.label(p.power.pf.map_or("-".into(), |v| format!("{v:.3}")));
+                        ui.end_row();
+                    }
+                });
+            }
+        });
+    }
+
+    fn plots_ui(&self, ui: &mut egui::Ui, zoom: Option<(f64, f64)>, messages: &mut Vec<Message>) -> Option<(f64, f64)> {
         let Some(open) = self.captures.get(self.selected) else {
             ui.centered_and_justified(|ui| ui.label("Open a capture (.csv, .parquet, .cfg, .cff)."));
             return None;
@@ -448,6 +606,18 @@ impl App {
                         }
                         let points = decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px);
                         plot_ui.line(Line::new(ch.name.clone(), PlotPoints::from(points)));
+                    }
+                    for (which, cursor) in self.cursors.iter().enumerate() {
+                        if let Some(t) = cursor {
+                            let name = if which == 0 { "cursor A" } else { "cursor B" };
+                            plot_ui.vline(VLine::new(name, *t).color(egui::Color32::WHITE).width(1.5));
+                        }
+                    }
+                    if plot_ui.response().clicked()
+                        && let Some(pointer) = plot_ui.pointer_coordinate()
+                    {
+                        let which = usize::from(plot_ui.ctx().input(|i| i.modifiers.shift));
+                        messages.push(Message::SetCursor { which, t_s: pointer.x });
                     }
                     if let Some(Ok(d)) = &open.events {
                         for e in d.events.iter().filter(|e| (x0..=x1).contains(&e.start_s)) {
