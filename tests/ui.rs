@@ -118,3 +118,18 @@ fn cursors_give_a_readout_of_the_span_between_them() {
 fn egui_rms_label(v: f64) -> String {
     format!("{v:.1}")
 }
+
+#[test]
+fn rms_trend_overlay() {
+    let mut harness = harness_with(default_sample_path());
+    run_until(&mut harness, |app| app.captures().first().is_some_and(|c| c.events.is_some()));
+    let trend = harness.state().captures()[0].trends[0].as_ref().expect("V_A has a trend");
+    // 10 s at 60 Hz, a value every half cycle; about 120 V away from the sag and swell.
+    assert!((trend.rms.values.len() as i64 - 1199).abs() <= 2, "{}", trend.rms.values.len());
+    assert!((trend.rms.values[100] - 120.0).abs() < 1.5, "{}", trend.rms.values[100]);
+    assert!(harness.query_by_label("V_A RMS").is_none());
+    harness.get_by_role_and_label(egui::accesskit::Role::CheckBox, "RMS trend").click();
+    harness.step();
+    harness.step();
+    assert!(harness.query_all_by_label("V_A RMS").count() > 0, "the trend is in the legend");
+}

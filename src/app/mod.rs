@@ -11,6 +11,7 @@ use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 use rayon::prelude::*;
 
+use crate::analysis::cycles::{CycleRms, cycle_rms};
 use crate::analysis::events::{DetectOptions, Detection, EventKind, detect};
 use crate::analysis::lod::Pyramid;
 use crate::analysis::measure::{MeasureReport, measure_report};
@@ -60,7 +61,11 @@ pub enum Message {
     EventsDetected {
         id: u64,
         result: Result<Detection, String>,
+        /// Per channel, the one-cycle RMS trend (analog voltage and current channels).
+        trends: Vec<Option<Trend>>,
     },
+    /// Overlay the one-cycle RMS trends on the plots, or not.
+    ShowTrends(bool),
     /// Show this time span (seconds) in every plot.
     ZoomTo {
         from_s: f64,
@@ -98,6 +103,16 @@ pub struct OpenCapture {
     pub visible: Vec<bool>,
     /// Detected events: `None` while detection runs.
     pub events: Option<Result<Detection, String>>,
+    /// Per channel: the one-cycle RMS refreshed every half cycle (voltages and currents),
+    /// computed with the events.
+    pub trends: Vec<Option<Trend>>,
+}
+
+/// A derived channel: one-cycle RMS every half cycle, with its pyramid for drawing.
+#[derive(Debug)]
+pub struct Trend {
+    pub rms: CycleRms,
+    pub pyramid: Pyramid,
 }
 
 /// The application state.
@@ -116,6 +131,8 @@ pub struct App {
     view_s: Option<(f64, f64)>,
     /// Channel list search text.
     filter: String,
+    /// Overlay the one-cycle RMS trends.
+    show_trends: bool,
     /// Cursors A and B of the capture shown, seconds from its first sample.
     cursors: [Option<f64>; 2],
     /// Measurements between the cursors: the span they are for, and the result (`None`
@@ -139,6 +156,7 @@ impl App {
             pending_zoom: None,
             view_s: None,
             filter: String::new(),
+            show_trends: false,
             cursors: [None, None],
             readout: None,
         }
@@ -174,11 +192,13 @@ impl App {
                 self.captures.push(*open);
                 self.selected = self.captures.len() - 1;
             }
-            Message::EventsDetected { id, result } => {
+            Message::EventsDetected { id, result, trends } => {
                 if let Some(open) = self.captures.iter_mut().find(|c| c.id == id) {
                     open.events = Some(result);
+                    open.trends = trends;
                 }
             }
+            Message::ShowTrends(show) => self.show_trends = show,
             Message::ZoomTo { from_s, to_s } => self.pending_zoom = Some((from_s, to_s)),
             Message::SetCursor { which, t_s } => {
                 if let Some(c) = self.cursors.get_mut(which) {
@@ -243,6 +263,7 @@ impl App {
                         pyramids,
                         visible,
                         events: None,
+                        trends: Vec::new(),
                     }))
                 }
                 Err(e) => Message::LoadFailed { path, error: e.to_string() },
@@ -260,7 +281,22 @@ impl App {
         let ctx = self.ctx.clone();
         let spawned = std::thread::Builder::new().name("detect-events".into()).spawn(move || {
             let result = detect(&capture, &DetectOptions::default()).map_err(|e| e.to_string());
-            let _ = tx.send(Message::EventsDetected { id, result });
+            let trends = match (&result, capture.sample_rate_hz()) {
+                (Ok(d), Some(rate)) => capture
+                    .channels
+                    .par_iter()
+                    .map(|c| match (&c.samples, c.kind) {
+                        (Samples::Analog(v), ChannelKind::Voltage | ChannelKind::Current) => {
+                            let rms = cycle_rms(v, rate, d.frequency_hz);
+                            let pyramid = Pyramid::build(&rms.values);
+                            Some(Trend { rms, pyramid })
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let _ = tx.send(Message::EventsDetected { id, result, trends });
             ctx.request_repaint();
         });
         if let Err(e) = spawned {
@@ -358,6 +394,12 @@ impl App {
             if open.clicked() {
                 messages.extend(pick_files().into_iter().map(Message::OpenFile));
             }
+            let mut trends = self.show_trends;
+            let toggle = ui.checkbox(&mut trends, "RMS trend");
+            if toggle.on_hover_text("Overlay the one-cycle RMS, refreshed every half cycle").changed() {
+                messages.push(Message::ShowTrends(trends));
+            }
+            ui.separator();
             for (i, c) in self.captures.iter().enumerate() {
                 if ui
                     .selectable_label(i == self.selected, &c.capture.name)
@@ -478,7 +520,7 @@ impl App {
     /// Draws the stacked plots; returns the time span they show.
     fn cursors_ui(&self, ui: &mut egui::Ui) {
         ui.heading("Cursors");
-        ui.label("Click a plot for cursor A, Shift+click for B.");
+        ui.label("Click a plot for cursor A; right-click or Shift+click for B.");
         let [a, b] = self.cursors;
         let t = |c: Option<f64>| c.map_or("-".to_string(), |t| format!("{t:.6} s"));
         egui::Grid::new("cursor-times").num_columns(2).show(ui, |ui| {
@@ -606,6 +648,12 @@ impl App {
                         }
                         let points = decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px);
                         plot_ui.line(Line::new(ch.name.clone(), PlotPoints::from(points)));
+                        if self.show_trends
+                            && let Some(Some(trend)) = open.trends.get(i)
+                        {
+                            let points = trend_points(trend, x0, x1, width_px);
+                            plot_ui.line(Line::new(format!("{} RMS", ch.name), PlotPoints::from(points)).width(2.0));
+                        }
                     }
                     for (which, cursor) in self.cursors.iter().enumerate() {
                         if let Some(t) = cursor {
@@ -613,10 +661,12 @@ impl App {
                             plot_ui.vline(VLine::new(name, *t).color(egui::Color32::WHITE).width(1.5));
                         }
                     }
-                    if plot_ui.response().clicked()
+                    let (primary, secondary) = (plot_ui.response().clicked(), plot_ui.response().secondary_clicked());
+                    if (primary || secondary)
                         && let Some(pointer) = plot_ui.pointer_coordinate()
                     {
-                        let which = usize::from(plot_ui.ctx().input(|i| i.modifiers.shift));
+                        let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
+                        let which = usize::from(secondary || shift);
                         messages.push(Message::SetCursor { which, t_s: pointer.x });
                     }
                     if let Some(Ok(d)) = &open.events {
@@ -634,6 +684,32 @@ impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         App::ui(self, ui);
     }
+}
+
+/// Points of a one-cycle RMS trend between `x0` and `x1` seconds: every value when few,
+/// else min and max per pixel column from its pyramid.
+fn trend_points(trend: &Trend, x0: f64, x1: f64, width_px: usize) -> Vec<[f64; 2]> {
+    let (first_s, step_s, values) = (trend.rms.first_s, trend.rms.step_s, &trend.rms.values);
+    let n = values.len();
+    let index = |t: f64| (((t - first_s) / step_s).max(0.0) as usize).min(n);
+    let (lo, hi) = (index(x0).saturating_sub(1), (index(x1) + 2).min(n));
+    if lo >= hi {
+        return Vec::new();
+    }
+    let time = |k: f64| first_s + k * step_s;
+    let width_px = width_px.max(1);
+    if hi - lo <= 2 * width_px {
+        return (lo..hi).filter(|&k| values[k].is_finite()).map(|k| [time(k as f64), f64::from(values[k])]).collect();
+    }
+    let per_px = (hi - lo) as f64 / width_px as f64;
+    let mut points = Vec::with_capacity(2 * width_px);
+    for (k, m) in trend.pyramid.query(values, lo..hi, width_px).into_iter().enumerate() {
+        let Some(m) = m else { continue };
+        let [a, b] = m.in_order();
+        points.push([time(lo as f64 + k as f64 * per_px), f64::from(a)]);
+        points.push([time(lo as f64 + (k as f64 + 0.5) * per_px), f64::from(b)]);
+    }
+    points
 }
 
 /// Opens the file dialog.
