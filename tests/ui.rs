@@ -133,3 +133,21 @@ fn rms_trend_overlay() {
     harness.step();
     assert!(harness.query_all_by_label("V_A RMS").count() > 0, "the trend is in the legend");
 }
+
+#[test]
+fn recent_files_theme_and_trends_are_remembered() {
+    let mut harness = harness_with(default_sample_path());
+    run_until(&mut harness, |app| app.captures().len() == 1);
+    harness.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Light").click();
+    harness.get_by_role_and_label(egui::accesskit::Role::CheckBox, "RMS trend").click();
+    harness.step();
+    harness.step();
+    let saved = harness.state().settings();
+    assert_eq!(saved.recent, vec![default_sample_path()]);
+    assert!(saved.light && saved.show_trends);
+    // Saved as eframe saves it (RON), read back by a new window.
+    let text = ron::to_string(&saved).unwrap();
+    let mut next = App::new(egui::Context::default());
+    next.restore(ron::from_str(&text).unwrap());
+    assert_eq!(next.settings(), saved);
+}

@@ -36,6 +36,9 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             let mut app = App::new(cc.egui_ctx.clone());
+            if let Some(settings) = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY)) {
+                app.restore(settings);
+            }
             for file in files {
                 app.apply(Message::OpenFile(file));
             }
@@ -66,6 +69,8 @@ pub enum Message {
     },
     /// Overlay the one-cycle RMS trends on the plots, or not.
     ShowTrends(bool),
+    /// Light theme (true) or dark.
+    SetLight(bool),
     /// Show this time span (seconds) in every plot.
     ZoomTo {
         from_s: f64,
@@ -108,6 +113,21 @@ pub struct OpenCapture {
     pub trends: Vec<Option<Trend>>,
 }
 
+/// What the window remembers between runs (runtime state is never saved).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Captures opened lately, newest first.
+    pub recent: Vec<PathBuf>,
+    /// Overlay the one-cycle RMS trends.
+    pub show_trends: bool,
+    /// Light theme instead of dark.
+    pub light: bool,
+}
+
+/// How many recent files the menu lists.
+const RECENT_FILES: usize = 10;
+
 /// A derived channel: one-cycle RMS every half cycle, with its pyramid for drawing.
 #[derive(Debug)]
 pub struct Trend {
@@ -133,6 +153,10 @@ pub struct App {
     filter: String,
     /// Overlay the one-cycle RMS trends.
     show_trends: bool,
+    /// Captures opened lately, newest first.
+    recent: Vec<PathBuf>,
+    /// Light theme instead of dark.
+    light: bool,
     /// Cursors A and B of the capture shown, seconds from its first sample.
     cursors: [Option<f64>; 2],
     /// Measurements between the cursors: the span they are for, and the result (`None`
@@ -157,6 +181,8 @@ impl App {
             view_s: None,
             filter: String::new(),
             show_trends: false,
+            recent: Vec::new(),
+            light: false,
             cursors: [None, None],
             readout: None,
         }
@@ -170,6 +196,24 @@ impl App {
     /// Errors shown in the window.
     pub fn errors(&self) -> &[String] {
         &self.errors
+    }
+
+    /// Takes back what an earlier run saved.
+    pub fn restore(&mut self, settings: Settings) {
+        self.show_trends = settings.show_trends;
+        self.recent = settings.recent;
+        self.recent.truncate(RECENT_FILES);
+        self.set_light(settings.light);
+    }
+
+    /// What to save for the next run.
+    pub fn settings(&self) -> Settings {
+        Settings { recent: self.recent.clone(), show_trends: self.show_trends, light: self.light }
+    }
+
+    fn set_light(&mut self, light: bool) {
+        self.light = light;
+        self.ctx.set_theme(if light { egui::Theme::Light } else { egui::Theme::Dark });
     }
 
     /// The time span (seconds) the plots showed in the last frame, if any.
@@ -188,6 +232,9 @@ impl App {
             Message::OpenFile(path) => self.spawn_load(path),
             Message::CaptureLoaded(open) => {
                 self.loading.retain(|p| p != &open.path);
+                self.recent.retain(|p| p != &open.path);
+                self.recent.insert(0, open.path.clone());
+                self.recent.truncate(RECENT_FILES);
                 self.spawn_detection(open.id, open.capture.clone());
                 self.captures.push(*open);
                 self.selected = self.captures.len() - 1;
@@ -199,6 +246,7 @@ impl App {
                 }
             }
             Message::ShowTrends(show) => self.show_trends = show,
+            Message::SetLight(light) => self.set_light(light),
             Message::ZoomTo { from_s, to_s } => self.pending_zoom = Some((from_s, to_s)),
             Message::SetCursor { which, t_s } => {
                 if let Some(c) = self.cursors.get_mut(which) {
@@ -393,6 +441,20 @@ impl App {
             ));
             if open.clicked() {
                 messages.extend(pick_files().into_iter().map(Message::OpenFile));
+            }
+            ui.add_enabled_ui(!self.recent.is_empty(), |ui| {
+                ui.menu_button("Recent", |ui| {
+                    for path in &self.recent {
+                        if ui.button(path.display().to_string()).clicked() {
+                            messages.push(Message::OpenFile(path.clone()));
+                            ui.close();
+                        }
+                    }
+                });
+            });
+            let mut light = self.light;
+            if ui.checkbox(&mut light, "Light").on_hover_text("Light or dark theme").changed() {
+                messages.push(Message::SetLight(light));
             }
             let mut trends = self.show_trends;
             let toggle = ui.checkbox(&mut trends, "RMS trend");
@@ -621,6 +683,7 @@ impl App {
         let height = (ui.available_height() / kinds.len() as f32 - 8.0).max(80.0);
         let width_px = ui.available_width().max(100.0) as usize;
         let link = ui.scope_id().with("time-axis");
+        let cursor_color = ui.visuals().strong_text_color();
         let mut view = None;
         for kind in kinds {
             Plot::new(("plot", kind.as_str()))
@@ -658,7 +721,7 @@ impl App {
                     for (which, cursor) in self.cursors.iter().enumerate() {
                         if let Some(t) = cursor {
                             let name = if which == 0 { "cursor A" } else { "cursor B" };
-                            plot_ui.vline(VLine::new(name, *t).color(egui::Color32::WHITE).width(1.5));
+                            plot_ui.vline(VLine::new(name, *t).color(cursor_color).width(1.5));
                         }
                     }
                     let (primary, secondary) = (plot_ui.response().clicked(), plot_ui.response().secondary_clicked());
@@ -683,6 +746,10 @@ impl App {
 impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         App::ui(self, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings());
     }
 }
 
