@@ -5,20 +5,34 @@
 //! Level 0 holds the min and max of every `BASE` samples, each further level those of
 //! `FANOUT` blocks of the level below, plus one bit per block saying whether the minimum
 //! comes before the maximum. With `BASE = 32` and `FANOUT = 8` the pyramid costs about
-//! 7% of the samples' memory. A bucket is answered like a segment-tree query: whole blocks
-//! from the coarsest level that fits, finer levels for the remainders, raw samples only for
-//! the last partial blocks at the edges. Missing samples (NaN) are skipped.
+//! 7% of the samples' memory. The min and max of a block sit side by side, so one cache
+//! line holds both for eight blocks.
+//!
+//! A bucket is answered top down. Its middle is a run of whole blocks at the coarsest level
+//! that fits; what is left at each end (the fringe) lies inside one block of that level, so
+//! a single read tells whether the fringe could hold anything beyond the extremes found so
+//! far. Only then is it refined, level by level, down to raw samples. On wide views that
+//! reads a few values per bucket from levels small enough to stay in cache. Missing samples
+//! (NaN) are skipped.
 
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-/// Samples per level-0 block.
+/// Samples per level-0 block (a power of two).
 pub const BASE: usize = 32;
-/// Blocks of one level per block of the next.
+/// Blocks of one level per block of the next (a power of two).
 pub const FANOUT: usize = 8;
-/// Queries of at least this many buckets run in parallel.
+const BASE_SHIFT: u32 = BASE.trailing_zeros();
+const FANOUT_SHIFT: u32 = FANOUT.trailing_zeros();
+/// Queries of at least this many buckets, each spanning whole blocks, run in parallel.
 const PARALLEL_BUCKETS: usize = 512;
+
+/// Samples covered by one block of `level`, as a shift.
+#[inline]
+const fn span_shift(level: usize) -> u32 {
+    BASE_SHIFT + FANOUT_SHIFT * level as u32
+}
 
 /// The minimum and maximum of a range, and their order in time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,6 +79,21 @@ impl Acc {
         }
     }
 
+    /// False when a block with these extremes, lying before everything seen so far, cannot
+    /// change the answer: nothing strictly beyond it (an equal value earlier in time would
+    /// move the first occurrence).
+    #[inline]
+    fn earlier_may_improve(&self, [min, max]: [f32; 2]) -> bool {
+        min <= self.min || max >= self.max
+    }
+
+    /// False when a block with these extremes, lying after everything seen so far, cannot
+    /// change the answer (an equal value later in time does not).
+    #[inline]
+    fn later_may_improve(&self, [min, max]: [f32; 2]) -> bool {
+        min < self.min || max > self.max
+    }
+
     fn finish(self) -> Option<MinMax> {
         (self.min <= self.max).then_some(MinMax {
             min: self.min,
@@ -74,17 +103,20 @@ impl Acc {
     }
 }
 
-/// One level: per block min, max and a bit "min comes first".
+/// One level: per block `[min, max]` and a bit "min comes first".
 #[derive(Debug, Clone, Default)]
 struct Level {
-    min: Vec<f32>,
-    max: Vec<f32>,
+    extremes: Vec<[f32; 2]>,
     min_first: Vec<u64>,
 }
 
 impl Level {
     fn with_len(n: usize) -> Self {
-        Self { min: vec![f32::INFINITY; n], max: vec![f32::NEG_INFINITY; n], min_first: vec![0; n.div_ceil(64)] }
+        Self { extremes: vec![[f32::INFINITY, f32::NEG_INFINITY]; n], min_first: vec![0; n.div_ceil(64)] }
+    }
+
+    fn len(&self) -> usize {
+        self.extremes.len()
     }
 
     #[inline]
@@ -93,43 +125,7 @@ impl Level {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.min.capacity() * 4 + self.max.capacity() * 4 + self.min_first.capacity() * 8
-    }
-}
-
-/// Level number of raw samples in a [`Piece`].
-const RAW: usize = usize::MAX;
-
-/// Part of a queried range: samples `from..to` (`level == RAW`) or blocks `from..to` of a
-/// level.
-#[derive(Clone, Copy, Default)]
-struct Piece {
-    level: usize,
-    from: usize,
-    to: usize,
-}
-
-/// The pieces of one range: two per level at most, on the stack.
-struct Pieces {
-    items: [Piece; 2 * MAX_LEVELS + 2],
-    len: usize,
-}
-
-impl Default for Pieces {
-    fn default() -> Self {
-        Self { items: [Piece::default(); 2 * MAX_LEVELS + 2], len: 0 }
-    }
-}
-
-/// More levels than any array that fits in memory needs (32 * 8^20 samples).
-const MAX_LEVELS: usize = 20;
-
-impl Pieces {
-    fn push(&mut self, piece: Piece) {
-        if self.len < self.items.len() {
-            self.items[self.len] = piece;
-            self.len += 1;
-        }
+        self.extremes.capacity() * 8 + self.min_first.capacity() * 8
     }
 }
 
@@ -195,28 +191,22 @@ impl Pyramid {
         let mut level0 = Level::with_len(n0);
         // 64 blocks per task so that each task owns whole words of the order bits.
         const TASK: usize = 64 * 256;
-        level0
-            .min
-            .par_chunks_mut(TASK)
-            .zip(level0.max.par_chunks_mut(TASK))
-            .zip(level0.min_first.par_chunks_mut(TASK / 64))
-            .enumerate()
-            .for_each(|(task, ((mins, maxs), bits))| {
+        level0.extremes.par_chunks_mut(TASK).zip(level0.min_first.par_chunks_mut(TASK / 64)).enumerate().for_each(
+            |(task, (extremes, bits))| {
                 let first_block = task * TASK;
-                for (j, (mn, mx)) in mins.iter_mut().zip(maxs.iter_mut()).enumerate() {
-                    let b = first_block + j;
-                    let lo = b * BASE;
+                for (j, slot) in extremes.iter_mut().enumerate() {
+                    let lo = (first_block + j) * BASE;
                     let hi = (lo + BASE).min(values.len());
                     let (min, max, min_first) = raw_block(&values[lo..hi]);
-                    *mn = min;
-                    *mx = max;
+                    *slot = [min, max];
                     if min_first {
                         bits[j / 64] |= 1 << (j % 64);
                     }
                 }
-            });
+            },
+        );
         let mut levels = vec![level0];
-        while levels.last().is_some_and(|l| l.min.len() > 1) {
+        while levels.last().is_some_and(|l| l.len() > 1) {
             let below = levels.last().expect("levels is not empty");
             levels.push(Self::coarsen(below));
         }
@@ -224,17 +214,17 @@ impl Pyramid {
     }
 
     fn coarsen(below: &Level) -> Level {
-        let n = below.min.len().div_ceil(FANOUT);
+        let n = below.len().div_ceil(FANOUT);
         let mut level = Level::with_len(n);
         for i in 0..n {
             let mut acc = Acc::EMPTY;
-            for j in i * FANOUT..((i + 1) * FANOUT).min(below.min.len()) {
+            for j in i * FANOUT..((i + 1) * FANOUT).min(below.len()) {
                 let first = below.is_min_first(j);
-                acc.add_min(below.min[j], 2 * j as u64 + u64::from(!first));
-                acc.add_max(below.max[j], 2 * j as u64 + u64::from(first));
+                let [min, max] = below.extremes[j];
+                acc.add_min(min, 2 * j as u64 + u64::from(!first));
+                acc.add_max(max, 2 * j as u64 + u64::from(first));
             }
-            level.min[i] = acc.min;
-            level.max[i] = acc.max;
+            level.extremes[i] = [acc.min, acc.max];
             if acc.min_key <= acc.max_key {
                 level.min_first[i / 64] |= 1 << (i % 64);
             }
@@ -269,64 +259,69 @@ impl Pyramid {
         if a >= b {
             return;
         }
-        let a0 = a.div_ceil(BASE);
-        let b0 = b / BASE;
-        if a0 >= b0 || self.levels.is_empty() {
-            raw_into(values, a, b, acc);
-            return;
-        }
-        // The range as pieces: raw samples at both ends, runs of blocks at each level, and
-        // the middle at the coarsest level that fits. The middle goes first; a piece at the
-        // edge is read only if the block around it could still beat what is known, which
-        // on wide ranges spares most reads far apart in memory.
-        let mut pieces = Pieces::default();
-        pieces.push(Piece { level: RAW, from: a, to: a0 * BASE });
-        pieces.push(Piece { level: RAW, from: b0 * BASE, to: b });
-        let (mut level, mut i, mut j) = (0, a0, b0);
-        loop {
-            let i1 = i.div_ceil(FANOUT);
-            let j1 = j / FANOUT;
-            if level + 1 < self.levels.len() && i1 < j1 {
-                pieces.push(Piece { level, from: i, to: i1 * FANOUT });
-                pieces.push(Piece { level, from: j1 * FANOUT, to: j });
-                (level, i, j) = (level + 1, i1, j1);
-            } else {
-                self.level_into(level, i, j, BASE * FANOUT.pow(level as u32), acc);
+        // The coarsest level with a whole block inside the range (none at a level means
+        // none above it either).
+        let mut top = None;
+        for level in 0..self.levels.len() {
+            let s = span_shift(level);
+            let (i, j) = ((a + (1 << s) - 1) >> s, b >> s);
+            if i >= j {
                 break;
             }
+            top = Some((level, i, j));
         }
-        // Coarse to fine: coarse pieces tighten the bounds the fine ones are checked against.
-        for piece in pieces.items[..pieces.len].iter().rev() {
-            if piece.from >= piece.to || self.cannot_improve(piece, acc) {
-                continue;
-            }
-            if piece.level == RAW {
-                raw_into(values, piece.from, piece.to, acc);
-            } else {
-                self.level_into(piece.level, piece.from, piece.to, BASE * FANOUT.pow(piece.level as u32), acc);
-            }
-        }
+        let Some((level, i, j)) = top else {
+            raw_into(values, a, b, acc);
+            return;
+        };
+        self.level_into(level, i, j, acc);
+        self.left_fringe(values, level, i, a, acc);
+        self.right_fringe(values, level, j, b, acc);
     }
 
-    /// True when the blocks enclosing `piece` (one and two levels up) hold nothing below the
-    /// minimum or above the maximum found so far, strictly (an equal value earlier in time
-    /// would move the first occurrence, so it is read).
-    fn cannot_improve(&self, piece: &Piece, acc: &Acc) -> bool {
-        let first_up = if piece.level == RAW { 0 } else { piece.level + 1 };
-        let span = if piece.level == RAW { 1 } else { BASE * FANOUT.pow(piece.level as u32) };
-        let sample = piece.from * span;
-        for up in [first_up + 1, first_up] {
-            let Some(level) = self.levels.get(up) else { continue };
-            let k = sample / (BASE * FANOUT.pow(up as u32));
-            if k < level.min.len() && level.min[k] > acc.min && level.max[k] < acc.max {
-                return true;
-            }
-        }
-        false
-    }
-
+    /// Adds the samples from `a` up to block `i` of `level`, which all lie in block `i - 1`:
+    /// that block is checked first, then refined a level at a time (the part nearest the
+    /// middle first) while what is left could still hold a new extreme.
     #[inline]
-    fn level_into(&self, level: usize, i: usize, j: usize, block: usize, acc: &mut Acc) {
+    fn left_fringe(&self, values: &[f32], mut level: usize, mut i: usize, a: usize, acc: &mut Acc) {
+        while a < i << span_shift(level) {
+            if !acc.earlier_may_improve(self.levels[level].extremes[i - 1]) {
+                return;
+            }
+            if level == 0 {
+                raw_into(values, a, i << BASE_SHIFT, acc);
+                return;
+            }
+            level -= 1;
+            let s = span_shift(level);
+            let fine = (a + (1 << s) - 1) >> s;
+            self.level_into(level, fine, i << FANOUT_SHIFT, acc);
+            i = fine;
+        }
+    }
+
+    /// Adds the samples from block `j` of `level` up to `b`, which all lie in block `j`, the
+    /// same way as [`Self::left_fringe`].
+    #[inline]
+    fn right_fringe(&self, values: &[f32], mut level: usize, mut j: usize, b: usize, acc: &mut Acc) {
+        while j << span_shift(level) < b {
+            if !acc.later_may_improve(self.levels[level].extremes[j]) {
+                return;
+            }
+            if level == 0 {
+                raw_into(values, j << BASE_SHIFT, b, acc);
+                return;
+            }
+            level -= 1;
+            let fine = b >> span_shift(level);
+            self.level_into(level, j << FANOUT_SHIFT, fine, acc);
+            j = fine;
+        }
+    }
+
+    /// Adds blocks `i..j` of `level`.
+    #[inline]
+    fn level_into(&self, level: usize, i: usize, j: usize, acc: &mut Acc) {
         if i >= j {
             return;
         }
@@ -334,7 +329,7 @@ impl Pyramid {
         // The run's extremes and their first blocks in one pass; keys only for those.
         let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
         let (mut at_min, mut at_max) = (usize::MAX, usize::MAX);
-        for (k, (&lo, &hi)) in l.min[i..j].iter().zip(&l.max[i..j]).enumerate() {
+        for (k, &[lo, hi]) in l.extremes[i..j].iter().enumerate() {
             if lo < min {
                 min = lo;
                 at_min = k;
@@ -344,31 +339,65 @@ impl Pyramid {
                 at_max = k;
             }
         }
+        let s = span_shift(level);
         if at_min != usize::MAX && min <= acc.min {
             let k = i + at_min;
-            acc.add_min(min, 2 * (k * block) as u64 + u64::from(!l.is_min_first(k)));
+            acc.add_min(min, 2 * ((k as u64) << s) + u64::from(!l.is_min_first(k)));
         }
         if at_max != usize::MAX && max >= acc.max {
             let k = i + at_max;
-            acc.add_max(max, 2 * (k * block) as u64 + u64::from(l.is_min_first(k)));
+            acc.add_max(max, 2 * ((k as u64) << s) + u64::from(l.is_min_first(k)));
         }
     }
 
-    /// The extremes of each of `buckets` equal parts of `values[range]` (pixel columns).
+    /// The extremes of each of `buckets` equal parts of `values[range]` (pixel columns):
+    /// bucket `k` holds samples from `start + k * len / buckets` up to the next one's.
     pub fn query(&self, values: &[f32], range: Range<usize>, buckets: usize) -> Vec<Option<MinMax>> {
         let end = range.end.min(self.len).min(values.len());
         let start = range.start.min(end);
-        let len = end - start;
         let buckets = buckets.max(1);
-        let boundary = |k: usize| start + (k as u128 * len as u128 / buckets as u128) as usize;
-        let bucket = |k: usize| self.range_min_max(values, boundary(k)..boundary(k + 1));
+        let grid = Grid { start, len: end - start, buckets };
+        let mut out = vec![None; buckets];
         // Wide buckets read memory far apart: worth spreading over the cores.
-        if buckets >= PARALLEL_BUCKETS && len / buckets >= BASE * FANOUT {
-            (0..buckets).into_par_iter().with_min_len(PARALLEL_BUCKETS / 4).map(bucket).collect()
+        if buckets >= PARALLEL_BUCKETS && grid.len / buckets >= BASE * FANOUT {
+            const CHUNK: usize = PARALLEL_BUCKETS / 4;
+            out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| self.fill(values, &grid, c * CHUNK, chunk));
         } else {
-            (0..buckets).map(bucket).collect()
+            self.fill(values, &grid, 0, &mut out);
+        }
+        out
+    }
+
+    /// Answers buckets `first..first + out.len()` of `grid`, walking the boundaries without
+    /// a division per bucket.
+    fn fill(&self, values: &[f32], grid: &Grid, first: usize, out: &mut [Option<MinMax>]) {
+        let step = grid.len / grid.buckets;
+        let rem = (grid.len % grid.buckets) as u128;
+        let buckets = grid.buckets as u128;
+        let ahead = first as u128 * rem;
+        let mut at = grid.start + first * step + (ahead / buckets) as usize;
+        let mut frac = (ahead % buckets) as usize;
+        let (rem, buckets) = (rem as usize, grid.buckets);
+        for slot in out {
+            let mut next = at + step;
+            frac += rem;
+            if frac >= buckets {
+                frac -= buckets;
+                next += 1;
+            }
+            let mut acc = Acc::EMPTY;
+            self.accumulate(values, at, next, &mut acc);
+            *slot = acc.finish();
+            at = next;
         }
     }
+}
+
+/// Equal buckets over `start..start + len`.
+struct Grid {
+    start: usize,
+    len: usize,
+    buckets: usize,
 }
 
 #[inline]
@@ -468,6 +497,39 @@ mod tests {
                     let hi = r.start + (k + 1) * r.len() / buckets;
                     assert_eq!(*g, brute(&values, lo..hi), "buckets {buckets} k {k} {r:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn random_ranges_on_awkward_signals() {
+        // Quantised noise (ties everywhere), a staircase, runs of NaN and spikes placed on
+        // block borders, queried over random ranges and bucket counts.
+        let mut s = 7u64;
+        let mut next = move || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s >> 33
+        };
+        let n = 150_001;
+        let values: Vec<f32> = (0..n)
+            .map(|i| match i {
+                _ if (40_000..43_000).contains(&i) => f32::NAN,
+                _ if i % (BASE * FANOUT * FANOUT) == 0 => 9.0,
+                _ if i % (BASE * FANOUT) == BASE * FANOUT - 1 => -9.0,
+                _ if i < 60_000 => (next() % 5) as f32,
+                _ => (i / 777) as f32 % 7.0,
+            })
+            .collect();
+        let p = Pyramid::build(&values);
+        for _ in 0..300 {
+            let a = next() as usize % n;
+            let b = (a + next() as usize % (n - a + 1)).min(n);
+            let buckets = 1 + next() as usize % 700;
+            let got = p.query(&values, a..b, buckets);
+            for (k, g) in got.iter().enumerate() {
+                let lo = a + k * (b - a) / buckets;
+                let hi = a + (k + 1) * (b - a) / buckets;
+                assert_eq!(*g, brute(&values, lo..hi), "{a}..{b} / {buckets}, bucket {k}");
             }
         }
     }
