@@ -1,6 +1,6 @@
 //! Captures: the model, and readers and writers per format.
 
-mod atomic;
+pub mod atomic;
 pub mod comtrade;
 pub mod csv;
 pub mod error;

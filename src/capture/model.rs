@@ -15,6 +15,9 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
+    /// Every kind, in the order the explorer lists them.
+    pub const ALL: [ChannelKind; 5] = [Self::Voltage, Self::Current, Self::Power, Self::Other, Self::Digital];
+
     /// The lower-case name used in JSON and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {

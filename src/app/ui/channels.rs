@@ -1,0 +1,79 @@
+//! The channel list: what the capture is, and per channel visibility, colour, kind, unit
+//! and RMS, grouped by kind; search by name.
+
+use eframe::egui;
+
+use super::super::{App, Message};
+use crate::capture::ChannelKind;
+
+impl App {
+    pub(super) fn channels_ui(&self, ui: &mut egui::Ui, filter: &mut String, messages: &mut Vec<Message>) {
+        let Some(open) = self.captures.get(self.selected) else {
+            ui.label("No capture open.");
+            return;
+        };
+        let c = &open.capture;
+        ui.heading(&c.name);
+        let rate = c.sample_rate_hz().map(|r| format!("{r} Hz")).unwrap_or_else(|| "irregular time".into());
+        ui.label(format!("{} samples at {rate}, {:.3} s", c.sample_count(), c.duration_s()));
+        if let Some(start) = c.start {
+            ui.label(format!("start {}", start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)));
+        }
+        if let Some(Ok(d)) = &open.events {
+            let nominal = d.nominal_frequency_hz.map_or(String::new(), |f| format!(" (nominal {f} Hz)"));
+            ui.label(format!("fundamental {:.3} Hz{nominal}", d.frequency_hz));
+        }
+        ui.label(format!("{} analog, {} digital channels", c.analog_count(), c.digital_count()));
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(filter).hint_text("search channels").desired_width(170.0));
+            if ui.small_button("all").on_hover_text("Show every channel").clicked() {
+                messages.push(Message::ShowAll(true));
+            }
+            if ui.small_button("none").on_hover_text("Hide every channel").clicked() {
+                messages.push(Message::ShowAll(false));
+            }
+        });
+        let wanted = filter.trim().to_lowercase();
+        let unit_header = if self.per_unit { "1 pu" } else { "RMS" };
+        egui::ScrollArea::vertical().id_salt("channel-list").show(ui, |ui| {
+            egui::Grid::new("channel-grid").striped(true).num_columns(4).show(ui, |ui| {
+                for kind in ChannelKind::ALL {
+                    let members: Vec<usize> = (0..c.channels.len())
+                        .filter(|&i| c.channels[i].kind == kind)
+                        .filter(|&i| wanted.is_empty() || c.channels[i].name.to_lowercase().contains(&wanted))
+                        .collect();
+                    if members.is_empty() {
+                        continue;
+                    }
+                    ui.label("");
+                    ui.strong(format!("{} ({})", kind.as_str(), members.len()));
+                    ui.strong("unit");
+                    ui.strong(if kind == ChannelKind::Digital { "" } else { unit_header });
+                    ui.end_row();
+                    for i in members {
+                        let ch = &c.channels[i];
+                        let mut color = open.colors[i];
+                        if ui.color_edit_button_srgba(&mut color).on_hover_text("Trace colour").changed() {
+                            messages.push(Message::SetColor { channel: i, color });
+                        }
+                        let mut shown = open.visible[i];
+                        if ui.checkbox(&mut shown, &ch.name).changed() {
+                            messages.push(Message::ToggleChannel { capture: self.selected, channel: i });
+                        }
+                        ui.label(&ch.unit);
+                        let value = if self.per_unit {
+                            open.per_unit_base(i)
+                                .map(|(base, what)| format!("{} ({what})", crate::cli::fmt_value(base)))
+                                .unwrap_or_default()
+                        } else {
+                            open.stats[i].map(|s| crate::cli::fmt_value(s.rms)).unwrap_or_default()
+                        };
+                        ui.label(value);
+                        ui.end_row();
+                    }
+                }
+            });
+        });
+    }
+}

@@ -1,0 +1,248 @@
+//! The stacked plots: one per channel kind on a linked time axis, fed only by the
+//! level-of-detail query (two points per pixel column), with cursors and event markers.
+
+use eframe::egui;
+use egui_plot::{GridMark, Legend, Line, Plot, PlotPoints, VLine};
+
+use super::super::{App, Message, TimeMode, Trend};
+use crate::analysis::events::EventKind;
+use crate::analysis::lod::Pyramid;
+use crate::capture::{Capture, ChannelKind, Samples};
+
+impl App {
+    /// Draws the stacked plots; returns the time span they show and where they are.
+    pub(super) fn plots_ui(
+        &self,
+        ui: &mut egui::Ui,
+        zoom: Option<(f64, f64)>,
+        fit: bool,
+        messages: &mut Vec<Message>,
+    ) -> (Option<(f64, f64)>, Option<egui::Rect>) {
+        let Some(open) = self.captures.get(self.selected) else {
+            ui.centered_and_justified(|ui| {
+                ui.label("Open a capture (.csv, .parquet, .cfg, .cff): File > Open, or drop files here.")
+            });
+            return (None, None);
+        };
+        let kinds: Vec<ChannelKind> = ChannelKind::ALL
+            .into_iter()
+            .filter(|k| open.capture.channels.iter().zip(&open.visible).any(|(c, v)| *v && c.kind == *k))
+            .collect();
+        if kinds.is_empty() {
+            ui.label("No channel is shown: tick some in the channel list.");
+            return (None, None);
+        }
+        let top = ui.cursor().min;
+        let height = (ui.available_height() / kinds.len() as f32 - 8.0).max(80.0);
+        let width_px = ui.available_width().max(100.0) as usize;
+        let link = ui.scope_id().with("time-axis");
+        let cursor_color = ui.visuals().strong_text_color();
+        let start = open.capture.start.filter(|_| self.time_mode == TimeMode::Absolute);
+        let events = match &open.events {
+            Some(Ok(d)) => Some(d),
+            _ => None,
+        };
+        let selected_event = self.selected_event.map(|(i, _)| i);
+        let mut view = None;
+        for (row, kind) in kinds.iter().copied().enumerate() {
+            let unit = open
+                .capture
+                .channels
+                .iter()
+                .zip(&open.visible)
+                .find(|(c, v)| **v && c.kind == kind)
+                .map_or("", |(c, _)| c.unit.as_str());
+            let label = match (kind, self.per_unit) {
+                (ChannelKind::Digital, _) => "digital".to_string(),
+                (_, true) => format!("{} (pu)", kind.as_str()),
+                _ => format!("{} ({unit})", kind.as_str()),
+            };
+            let mut plot = Plot::new(("plot", kind.as_str()))
+                .height(height)
+                .legend(Legend::default())
+                .link_axis(link, [true, false])
+                .link_cursor(link, [true, false])
+                .y_axis_label(label)
+                .show_x(true)
+                .show_axes([row + 1 == kinds.len(), true]);
+            if let Some(start) = start {
+                plot = plot.x_axis_formatter(move |mark: GridMark, _range| {
+                    let at = start + chrono::Duration::microseconds((mark.value * 1e6).round() as i64);
+                    if mark.step_size < 1e-3 { at.format("%H:%M:%S%.6f") } else { at.format("%H:%M:%S%.3f") }
+                        .to_string()
+                });
+            }
+            plot.show(ui, |plot_ui| {
+                if let Some((from_s, to_s)) = zoom {
+                    plot_ui.set_plot_bounds_x(from_s..=to_s);
+                    plot_ui.set_auto_bounds([false, true]);
+                }
+                if fit {
+                    plot_ui.set_auto_bounds([false, true]);
+                }
+                // While the time axis fits itself, give it the whole capture; once the
+                // user zooms or pans, only what is visible.
+                let bounds = plot_ui.plot_bounds();
+                let (x0, x1) = match zoom {
+                    Some(span) => span,
+                    None if plot_ui.auto_bounds().x => (0.0, open.capture.duration_s()),
+                    None => (bounds.min()[0], bounds.max()[0]),
+                };
+                view = Some((x0, x1));
+                let mut digital_row = 0.0;
+                for (i, ch) in open.capture.channels.iter().enumerate() {
+                    if ch.kind != kind || !open.visible[i] {
+                        continue;
+                    }
+                    let scale = if self.per_unit && kind != ChannelKind::Digital {
+                        open.per_unit_base(i).map_or(1.0, |(base, _)| 1.0 / base)
+                    } else {
+                        1.0
+                    };
+                    let mut points = decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px);
+                    if kind == ChannelKind::Digital {
+                        // Each bit on its own row, the first at the top.
+                        digital_row -= 1.5;
+                        points.iter_mut().for_each(|p| p[1] += digital_row);
+                    } else if scale != 1.0 {
+                        points.iter_mut().for_each(|p| p[1] *= scale);
+                    }
+                    plot_ui.line(Line::new(ch.name.clone(), PlotPoints::from(points)).color(open.colors[i]));
+                    if self.show_trends
+                        && let Some(Some(trend)) = open.trends.get(i)
+                    {
+                        let mut points = trend_points(trend, x0, x1, width_px);
+                        points.iter_mut().for_each(|p| p[1] *= scale);
+                        plot_ui.line(
+                            Line::new(format!("{} RMS", ch.name), PlotPoints::from(points))
+                                .color(open.colors[i].gamma_multiply(0.6))
+                                .width(2.5),
+                        );
+                    }
+                }
+                if let Some(d) = events {
+                    for (k, e) in d.events.iter().enumerate() {
+                        if !(x0..=x1).contains(&e.start_s) || self.event_filter.hidden_kinds.contains(&e.kind) {
+                            continue;
+                        }
+                        let width = if selected_event == Some(k) { 3.0 } else { 1.0 };
+                        plot_ui.vline(VLine::new(e.kind.as_str(), e.start_s).color(kind_color(e.kind)).width(width));
+                    }
+                }
+                for (which, cursor) in self.cursors.iter().enumerate() {
+                    if let Some(t) = cursor {
+                        let name = if which == 0 { "cursor A" } else { "cursor B" };
+                        let style =
+                            if which == 0 { egui_plot::LineStyle::Solid } else { egui_plot::LineStyle::dashed_dense() };
+                        plot_ui.vline(VLine::new(name, *t).color(cursor_color).width(1.5).style(style));
+                    }
+                }
+                let response = plot_ui.response();
+                let (primary, secondary) = (response.clicked(), response.secondary_clicked());
+                if (primary || secondary)
+                    && let Some(pointer) = plot_ui.pointer_coordinate()
+                {
+                    let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
+                    messages.push(Message::Click { t_s: pointer.x, secondary: secondary || shift });
+                }
+            });
+        }
+        let rect = egui::Rect::from_min_max(top, egui::pos2(ui.max_rect().max.x, ui.cursor().min.y));
+        (view, Some(rect))
+    }
+}
+
+/// The colour events of a kind are marked with.
+pub(super) fn kind_color(kind: EventKind) -> egui::Color32 {
+    match kind {
+        EventKind::LoadOn => egui::Color32::from_rgb(80, 170, 90),
+        EventKind::LoadOff => egui::Color32::from_rgb(120, 140, 160),
+        EventKind::Sag => egui::Color32::from_rgb(230, 150, 40),
+        EventKind::Swell => egui::Color32::from_rgb(200, 90, 200),
+        EventKind::Interruption => egui::Color32::from_rgb(220, 60, 60),
+        EventKind::Transient => egui::Color32::from_rgb(70, 150, 230),
+    }
+}
+
+/// Points of a one-cycle RMS trend between `x0` and `x1` seconds: every value when few,
+/// else min and max per pixel column from its pyramid.
+pub fn trend_points(trend: &Trend, x0: f64, x1: f64, width_px: usize) -> Vec<[f64; 2]> {
+    let (first_s, step_s, values) = (trend.rms.first_s, trend.rms.step_s, &trend.rms.values);
+    let n = values.len();
+    let index = |t: f64| (((t - first_s) / step_s).max(0.0) as usize).min(n);
+    let (lo, hi) = (index(x0).saturating_sub(1), (index(x1) + 2).min(n));
+    if lo >= hi {
+        return Vec::new();
+    }
+    let time = |k: f64| first_s + k * step_s;
+    let width_px = width_px.max(1);
+    if hi - lo <= 2 * width_px {
+        return (lo..hi).filter(|&k| values[k].is_finite()).map(|k| [time(k as f64), f64::from(values[k])]).collect();
+    }
+    let per_px = (hi - lo) as f64 / width_px as f64;
+    let mut points = Vec::with_capacity(2 * width_px);
+    for (k, m) in trend.pyramid.query(values, lo..hi, width_px).into_iter().enumerate() {
+        let Some(m) = m else { continue };
+        let [a, b] = m.in_order();
+        points.push([time(lo as f64 + k as f64 * per_px), f64::from(a)]);
+        points.push([time(lo as f64 + (k as f64 + 0.5) * per_px), f64::from(b)]);
+    }
+    points
+}
+
+/// Min/max points of channel `index` between `x0` and `x1` seconds, two per pixel column,
+/// from its pyramid (analog channels) or the bits themselves (digital).
+pub fn decimated_points(
+    capture: &Capture,
+    pyramid: Option<&Pyramid>,
+    index: usize,
+    x0: f64,
+    x1: f64,
+    width_px: usize,
+) -> Vec<[f64; 2]> {
+    let n = capture.sample_count();
+    let (lo, hi) = if x1 > x0 && x0.is_finite() && x1.is_finite() {
+        (capture.index_at_or_after(x0).saturating_sub(1), (capture.index_at_or_after(x1) + 1).min(n))
+    } else {
+        (0, n)
+    };
+    let (lo, hi) = if hi <= lo { (0, n) } else { (lo, hi) };
+    let width_px = width_px.max(1);
+    match (&capture.channels[index].samples, pyramid) {
+        (Samples::Analog(v), _) if hi - lo <= 2 * width_px => {
+            (lo..hi).filter(|&i| v[i].is_finite()).map(|i| [capture.time_s(i), f64::from(v[i])]).collect()
+        }
+        (Samples::Analog(v), Some(p)) => {
+            // Two points per column, at the column's start and middle: exact in value and
+            // in order, within a column in time.
+            let per_px = (hi - lo) as f64 / width_px as f64;
+            let mut points = Vec::with_capacity(2 * width_px);
+            for (k, m) in p.query(v, lo..hi, width_px).into_iter().enumerate() {
+                let Some(m) = m else { continue };
+                let t = |offset: f64| capture.time_s(lo + (k as f64 * per_px + offset * per_px) as usize);
+                let [a, b] = m.in_order();
+                points.push([t(0.0), f64::from(a)]);
+                points.push([t(0.5), f64::from(b)]);
+            }
+            points
+        }
+        (Samples::Analog(_), None) => Vec::new(),
+        (Samples::Digital(b), _) => {
+            // Per column: its first state, and the other one if it changes inside (a scan
+            // of the bits in view; digital channels are small).
+            let bit = |i: usize| if b.get(i) == Some(true) { 1.0 } else { 0.0 };
+            let columns = width_px.min(hi - lo);
+            let mut points = Vec::with_capacity(2 * columns);
+            for k in 0..columns {
+                let a = lo + k * (hi - lo) / columns;
+                let z = lo + (k + 1) * (hi - lo) / columns;
+                let first = bit(a);
+                points.push([capture.time_s(a), first]);
+                if let Some(change) = (a + 1..z).find(|&i| bit(i) != first) {
+                    points.push([capture.time_s(change), 1.0 - first]);
+                }
+            }
+            points
+        }
+    }
+}
