@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use panelscope::app::{App, Message, default_sample_path};
+use panelscope::app::{App, ExportSpan, Message, default_sample_path};
 
 /// Steps the harness until `done` holds (background loads and detection report back on
 /// their own threads), for at most a minute.
@@ -152,4 +152,193 @@ fn recent_files_theme_and_trends_are_remembered() {
     next.restore(ron::from_str(&text).unwrap());
     // Everything but the open files, which the window reopens itself.
     assert_eq!(next.settings(), panelscope::app::Settings { open: Vec::new(), ..saved });
+}
+
+/// The sample with its events detected.
+fn sample_with_events() -> Harness<'static, App> {
+    let mut harness = harness_with(default_sample_path());
+    run_until(&mut harness, |app| app.captures().first().is_some_and(|c| c.events.is_some()));
+    harness
+}
+
+#[test]
+fn the_event_table_filters_by_kind_and_sorts_by_column() {
+    let mut harness = sample_with_events();
+    let all = harness.state().listed_events().len();
+    let transients = harness.state().captures()[0]
+        .events
+        .as_ref()
+        .unwrap()
+        .as_ref()
+        .unwrap()
+        .events
+        .iter()
+        .filter(|e| e.kind.as_str() == "transient")
+        .count();
+    assert!(transients > 0);
+    harness.get_by_label(&format!("transient {transients}")).click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().listed_events().len(), all - transients, "transients hidden");
+    harness.get_by_label("magnitude").click();
+    harness.step();
+    harness.step();
+    let d = harness.state().captures()[0].events.clone().unwrap().unwrap();
+    let magnitude = |i: usize| d.events[i].magnitude_pu.unwrap_or(d.events[i].magnitude).abs();
+    let listed = harness.state().listed_events();
+    assert!(listed.windows(2).all(|w| magnitude(w[0]) <= magnitude(w[1])), "sorted by magnitude");
+    // A second click reverses the order.
+    harness.get_by_label("magnitude ^").click();
+    harness.step();
+    harness.step();
+    let listed = harness.state().listed_events();
+    assert!(listed.windows(2).all(|w| magnitude(w[0]) >= magnitude(w[1])), "descending");
+}
+
+#[test]
+fn a_click_near_an_event_marker_finds_it_in_the_table() {
+    let mut harness = sample_with_events();
+    let d = harness.state().captures()[0].events.clone().unwrap().unwrap();
+    let (k, sag) = d.events.iter().enumerate().find(|(_, e)| e.kind.as_str() == "sag").unwrap();
+    harness.state_mut().apply(Message::Click { t_s: sag.start_s + 0.001, secondary: false });
+    harness.step();
+    assert_eq!(harness.state().selected_event(), Some(k));
+    assert_eq!(harness.state().cursors()[0], Some(sag.start_s + 0.001), "and cursor A is placed");
+}
+
+#[test]
+fn keys_pan_zoom_and_fit_the_view() {
+    let mut harness = sample_with_events();
+    harness.state_mut().apply(Message::ZoomTo { from_s: 2.0, to_s: 4.0 });
+    harness.step();
+    harness.step();
+    let (a, b) = harness.state().view_s().unwrap();
+    assert!((a - 2.0).abs() < 1e-6 && (b - 4.0).abs() < 1e-6, "{a} {b}");
+    harness.key_press(egui::Key::ArrowRight);
+    harness.step();
+    harness.step();
+    let (a, b) = harness.state().view_s().unwrap();
+    assert!((a - 2.5).abs() < 1e-6 && (b - 4.5).abs() < 1e-6, "panned a quarter: {a} {b}");
+    harness.key_press(egui::Key::Minus);
+    harness.step();
+    harness.step();
+    let (a, b) = harness.state().view_s().unwrap();
+    assert!((b - a - 4.0).abs() < 1e-6, "zoomed out twice as wide: {a} {b}");
+    harness.key_press(egui::Key::F);
+    harness.step();
+    harness.step();
+    let (a, b) = harness.state().view_s().unwrap();
+    assert!(a <= 0.0 && b >= 9.99, "fitted: {a} {b}");
+}
+
+#[test]
+fn exports_the_visible_window_the_cursor_window_and_the_events() {
+    let mut harness = sample_with_events();
+    let dir = tempfile::tempdir().unwrap();
+    // Hide V_B, zoom to 1..3 s, export what is shown.
+    harness.get_all_by_role_and_label(egui::accesskit::Role::CheckBox, "V_B").next().unwrap().click();
+    harness.state_mut().apply(Message::ZoomTo { from_s: 1.0, to_s: 3.0 });
+    harness.step();
+    harness.step();
+    let visible = dir.path().join("visible.parquet");
+    harness.state_mut().apply(Message::ExportWindow { span: ExportSpan::Visible, path: visible.clone() });
+    run_until(&mut harness, |app| app.status().is_some() || !app.errors().is_empty());
+    assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
+    let part = panelscope::capture::read(&visible).unwrap();
+    assert_eq!(part.channels.len(), 11, "every channel but V_B");
+    assert!(part.channel("V_B").is_none());
+    assert!((part.duration_s() - 2.0).abs() < 0.01, "{}", part.duration_s());
+    assert!(harness.query_by_label_contains("visible.parquet").is_some(), "the status line says where");
+
+    // Without cursors the cursor export is refused, in the window.
+    let cursors = dir.path().join("cursors.csv");
+    harness.state_mut().apply(Message::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() });
+    harness.step();
+    assert!(!harness.state().errors().is_empty());
+    assert!(!cursors.exists());
+    harness.state_mut().apply(Message::DismissErrors);
+    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 1.5 });
+    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.25 });
+    harness.state_mut().apply(Message::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() });
+    run_until(&mut harness, |app| app.status().is_some_and(|s| s.contains("cursors.csv")));
+    let part = panelscope::capture::read(&cursors).unwrap();
+    assert!((part.duration_s() - 0.25).abs() < 0.01, "{}", part.duration_s());
+
+    let events = dir.path().join("events.csv");
+    harness.state_mut().apply(Message::ExportEvents(events.clone()));
+    run_until(&mut harness, |app| app.status().is_some_and(|s| s.contains("events.csv")));
+    let text = std::fs::read_to_string(&events).unwrap();
+    assert!(text.starts_with("kind,channel,start_s"));
+    assert_eq!(text.lines().count(), 1 + harness.state().listed_events().len());
+}
+
+#[test]
+fn cancelling_a_load_leaves_nothing_open() {
+    let mut app = App::new(egui::Context::default());
+    app.apply(Message::OpenFile(default_sample_path()));
+    let id = app.loading()[0].id;
+    app.apply(Message::CancelLoad(id));
+    assert!(!app.is_loading());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    for _ in 0..50 {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(harness.state().captures().is_empty(), "the cancelled capture was dropped");
+    assert!(harness.state().errors().is_empty());
+}
+
+#[test]
+fn the_load_shows_progress_and_a_cancel_button() {
+    let mut harness = harness_with(default_sample_path());
+    harness.step();
+    if harness.state().is_loading() {
+        assert!(harness.query_by_label("Cancel").is_some());
+    }
+    run_until(&mut harness, |app| app.captures().len() == 1);
+    assert!(harness.query_by_label("Cancel").is_none());
+}
+
+#[test]
+fn spectrum_and_thd_of_the_cursor_window() {
+    let mut harness = sample_with_events();
+    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.6 });
+    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.6 });
+    run_until(&mut harness, |app| app.readout().is_some());
+    harness.get_by_label("Spectrum").click();
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label_contains("THD").is_some(), "THD shown");
+    assert!(harness.query_by_label("h3").is_some(), "the largest harmonics listed");
+}
+
+#[test]
+fn phasors_and_sequence_components_of_a_three_phase_capture() {
+    let three_phase = default_sample_path().with_file_name("three-phase-4s.cfg");
+    let mut harness = harness_with(three_phase);
+    run_until(&mut harness, |app| app.captures().len() == 1);
+    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.1 });
+    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 0.5 });
+    run_until(&mut harness, |app| app.readout().is_some());
+    harness.get_by_label("Phasors").click();
+    harness.step();
+    harness.step();
+    let report = harness.state().readout().unwrap().clone();
+    assert!(!report.three_phase.is_empty(), "a three-phase set is recognised");
+    assert_eq!(harness.query_all_by_label("positive").count(), report.three_phase.len());
+    assert_eq!(harness.query_all_by_label("unbalance").count(), report.three_phase.len());
+}
+
+#[test]
+fn per_unit_scales_voltages_by_their_nominal() {
+    let mut harness = sample_with_events();
+    let base = harness.state().captures()[0].per_unit_base(0).unwrap();
+    assert_eq!(base, (120.0, "nominal"));
+    harness.get_by_role_and_label(egui::accesskit::Role::CheckBox, "pu").click();
+    harness.step();
+    harness.step();
+    assert!(harness.state().settings().per_unit);
+    assert!(harness.query_all_by_label("1 pu").count() >= 2, "the channel list gives the base per kind");
+    assert_eq!(harness.query_all_by_label("120.0 (nominal)").count(), 2, "of V_A and V_B");
 }

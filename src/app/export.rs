@@ -63,3 +63,42 @@ pub fn crop(image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32) -
     let (x1, y1) = (px(rect.max.x, w), px(rect.max.y, h));
     (x1 > x0 && y1 > y0).then(|| image.region_by_pixels([x0, y0], [x1 - x0, y1 - y0]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 40×30 image whose pixel at (x, y) has red x and green y.
+    fn gradient() -> egui::ColorImage {
+        let pixels = (0..30).flat_map(|y| (0..40).map(move |x| egui::Color32::from_rgb(x as u8, y as u8, 0))).collect();
+        egui::ColorImage::new([40, 30], pixels)
+    }
+
+    #[test]
+    fn crops_in_pixels_from_points() {
+        let image = gradient();
+        // At 2 pixels per point, points (5, 4)..(10, 9) are pixels (10, 8)..(20, 18).
+        let part = crop(&image, egui::Rect::from_min_max(egui::pos2(5.0, 4.0), egui::pos2(10.0, 9.0)), 2.0).unwrap();
+        assert_eq!(part.size, [10, 10]);
+        assert_eq!(part.pixels[0], egui::Color32::from_rgb(10, 8, 0));
+        // Clamped to the image; nothing left is None.
+        let edge = crop(&image, egui::Rect::from_min_max(egui::pos2(30.0, 20.0), egui::pos2(99.0, 99.0)), 1.0).unwrap();
+        assert_eq!(edge.size, [10, 10]);
+        assert!(crop(&image, egui::Rect::from_min_max(egui::pos2(50.0, 0.0), egui::pos2(60.0, 9.0)), 1.0).is_none());
+    }
+
+    #[test]
+    fn writes_a_png_that_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plots.png");
+        let rect = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(40.0, 30.0));
+        assert_eq!(write_png(&gradient(), rect, 1.0, &path).unwrap(), (40, 30));
+        let back = image::open(&path).unwrap().to_rgba8();
+        assert_eq!(back.dimensions(), (40, 30));
+        assert_eq!(back.get_pixel(7, 3).0, [7, 3, 0, 255]);
+        // Into a folder that does not exist: an error naming the file, nothing written.
+        let bad = dir.path().join("missing").join("plots.png");
+        let error = write_png(&gradient(), rect, 1.0, &bad).unwrap_err();
+        assert!(error.contains("plots.png"), "{error}");
+    }
+}

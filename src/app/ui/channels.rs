@@ -19,10 +19,15 @@ impl App {
         if let Some(start) = c.start {
             ui.label(format!("start {}", start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)));
         }
-        if let Some(Ok(d)) = &open.events {
-            let nominal = d.nominal_frequency_hz.map_or(String::new(), |f| format!(" (nominal {f} Hz)"));
-            ui.label(format!("fundamental {:.3} Hz{nominal}", d.frequency_hz));
-        }
+        // Always one line, so that the list below does not move when detection ends.
+        match &open.events {
+            Some(Ok(d)) => {
+                let nominal = d.nominal_frequency_hz.map_or(String::new(), |f| format!(" (nominal {f} Hz)"));
+                ui.label(format!("fundamental {:.3} Hz{nominal}", d.frequency_hz))
+            }
+            Some(Err(_)) => ui.label("fundamental: not found"),
+            None => ui.label("fundamental: measuring…"),
+        };
         ui.label(format!("{} analog, {} digital channels", c.analog_count(), c.digital_count()));
         ui.separator();
         ui.horizontal(|ui| {

@@ -3,7 +3,7 @@
 //! and the phasors with symmetrical components.
 
 use eframe::egui;
-use egui_plot::{Arrows, Bar, BarChart, Legend, Line, Plot, PlotPoints, Text};
+use egui_plot::{Arrows, Bar, BarChart, Line, Plot, PlotPoints, Text};
 
 use super::super::{App, Message, SideTab};
 use crate::analysis::measure::MeasureReport;
@@ -231,7 +231,6 @@ fn phasors_ui(ui: &mut egui::Ui, report: &MeasureReport) {
         .show_grid(false)
         .allow_drag(false)
         .allow_scroll(false)
-        .legend(Legend::default())
         .show(ui, |plot_ui| {
             let circle: Vec<[f64; 2]> =
                 (0..=72).map(|k| (k as f64 * 5.0).to_radians()).map(|a| [a.cos(), a.sin()]).collect();
