@@ -737,6 +737,21 @@ impl App {
         }
     }
 
+    /// Adds a capture built elsewhere (see [`OpenCapture::build`]) and shows it; events are
+    /// detected in the background when `detect_events` is set.
+    pub fn add_capture(&mut self, open: OpenCapture, detect_events: bool) {
+        if detect_events {
+            self.spawn_detection(open.id, open.capture.clone());
+        }
+        self.captures.push(open);
+        self.select(self.captures.len() - 1);
+    }
+
+    /// Where the plots were drawn in the last frame, in points.
+    pub fn plots_rect(&self) -> Option<egui::Rect> {
+        self.plots_rect
+    }
+
     /// Applies the messages that background work has sent.
     pub fn drain_messages(&mut self) {
         while let Ok(message) = self.rx.try_recv() {

@@ -2,6 +2,7 @@
 //! changes state directly or computes more than what it shows.
 
 mod channels;
+mod envelope;
 mod events;
 mod plots;
 mod side;

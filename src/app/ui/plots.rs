@@ -3,8 +3,10 @@
 
 use eframe::egui;
 use egui_plot::{GridMark, Legend, Line, Plot, PlotPoints, VLine};
+use rayon::prelude::*;
 
 use super::super::{App, Message, TimeMode, Trend};
+use super::envelope::Envelope;
 use crate::analysis::events::EventKind;
 use crate::analysis::lod::Pyramid;
 use crate::capture::{Capture, ChannelKind, Samples};
@@ -90,16 +92,21 @@ impl App {
                 };
                 view = Some((x0, x1));
                 let mut digital_row = 0.0;
-                for (i, ch) in open.capture.channels.iter().enumerate() {
-                    if ch.kind != kind || !open.visible[i] {
-                        continue;
-                    }
+                let shown: Vec<usize> = (0..open.capture.channels.len())
+                    .filter(|&i| open.capture.channels[i].kind == kind && open.visible[i])
+                    .collect();
+                // All traces of the plot at once: one hand-off to the worker threads a plot.
+                let traces: Vec<Vec<[f64; 2]>> = shown
+                    .par_iter()
+                    .map(|&i| decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px))
+                    .collect();
+                for (i, mut points) in shown.into_iter().zip(traces) {
+                    let ch = &open.capture.channels[i];
                     let scale = if self.per_unit && kind != ChannelKind::Digital {
                         open.per_unit_base(i).map_or(1.0, |(base, _)| 1.0 / base)
                     } else {
                         1.0
                     };
-                    let mut points = decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px);
                     if kind == ChannelKind::Digital {
                         // Each bit on its own row, the first at the top.
                         digital_row -= 1.5;
@@ -107,17 +114,23 @@ impl App {
                     } else if scale != 1.0 {
                         points.iter_mut().for_each(|p| p[1] *= scale);
                     }
-                    plot_ui.line(Line::new(ch.name.clone(), PlotPoints::from(points)).color(open.colors[i]));
+                    // Denser than the columns: per-column spans; else an anti-aliased line.
+                    if points.len() > width_px {
+                        plot_ui.add(Envelope::new(ch.name.clone(), points, open.colors[i], 1.0));
+                    } else {
+                        plot_ui.line(Line::new(ch.name.clone(), PlotPoints::from(points)).color(open.colors[i]));
+                    }
                     if self.show_trends
                         && let Some(Some(trend)) = open.trends.get(i)
                     {
                         let mut points = trend_points(trend, x0, x1, width_px);
                         points.iter_mut().for_each(|p| p[1] *= scale);
-                        plot_ui.line(
-                            Line::new(format!("{} RMS", ch.name), PlotPoints::from(points))
-                                .color(open.colors[i].gamma_multiply(0.6))
-                                .width(2.5),
-                        );
+                        let (name, color) = (format!("{} RMS", ch.name), open.colors[i].gamma_multiply(0.6));
+                        if points.len() > width_px {
+                            plot_ui.add(Envelope::new(name, points, color, 2.5));
+                        } else {
+                            plot_ui.line(Line::new(name, PlotPoints::from(points)).color(color).width(2.5));
+                        }
                     }
                 }
                 if let Some(d) = events {

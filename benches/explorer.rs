@@ -1,0 +1,134 @@
+//! The explorer's frame: CPU time to lay out, query and tessellate one frame of the window
+//! with 8 channels of 10^8 samples and plots 2000 pixels wide, at full view and zoomed in.
+//! The frame is the app's own `ui` run on an egui context, as eframe runs it, without the
+//! GPU upload.
+//!
+//! `PANELSCOPE_BENCH_SAMPLES` sets samples per channel (default 10^8: 3.2 GB in all).
+//! With `PANELSCOPE_BENCH_OPEN_GB=1` it also writes a Parquet capture of that many GB to a
+//! temporary folder and reports the time from opening it to the first full-view frame.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use eframe::egui;
+use panelscope::app::{App, Message, OpenCapture};
+use panelscope::capture::{Capture, Channel, Format};
+
+const RATE_HZ: f64 = 10_000.0;
+/// Left and right panels plus 2000 px of plot.
+const WINDOW: egui::Vec2 = egui::vec2(2690.0, 1000.0);
+
+fn samples_per_channel() -> usize {
+    std::env::var("PANELSCOPE_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000_000)
+}
+
+/// Eight channels (two voltages, six currents) of a 60 Hz wave plus noise, cheap to make.
+fn synthetic(n: usize) -> Capture {
+    let mut capture = Capture::new("bench", Format::Memory, RATE_HZ);
+    let step = 2.0 * std::f32::consts::PI * 60.0 / RATE_HZ as f32;
+    let (c, s) = (step.cos(), step.sin());
+    for ch in 0..8u64 {
+        let mut state = 0x2545_f491_4f6c_dd1d ^ ch;
+        let (mut x, mut y) = (1.0f32, 0.0f32);
+        let amplitude = if ch < 2 { 170.0 } else { 5.0 + ch as f32 };
+        let values = (0..n)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (x, y) = (x * c - y * s, x * s + y * c);
+                if i % 4096 == 0 {
+                    let r = (x * x + y * y).sqrt();
+                    (x, y) = (x / r, y / r);
+                }
+                amplitude * y + ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+            })
+            .collect();
+        let (name, unit) = if ch < 2 { (format!("V_{ch}"), "V") } else { (format!("I_{ch}"), "A") };
+        capture.channels.push(Channel::analog(name, unit, None, values));
+    }
+    capture
+}
+
+fn input() -> egui::RawInput {
+    egui::RawInput { screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, WINDOW)), ..Default::default() }
+}
+
+/// One frame as eframe runs it: the app's UI, then tessellation.
+fn frame(ctx: &egui::Context, app: &mut App) -> usize {
+    let output = ctx.run_ui(input(), |ui| app.ui(ui));
+    ctx.tessellate(output.shapes, output.pixels_per_point).len()
+}
+
+fn bench(c: &mut Criterion) {
+    let n = samples_per_channel();
+    let ctx = egui::Context::default();
+    let mut app = App::new(ctx.clone());
+    app.add_capture(OpenCapture::build(0, PathBuf::from("bench"), synthetic(n)), false);
+    for _ in 0..3 {
+        frame(&ctx, &mut app);
+    }
+    let width = app.plots_rect().map_or(0.0, |r| r.width());
+    println!("plots {width:.0} px wide, {} channels of {n} samples", app.captures()[0].capture.channels.len());
+
+    let duration = n as f64 / RATE_HZ;
+    let mut group = c.benchmark_group("explorer_frame_8ch");
+    group.sample_size(30);
+    // Full view, a million samples, and deep zoom (2000 samples on 2000 px).
+    for (label, from_s, to_s) in [
+        ("full", 0.0, duration),
+        ("1e6_samples", duration / 3.0, duration / 3.0 + 1e6 / RATE_HZ),
+        ("deep_zoom_2000_samples", duration / 2.0, duration / 2.0 + 2000.0 / RATE_HZ),
+    ] {
+        app.apply(Message::ZoomTo { from_s, to_s: to_s.min(duration) });
+        for _ in 0..3 {
+            frame(&ctx, &mut app);
+        }
+        let view = app.view_s();
+        group.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(frame(&ctx, &mut app))));
+        assert_eq!(app.view_s(), view, "the view stays put while measured");
+    }
+    // The rest of the window alone: every channel hidden.
+    app.apply(Message::ShowAll(false));
+    frame(&ctx, &mut app);
+    group.bench_function(BenchmarkId::from_parameter("no_traces"), |b| b.iter(|| black_box(frame(&ctx, &mut app))));
+    group.finish();
+    drop(app);
+
+    if let Some(gb) = std::env::var("PANELSCOPE_BENCH_OPEN_GB").ok().and_then(|s| s.parse::<f64>().ok()) {
+        time_to_first_plot(gb);
+    }
+}
+
+/// Writes a Parquet capture of `gb` GB (8 channels of f32) and times opening it in the app
+/// until the first frame that shows every channel over the whole capture.
+fn time_to_first_plot(gb: f64) {
+    let n = (gb * 1e9 / 8.0 / 4.0) as usize;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("large.parquet");
+    panelscope::capture::write(&synthetic(n), &path).expect("the capture is written");
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let ctx = egui::Context::default();
+    let mut app = App::new(ctx.clone());
+    let start = Instant::now();
+    app.apply(Message::OpenFile(path.clone()));
+    loop {
+        frame(&ctx, &mut app);
+        if app.captures().len() == 1 && app.view_s().is_some() {
+            break;
+        }
+        assert!(app.errors().is_empty(), "{:?}", app.errors());
+        assert!(start.elapsed() < Duration::from_secs(600), "timed out");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!(
+        "open to first full-view plot: {:.2} s for {:.2} GB of Parquet ({n} samples × 8 channels)",
+        start.elapsed().as_secs_f64(),
+        bytes as f64 / 1e9
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
