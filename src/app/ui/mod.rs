@@ -248,7 +248,7 @@ impl App {
             }
         });
         ui.menu_button("Help", |ui| {
-            ui.label("Drag to pan, scroll to zoom in time (Ctrl+scroll: values), right-drag to zoom into a box.");
+            ui.label("Drag or scroll to pan in time, Ctrl+scroll to zoom in time, right-drag to zoom into a box.");
             ui.label("Double-click a plot to fit it.");
             ui.label("Click: cursor A; right-click or Shift+click: cursor B.");
             ui.label("Click an event in the table to zoom to it; click near a marker to find it in the table.");

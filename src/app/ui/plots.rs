@@ -65,6 +65,10 @@ impl App {
                 .link_axis(link, [true, false])
                 .link_cursor(link, [true, false])
                 .y_axis_label(label)
+                // Time pans and zooms; values always fit what is shown (a box zoom sets both).
+                .allow_drag([true, false])
+                .allow_scroll([true, false])
+                .allow_zoom([true, false])
                 .show_x(true)
                 .show_axes([row + 1 == kinds.len(), true]);
             if let Some(start) = start {
