@@ -11,6 +11,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use eframe::egui;
 use panelscope::app::{App, Message, OpenCapture};
@@ -24,30 +26,13 @@ fn samples_per_channel() -> usize {
     std::env::var("PANELSCOPE_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000_000)
 }
 
-/// Eight channels (two voltages, six currents) of a 60 Hz wave plus noise, cheap to make.
+/// Eight channels (two voltages, six currents) of a 60 Hz wave plus noise.
 fn synthetic(n: usize) -> Capture {
     let mut capture = Capture::new("bench", Format::Memory, RATE_HZ);
-    let step = 2.0 * std::f32::consts::PI * 60.0 / RATE_HZ as f32;
-    let (c, s) = (step.cos(), step.sin());
     for ch in 0..8u64 {
-        let mut state = 0x2545_f491_4f6c_dd1d ^ ch;
-        let (mut x, mut y) = (1.0f32, 0.0f32);
         let amplitude = if ch < 2 { 170.0 } else { 5.0 + ch as f32 };
-        let values = (0..n)
-            .map(|i| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (x, y) = (x * c - y * s, x * s + y * c);
-                if i % 4096 == 0 {
-                    let r = (x * x + y * y).sqrt();
-                    (x, y) = (x / r, y / r);
-                }
-                amplitude * y + ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
-            })
-            .collect();
         let (name, unit) = if ch < 2 { (format!("V_{ch}"), "V") } else { (format!("I_{ch}"), "A") };
-        capture.channels.push(Channel::analog(name, unit, None, values));
+        capture.channels.push(Channel::analog(name, unit, None, common::wave(n, ch, amplitude)));
     }
     capture
 }

@@ -7,32 +7,13 @@
 
 use std::hint::black_box;
 
+mod common;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use panelscope::analysis::lod::Pyramid;
 
 fn samples_per_channel() -> usize {
     std::env::var("PANELSCOPE_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000_000)
-}
-
-/// A 60 Hz-like wave at 10 kHz plus noise, cheap to make (a rotating phasor, no sin calls).
-fn signal(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = 0x2545_f491_4f6c_dd1d ^ seed;
-    let step = 2.0 * std::f32::consts::PI * 60.0 / 10_000.0;
-    let (c, s) = (step.cos(), step.sin());
-    let (mut x, mut y) = (1.0f32, 0.0f32);
-    (0..n)
-        .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (x, y) = (x * c - y * s, x * s + y * c);
-            if i % 4096 == 0 {
-                let r = (x * x + y * y).sqrt();
-                (x, y) = (x / r, y / r);
-            }
-            170.0 * y + ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
-        })
-        .collect()
 }
 
 /// The reference: min and max of an array in one pass, as fast as plain safe Rust goes.
@@ -59,7 +40,7 @@ fn plain_min_max(values: &[f32]) -> (f32, f32) {
 
 fn bench(c: &mut Criterion) {
     let n = samples_per_channel();
-    let channels: Vec<Vec<f32>> = (0..8).map(|k| signal(n, k)).collect();
+    let channels: Vec<Vec<f32>> = (0..8).map(|k| common::wave(n, k, 170.0)).collect();
     let bytes = (n * 4) as u64;
     let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a thread pool");
 
