@@ -7,3 +7,4 @@ pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod generate;
+pub mod panel;

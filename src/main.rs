@@ -18,6 +18,48 @@ struct Args {
 }
 
 #[derive(Debug, Subcommand)]
+enum PanelCommand {
+    /// Read a panel schedule CSV (slot,label,poles,rating_a,kind) into a project.
+    ImportSchedule {
+        schedule: PathBuf,
+        /// The project to write (.ron).
+        #[arg(long)]
+        out: PathBuf,
+        /// Spaces in the panel (default: the last one used, to a whole row).
+        #[arg(long)]
+        spaces: Option<u32>,
+        /// split-phase-120-240, 208y-120, 480y-277, high-leg-delta-120-240,
+        /// single-phase-230 or three-phase-400-230.
+        #[arg(long, default_value = "split-phase-120-240")]
+        service: String,
+    },
+    /// Check a project; exit 1 when it has errors.
+    Validate {
+        panel: PathBuf,
+        /// Print {"errors": [...], "warnings": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the install configuration (.json or .ron) or the circuit directory (.csv or .svg).
+    #[command(group = clap::ArgGroup::new("what").required(true))]
+    Export {
+        panel: PathBuf,
+        #[arg(long, group = "what")]
+        install_config: Option<PathBuf>,
+        #[arg(long, group = "what")]
+        directory: Option<PathBuf>,
+    },
+    /// Start a project from a template (split-phase-20/30/42, 208y-42, 480y-42, din-12,
+    /// din-24) or the bundled sample panel (sample).
+    New {
+        #[arg(long)]
+        template: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum Command {
     /// Open the GUI with these captures.
     Open {
@@ -64,6 +106,9 @@ enum Command {
         /// Print CSV, one row per event.
         #[arg(long)]
         csv: bool,
+        /// An install configuration (.json or .ron): JSON events name their circuit and phase.
+        #[arg(long)]
+        config: Option<PathBuf>,
         #[command(flatten)]
         thresholds: Thresholds,
     },
@@ -79,7 +124,14 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// An install configuration (.json or .ron): pair each current with its phase's voltage.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
+    /// Panel projects: import a schedule, validate, export the install configuration or
+    /// the circuit directory.
+    #[command(subcommand)]
+    Panel(PanelCommand),
     /// Generate a realistic sample capture with planted events (ground truth beside it).
     Generate {
         /// Output capture file (.parquet, .csv, .cfg, .cff).
@@ -172,17 +224,18 @@ fn main() -> ExitCode {
         Some(Command::Export { input, out, from, to, channels, max_points }) => {
             cli::export(&input, &out, &cli::ExportOptions { from_s: from, to_s: to, channels, max_points })
         }
-        Some(Command::Events { input, json, csv, thresholds }) => {
+        Some(Command::Events { input, json, csv, config, thresholds }) => {
             let format = match (json, csv) {
                 (true, _) => EventsFormat::Json,
                 (_, true) => EventsFormat::Csv,
                 _ => EventsFormat::Text,
             };
-            cli::events::events(&input, &thresholds.options(), format, &mut std::io::stdout().lock())
+            cli::events::events(&input, &thresholds.options(), format, config.as_deref(), &mut std::io::stdout().lock())
         }
-        Some(Command::Measure { input, from, to, json }) => {
-            cli::measure::measure(&input, from, to, json, &mut std::io::stdout().lock())
+        Some(Command::Measure { input, from, to, json, config }) => {
+            cli::measure::measure(&input, from, to, json, config.as_deref(), &mut std::io::stdout().lock())
         }
+        Some(Command::Panel(command)) => panel(command),
         Some(Command::Generate { out, service, seconds, rate, seed }) => generate(out, &service, seconds, rate, seed),
     };
     match result {
@@ -231,4 +284,23 @@ fn error_chain(err: &anyhow::Error) -> String {
         }
     }
     text
+}
+
+fn panel(command: PanelCommand) -> anyhow::Result<()> {
+    use panelscope::cli::panel::{self, PanelExport};
+    match command {
+        PanelCommand::ImportSchedule { schedule, out, spaces, service } => {
+            panel::import(&schedule, &out, spaces, &service, &mut std::io::stdout().lock())
+        }
+        PanelCommand::Validate { panel: path, json } => panel::validate(&path, json, &mut std::io::stdout().lock()),
+        PanelCommand::Export { panel: path, install_config, directory } => {
+            let what = match (&install_config, &directory) {
+                (Some(out), _) => PanelExport::InstallConfig(out),
+                (_, Some(out)) => PanelExport::Directory(out),
+                (None, None) => anyhow::bail!("give --install-config OUT or --directory OUT"),
+            };
+            panel::export(&path, what, &mut std::io::stderr().lock())
+        }
+        PanelCommand::New { template, out } => panel::new(&template, &out),
+    }
 }

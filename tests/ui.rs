@@ -342,3 +342,45 @@ fn per_unit_scales_voltages_by_their_nominal() {
     assert!(harness.query_all_by_label("1 pu").count() >= 2, "the channel list gives the base per kind");
     assert_eq!(harness.query_all_by_label("120.0 (nominal)").count(), 2, "of V_A and V_B");
 }
+
+#[test]
+fn the_sample_install_config_names_every_trace_and_shows_the_balance() {
+    let mut app = App::new(egui::Context::default());
+    let capture = default_sample_path();
+    let config = capture.with_file_name("sample-panel.install.json");
+    app.apply(Message::OpenWithInstallConfig { capture, config });
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    run_until(&mut harness, |app| app.captures().first().is_some_and(|c| c.install.is_some() && c.events.is_some()));
+    let open = &harness.state().captures()[0];
+    for i in 0..open.capture.channels.len() {
+        assert!(open.role(i).is_some(), "{} is named by the install config", open.capture.channels[i].name);
+    }
+    assert!(harness.query_by_label("A Water heater · A").is_some(), "the channel list shows the circuit");
+    assert!(harness.query_all_by_label_contains("I_03 · Water heater · B").count() > 0, "so does the legend");
+    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.6 });
+    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.6 });
+    run_until(&mut harness, |app| app.readout().is_some());
+    let report = harness.state().readout().unwrap().clone();
+    let heater_b = report.pairs.iter().find(|p| p.current == "I_03").expect("I_03 paired");
+    assert_eq!((heater_b.voltage.as_str(), heater_b.paired_by.as_str()), ("V_B", "install_config"));
+    let balances = harness.state().balances().to_vec();
+    assert_eq!(balances.len(), 2);
+    assert!(balances.iter().all(|b| b.rms < 0.05 * b.mains_rms), "{balances:?}");
+    assert!(harness.query_by_label("balance A").is_some(), "the readout shows the balance");
+    harness.state_mut().apply(Message::ClearInstallConfig);
+    harness.step();
+    assert!(harness.state().captures()[0].role(0).is_none());
+}
+
+#[test]
+fn a_bad_install_config_is_an_error_in_the_window() {
+    let mut harness = sample_with_events();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("install.json");
+    std::fs::write(&bad, "{\"schema_version\": 1,\n \"panel\": }").unwrap();
+    harness.state_mut().apply(Message::ApplyInstallConfig(bad));
+    run_until(&mut harness, |app| !app.errors().is_empty());
+    assert!(harness.state().errors()[0].contains("install.json") && harness.state().errors()[0].contains("line 2"));
+    assert!(harness.state().captures()[0].install.is_none());
+}

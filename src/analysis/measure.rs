@@ -9,7 +9,10 @@
 
 mod report;
 
-pub use report::{ChannelReport, MeasureReport, PairReport, PairedBy, PhasorReport, SequenceReport, measure_report};
+pub use report::{
+    ChannelReport, MeasureReport, PairReport, PairedBy, PhasorReport, SequenceReport, measure_report,
+    measure_report_paired,
+};
 
 use rayon::prelude::*;
 use rustfft::num_complex::Complex64;

@@ -13,7 +13,7 @@ use super::{App, ExportSpan, Message, OpenCapture, Trend, export};
 use crate::analysis::cycles::cycle_rms;
 use crate::analysis::events::{DetectOptions, detect};
 use crate::analysis::lod::Pyramid;
-use crate::analysis::measure::measure_report;
+use crate::analysis::measure::measure_report_paired;
 use crate::capture::{self, Capture, ChannelKind, Samples};
 
 /// Where a load is.
@@ -145,11 +145,35 @@ impl App {
         };
         self.readout = Some((span_s, None));
         let (id, capture, report) = (open.id, open.capture.clone(), self.reporter());
+        let config = open.install.as_ref().map(|(_, c)| c.clone());
         self.spawn("measure-cursors", move || {
-            let result = measure_report(&capture, Some(span_s.0.max(0.0)), Some(span_s.1.min(capture.duration_s())))
-                .map(Box::new)
-                .map_err(|e| e.to_string());
-            report(Message::ReadoutReady { id, span_s, result });
+            let (from, to) = (Some(span_s.0.max(0.0)), Some(span_s.1.min(capture.duration_s())));
+            let pairs = config.as_deref().map(super::install::pairs).unwrap_or_default();
+            let result = measure_report_paired(&capture, from, to, &pairs).map(Box::new).map_err(|e| e.to_string());
+            let balances = match (&config, capture.window(from, to)) {
+                (Some(config), Ok(range)) => super::install::balances(&capture, config, range),
+                _ => Vec::new(),
+            };
+            report(Message::ReadoutReady { id, span_s, result, balances });
+        });
+    }
+
+    /// Reads and checks an install configuration for the capture shown.
+    pub(super) fn spawn_read_install_config(&mut self, path: PathBuf) {
+        let Some(open) = self.captures.get(self.selected) else {
+            self.errors.push("open a capture first, then apply its install configuration".into());
+            return;
+        };
+        let (id, report) = (open.id, self.reporter());
+        self.spawn("read-install-config", move || {
+            let result = crate::panel::load_install_config(&path).map_err(|e| e.to_string()).and_then(|config| {
+                let problems = config.validate();
+                match problems.errors.first() {
+                    Some(f) => Err(format!("{}: {} ({} errors)", path.display(), f.message, problems.errors.len())),
+                    None => Ok(config),
+                }
+            });
+            report(Message::InstallConfigRead { id, path, result });
         });
     }
 

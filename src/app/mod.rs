@@ -5,6 +5,7 @@
 //! runs on its own threads and reports back as [`Message`]s.
 
 mod export;
+mod install;
 mod jobs;
 mod ui;
 
@@ -14,6 +15,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use eframe::egui;
 
+pub use install::Balance;
 pub use jobs::{LoadJob, LoadStage};
 
 use crate::analysis::cycles::CycleRms;
@@ -22,6 +24,7 @@ use crate::analysis::lod::Pyramid;
 use crate::analysis::measure::MeasureReport;
 use crate::analysis::stats::{Stats, stats};
 use crate::capture::{Capture, ChannelKind, Samples};
+use crate::panel::{InstallConfig, RoleKind};
 
 /// The bundled sample capture opened when no file is given.
 pub fn default_sample_path() -> PathBuf {
@@ -46,12 +49,13 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
             if let Some(settings) = settings {
                 app.restore(settings);
             }
-            let files = if !files.is_empty() {
-                files
-            } else {
-                let still_there: Vec<PathBuf> = reopen.into_iter().filter(|p| p.exists()).collect();
-                if still_there.is_empty() { vec![default_sample_path()] } else { still_there }
-            };
+            let files = if !files.is_empty() { files } else { reopen.into_iter().filter(|p| p.exists()).collect() };
+            if files.is_empty() {
+                // A first start: the sample capture, named by the sample panel's circuits.
+                let capture = default_sample_path();
+                let config = capture.with_file_name("sample-panel.install.json");
+                app.apply(Message::OpenWithInstallConfig { capture, config });
+            }
             for file in files {
                 app.apply(Message::OpenFile(file));
             }
@@ -136,6 +140,11 @@ pub enum ExportSpan {
 #[derive(Debug)]
 pub enum Message {
     OpenFile(PathBuf),
+    /// Open a capture and apply an install configuration to it once loaded.
+    OpenWithInstallConfig {
+        capture: PathBuf,
+        config: PathBuf,
+    },
     /// Stop loading this file (by load id).
     CancelLoad(u64),
     CaptureLoaded(Box<OpenCapture>),
@@ -187,6 +196,8 @@ pub enum Message {
         id: u64,
         span_s: (f64, f64),
         result: Result<Box<MeasureReport>, String>,
+        /// Per phase, mains minus circuits (with an install configuration).
+        balances: Vec<Balance>,
     },
     /// Highlight this event (index in the detection's list) in the table.
     SelectEvent(Option<usize>),
@@ -219,6 +230,16 @@ pub enum Message {
         path: PathBuf,
         image: Arc<egui::ColorImage>,
     },
+    /// Name the channels of the capture shown by the circuits of this install
+    /// configuration (.json or .ron), pair its currents and show the balance.
+    ApplyInstallConfig(PathBuf),
+    /// An install configuration was read for capture `id`.
+    InstallConfigRead {
+        id: u64,
+        path: PathBuf,
+        result: Result<InstallConfig, String>,
+    },
+    ClearInstallConfig,
     /// Background work finished with a message for the status line.
     Done(String),
     Failed(String),
@@ -243,6 +264,8 @@ pub struct OpenCapture {
     /// Per channel: the one-cycle RMS refreshed every half cycle (voltages and currents),
     /// computed with the events.
     pub trends: Vec<Option<Trend>>,
+    /// The install configuration applied, and the file it came from.
+    pub install: Option<(PathBuf, Arc<InstallConfig>)>,
 }
 
 impl OpenCapture {
@@ -280,7 +303,30 @@ impl OpenCapture {
             colors,
             events: None,
             trends: Vec::new(),
+            install: None,
         })
+    }
+
+    /// What the install configuration says channel `i` is: `Water heater · A`,
+    /// `mains · A`, `voltage · A`.
+    pub fn role(&self, i: usize) -> Option<String> {
+        let (_, config) = self.install.as_ref()?;
+        let name = &self.capture.channels.get(i)?.name;
+        let role = config.channel_roles().into_iter().find(|r| &r.channel == name)?;
+        Some(match role.kind {
+            RoleKind::Circuit => format!("{} · {:?}", role.label, role.phase),
+            RoleKind::Mains => format!("mains · {:?}", role.phase),
+            RoleKind::Voltage => format!("voltage · {:?}", role.phase),
+        })
+    }
+
+    /// The name a trace is shown under: the channel, with its circuit when known.
+    pub fn display_name(&self, i: usize) -> String {
+        let name = self.capture.channels.get(i).map_or("", |c| c.name.as_str());
+        match self.role(i) {
+            Some(role) => format!("{name} · {role}"),
+            None => name.to_string(),
+        }
     }
 
     /// The value that is 1 pu for channel `i`, and what it is: a voltage's nominal from
@@ -383,6 +429,10 @@ pub struct App {
     /// Measurements between the cursors: the span they are for, and the result (`None`
     /// while they are computed).
     readout: Option<((f64, f64), Option<Readout>)>,
+    /// Balances over the cursor window (with an install configuration).
+    balances: Vec<Balance>,
+    /// Install configurations to apply to captures once they are loaded.
+    install_on_load: Vec<(PathBuf, PathBuf)>,
     event_filter: EventFilter,
     /// The highlighted event, and whether the table still has to scroll to it.
     selected_event: Option<(usize, bool)>,
@@ -418,6 +468,8 @@ impl App {
             side_tab: SideTab::Readout,
             cursors: [None, None],
             readout: None,
+            balances: Vec::new(),
+            install_on_load: Vec::new(),
             event_filter: EventFilter::default(),
             selected_event: None,
             spectrum_channel: None,
@@ -503,6 +555,12 @@ impl App {
         }
     }
 
+    /// Per phase, mains minus circuits over the cursor window (with an install
+    /// configuration applied).
+    pub fn balances(&self) -> &[Balance] {
+        &self.balances
+    }
+
     /// The event table's filter and order.
     pub fn event_filter(&self) -> &EventFilter {
         &self.event_filter
@@ -558,6 +616,10 @@ impl App {
     pub fn apply(&mut self, message: Message) {
         match message {
             Message::OpenFile(path) => self.spawn_load(path),
+            Message::OpenWithInstallConfig { capture, config } => {
+                self.install_on_load.push((capture.clone(), config));
+                self.spawn_load(capture);
+            }
             Message::CancelLoad(id) => {
                 if let Some(job) = self.loading.iter().find(|j| j.id == id) {
                     job.cancel();
@@ -574,8 +636,13 @@ impl App {
                 self.recent.insert(0, open.path.clone());
                 self.recent.truncate(RECENT_FILES);
                 self.spawn_detection(open.id, open.capture.clone());
+                let config = self.install_on_load.iter().position(|(p, _)| *p == open.path);
                 self.captures.push(*open);
                 self.select(self.captures.len() - 1);
+                if let Some(k) = config {
+                    let (_, config) = self.install_on_load.remove(k);
+                    self.spawn_read_install_config(config);
+                }
             }
             Message::LoadFailed { id, path, error } => {
                 if self.loading.iter().any(|j| j.id == id) {
@@ -654,13 +721,41 @@ impl App {
             Message::ClearCursors => {
                 self.cursors = [None, None];
                 self.readout = None;
+                self.balances.clear();
                 self.next_cursor = 0;
             }
-            Message::ReadoutReady { id, span_s, result } => {
+            Message::ReadoutReady { id, span_s, result, balances } => {
                 let current = self.captures.get(self.selected).map(|c| c.id);
                 if current == Some(id) && self.readout.as_ref().is_some_and(|(s, _)| *s == span_s) {
                     self.readout = Some((span_s, Some(result)));
+                    self.balances = balances;
                 }
+            }
+            Message::ApplyInstallConfig(path) => self.spawn_read_install_config(path),
+            Message::InstallConfigRead { id, path, result } => match result {
+                Ok(config) => {
+                    if let Some(open) = self.captures.iter_mut().find(|c| c.id == id) {
+                        let roles = config.channel_roles();
+                        let found = roles.iter().filter(|r| open.capture.channel(&r.channel).is_some()).count();
+                        self.status = Some(format!(
+                            "{}: {} of its {} channels are in {}",
+                            path.display(),
+                            found,
+                            roles.len(),
+                            open.capture.name
+                        ));
+                        open.install = Some((path, Arc::new(config)));
+                    }
+                    self.spawn_readout();
+                }
+                Err(e) => self.errors.push(e),
+            },
+            Message::ClearInstallConfig => {
+                if let Some(open) = self.captures.get_mut(self.selected) {
+                    open.install = None;
+                }
+                self.balances.clear();
+                self.spawn_readout();
             }
             Message::SelectEvent(i) => self.selected_event = i.map(|i| (i, true)),
             Message::SetEventFilter(filter) => self.event_filter = filter,

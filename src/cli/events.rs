@@ -19,12 +19,33 @@ pub enum EventsFormat {
 
 /// Reads `path`, detects its events and prints them to `out` (warnings go to stderr in the
 /// text and CSV formats; JSON carries them).
-pub fn events(path: &Path, options: &DetectOptions, format: EventsFormat, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn events(
+    path: &Path,
+    options: &DetectOptions,
+    format: EventsFormat,
+    config: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let capture = capture::read(path)?;
+    let roles = match config {
+        Some(config) => crate::panel::load_install_config(config)?.channel_roles(),
+        None => Vec::new(),
+    };
     let detection = detect(&capture, options).with_context(|| format!("{}", path.display()))?;
     match format {
         EventsFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &detection)?;
+            // With an install configuration, each event names its circuit and phase.
+            let mut value = serde_json::to_value(&detection)?;
+            if let Some(events) = value.get_mut("events").and_then(|e| e.as_array_mut()) {
+                for event in events {
+                    let channel = event.get("channel").and_then(|c| c.as_str()).unwrap_or_default().to_string();
+                    if let Some(role) = roles.iter().find(|r| r.channel == channel) {
+                        event["circuit"] = role.label.clone().into();
+                        event["phase"] = format!("{:?}", role.phase).into();
+                    }
+                }
+            }
+            serde_json::to_writer_pretty(&mut *out, &value)?;
             writeln!(out)?;
         }
         EventsFormat::Csv => {

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::fmt_value;
-use crate::analysis::measure::{MeasureReport, measure_report};
+use crate::analysis::measure::MeasureReport;
 use crate::capture;
 
 /// `panelscope measure IN [--from S] [--to S] [--json]`: reads `path`, measures the window
@@ -17,10 +17,21 @@ pub fn measure(
     from_s: Option<f64>,
     to_s: Option<f64>,
     as_json: bool,
+    config: Option<&Path>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let capture = capture::read(path)?;
-    let report = measure_report(&capture, from_s, to_s).with_context(|| path.display().to_string())?;
+    // Pairs from the install configuration, when given: each current with its phase's voltage.
+    let pairs: Vec<(String, String)> = match config {
+        Some(config) => crate::panel::load_install_config(config)?
+            .channel_roles()
+            .into_iter()
+            .filter_map(|r| Some((r.channel, r.voltage_channel?)))
+            .collect(),
+        None => Vec::new(),
+    };
+    let report = crate::analysis::measure::measure_report_paired(&capture, from_s, to_s, &pairs)
+        .with_context(|| path.display().to_string())?;
     if as_json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod measure;
+pub mod panel;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -53,6 +53,8 @@ pub enum PairedBy {
     OnlyVoltage,
     /// The voltage whose fundamental is closest in phase to the current's.
     PhaseAngle,
+    /// As an install configuration says.
+    InstallConfig,
 }
 
 impl PairedBy {
@@ -62,6 +64,7 @@ impl PairedBy {
             Self::Name => "name",
             Self::OnlyVoltage => "only_voltage",
             Self::PhaseAngle => "phase_angle",
+            Self::InstallConfig => "install_config",
         }
     }
 }
@@ -149,6 +152,17 @@ fn finite(x: f64) -> Option<f64> {
 /// Measures `capture` from `from_s` to `to_s` (seconds from the first sample; the whole
 /// capture by default). Fails only on a window that selects nothing.
 pub fn measure_report(capture: &Capture, from_s: Option<f64>, to_s: Option<f64>) -> Result<MeasureReport, WindowError> {
+    measure_report_paired(capture, from_s, to_s, &[])
+}
+
+/// As [`measure_report`], pairing the currents named in `given` (`(current, voltage)`, from
+/// an install configuration) with their voltage; the others as usual.
+pub fn measure_report_paired(
+    capture: &Capture,
+    from_s: Option<f64>,
+    to_s: Option<f64>,
+    given: &[(String, String)],
+) -> Result<MeasureReport, WindowError> {
     let range = capture.window(from_s, to_s)?;
     let mut notes = Vec::new();
     let analog: Vec<&Channel> = capture.channels.iter().filter(|c| c.is_analog()).collect();
@@ -318,7 +332,7 @@ pub fn measure_report(capture: &Capture, from_s: Option<f64>, to_s: Option<f64>)
         .collect();
 
     let pairs = rate.map_or_else(Vec::new, |r| {
-        pair_up(&analog, &relative, &mut notes)
+        pair_up(&analog, &relative, given, &mut notes)
             .into_iter()
             .filter_map(|(vi, ci, paired_by)| {
                 let n = series[vi].len().min(series[ci].len());
@@ -360,6 +374,7 @@ pub fn measure_report(capture: &Capture, from_s: Option<f64>, to_s: Option<f64>)
 fn pair_up(
     analog: &[&Channel],
     relative: &[Option<Complex64>],
+    given: &[(String, String)],
     notes: &mut Vec<String>,
 ) -> Vec<(usize, usize, PairedBy)> {
     let names: Vec<&str> = analog.iter().map(|c| c.name.as_str()).collect();
@@ -381,6 +396,14 @@ fn pair_up(
                 .filter(|&v| phases[v].as_ref().is_some_and(|pv| pv.phase == pc.phase && pv.style == pc.style))
                 .max_by_key(|&v| (likeness(names[v], names[ci]), std::cmp::Reverse(v)))
         });
+        let configured = given
+            .iter()
+            .find(|(current, _)| *current == names[ci])
+            .and_then(|(_, voltage)| voltages.iter().copied().find(|&v| names[v] == voltage));
+        if let Some(v) = configured {
+            pairs.push((v, ci, PairedBy::InstallConfig));
+            continue;
+        }
         let pick = match (by_name, voltages.as_slice()) {
             (Some(v), _) => Some((v, PairedBy::Name)),
             (None, [only]) => Some((*only, PairedBy::OnlyVoltage)),

@@ -29,6 +29,15 @@ impl App {
             None => ui.label("fundamental: measuring…"),
         };
         ui.label(format!("{} analog, {} digital channels", c.analog_count(), c.digital_count()));
+        if let Some((path, config)) = &open.install {
+            ui.horizontal(|ui| {
+                ui.label(format!("install config: {} ({} circuits)", config.panel, config.circuits.len()))
+                    .on_hover_text(path.display().to_string());
+                if ui.small_button("×").on_hover_text("Clear the install configuration").clicked() {
+                    messages.push(Message::ClearInstallConfig);
+                }
+            });
+        }
         ui.separator();
         ui.horizontal(|ui| {
             ui.add(egui::TextEdit::singleline(filter).hint_text("search channels").desired_width(170.0));
@@ -66,7 +75,10 @@ impl App {
                         if ui.checkbox(&mut shown, &ch.name).changed() {
                             messages.push(Message::ToggleChannel { capture: self.selected, channel: i });
                         }
-                        ui.label(&ch.unit);
+                        match open.role(i) {
+                            Some(role) => ui.label(format!("{} {role}", ch.unit)),
+                            None => ui.label(&ch.unit),
+                        };
                         let value = if self.per_unit {
                             open.per_unit_base(i)
                                 .map(|(base, what)| format!("{} ({what})", crate::cli::fmt_value(base)))

@@ -157,6 +157,16 @@ impl App {
                 });
             });
             ui.separator();
+            if item(ui, "Apply install configuration…", None, has_capture) {
+                messages.extend(pick_install_config().map(Message::ApplyInstallConfig));
+                ui.close();
+            }
+            let applied = self.captures.get(self.selected).is_some_and(|c| c.install.is_some());
+            if item(ui, "Clear install configuration", None, applied) {
+                messages.push(Message::ClearInstallConfig);
+                ui.close();
+            }
+            ui.separator();
             if item(ui, "Export visible window…", Some(&keys::EXPORT_VIEW), has_capture) {
                 messages.extend(
                     save_capture_as("window.parquet")
@@ -387,6 +397,10 @@ fn pick_captures() -> Vec<PathBuf> {
         .add_filter("captures", &["csv", "parquet", "cfg", "cff", "dat", "CFG", "CFF", "DAT"])
         .pick_files()
         .unwrap_or_default()
+}
+
+fn pick_install_config() -> Option<PathBuf> {
+    rfd::FileDialog::new().add_filter("install configuration", &["json", "ron"]).pick_file()
 }
 
 fn save_capture_as(name: &str) -> Option<PathBuf> {

@@ -105,7 +105,6 @@ impl App {
                     .map(|&i| decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px))
                     .collect();
                 for (i, mut points) in shown.into_iter().zip(traces) {
-                    let ch = &open.capture.channels[i];
                     let scale = if self.per_unit && kind != ChannelKind::Digital {
                         open.per_unit_base(i).map_or(1.0, |(base, _)| 1.0 / base)
                     } else {
@@ -120,16 +119,17 @@ impl App {
                     }
                     // Denser than the columns: per-column spans; else an anti-aliased line.
                     if points.len() > width_px {
-                        plot_ui.add(Envelope::new(ch.name.clone(), points, open.colors[i], 1.0));
+                        plot_ui.add(Envelope::new(open.display_name(i), points, open.colors[i], 1.0));
                     } else {
-                        plot_ui.line(Line::new(ch.name.clone(), PlotPoints::from(points)).color(open.colors[i]));
+                        plot_ui.line(Line::new(open.display_name(i), PlotPoints::from(points)).color(open.colors[i]));
                     }
                     if self.show_trends
                         && let Some(Some(trend)) = open.trends.get(i)
                     {
                         let mut points = trend_points(trend, x0, x1, width_px);
                         points.iter_mut().for_each(|p| p[1] *= scale);
-                        let (name, color) = (format!("{} RMS", ch.name), open.colors[i].gamma_multiply(0.6));
+                        let (name, color) =
+                            (format!("{} RMS", open.display_name(i)), open.colors[i].gamma_multiply(0.6));
                         if points.len() > width_px {
                             plot_ui.add(Envelope::new(name, points, color, 2.5));
                         } else {

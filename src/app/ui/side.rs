@@ -132,6 +132,21 @@ impl App {
                     }
                 });
             }
+            if !self.balances.is_empty() {
+                ui.separator();
+                ui.strong("Balance: mains minus circuits").on_hover_text(
+                    "What no circuit sensor sees, per phase: unsensed circuits, or a sensor on the wrong phase or reversed",
+                );
+                egui::Grid::new("balance-grid").striped(true).show(ui, |ui| {
+                    for b in &self.balances {
+                        ui.label(&b.name);
+                        ui.label(format!("{} A RMS", fmt_value(b.rms)));
+                        let share = if b.mains_rms > 0.0 { format!("{:.1} % of mains", 100.0 * b.rms / b.mains_rms) } else { "-".into() };
+                        ui.label(share);
+                        ui.end_row();
+                    }
+                });
+            }
             for note in &report.notes {
                 ui.weak(note);
             }

@@ -1,0 +1,124 @@
+//! `panelscope panel ...`: schedule import, validation and export of panel projects.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::panel::{Project, Report, Service, directory_csv, directory_svg, import_schedule, write_atomic};
+
+/// `panel import-schedule`: a schedule CSV to a project; prints the validation summary.
+pub fn import(
+    schedule: &Path,
+    out: &Path,
+    spaces: Option<u32>,
+    service: &str,
+    stdout: &mut impl Write,
+) -> anyhow::Result<()> {
+    let service = parse_service(service)?;
+    let project = import_schedule(schedule, spaces, service)?;
+    if out.extension().is_none_or(|e| e != "ron") {
+        bail!("{}: a panel project is written as .ron", out.display());
+    }
+    project.save(out)?;
+    let report = project.validate();
+    writeln!(
+        stdout,
+        "{}: {} breakers on {} spaces; {} errors, {} warnings",
+        out.display(),
+        project.breakers.len(),
+        project.panel.spaces,
+        report.errors.len(),
+        report.warnings.len()
+    )?;
+    Ok(())
+}
+
+fn parse_service(name: &str) -> anyhow::Result<Service> {
+    Service::from_name(name).with_context(|| {
+        let names: Vec<&str> = Service::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown service \"{name}\": one of {}", names.join(", "))
+    })
+}
+
+/// `panel validate`: the findings as text or JSON; fails (exit 1) when there are errors.
+pub fn validate(path: &Path, json: bool, stdout: &mut impl Write) -> anyhow::Result<()> {
+    let project = Project::load(path)?;
+    let report = project.validate();
+    if json {
+        serde_json::to_writer_pretty(&mut *stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        print_report(&report, stdout)?;
+    }
+    if !report.is_ok() {
+        bail!("{}: {} errors", path.display(), report.errors.len());
+    }
+    Ok(())
+}
+
+fn print_report(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    for (what, findings) in [("error", &report.errors), ("warning", &report.warnings)] {
+        for f in findings {
+            let slot = f.slot.as_deref().map_or(String::new(), |s| format!(" [{s}]"));
+            writeln!(out, "{what} {}{slot}: {}", f.code, f.message)?;
+        }
+    }
+    writeln!(out, "{} errors, {} warnings", report.errors.len(), report.warnings.len())
+}
+
+/// What `panel export` writes.
+pub enum PanelExport<'a> {
+    InstallConfig(&'a Path),
+    Directory(&'a Path),
+}
+
+/// `panel export`: the install configuration (JSON or RON, only without errors) or the
+/// circuit directory (CSV or SVG).
+pub fn export(path: &Path, what: PanelExport<'_>, stderr: &mut impl Write) -> anyhow::Result<()> {
+    let project = Project::load(path)?;
+    let extension = |p: &Path| p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    match what {
+        PanelExport::InstallConfig(out) => {
+            let config = match project.install_config() {
+                Ok(c) => c,
+                Err(report) => {
+                    print_report(&report, stderr)?;
+                    bail!(
+                        "{}: {} errors: fix them before exporting the install configuration",
+                        path.display(),
+                        report.errors.len()
+                    );
+                }
+            };
+            let text = match extension(out).as_str() {
+                "json" => config.to_json(),
+                "ron" => config.to_ron(),
+                _ => bail!("{}: the install configuration is written as .json or .ron", out.display()),
+            };
+            write_atomic(out, &text)?;
+        }
+        PanelExport::Directory(out) => {
+            let text = match extension(out).as_str() {
+                "csv" => directory_csv(&project),
+                "svg" => directory_svg(&project),
+                _ => bail!("{}: the directory is written as .csv or .svg", out.display()),
+            };
+            write_atomic(out, &text)?;
+        }
+    }
+    Ok(())
+}
+
+/// `panel new`: an empty project from a template, or the bundled sample panel.
+pub fn new(template: &str, out: &Path) -> anyhow::Result<()> {
+    let project = if template == "sample" {
+        crate::panel::sample_panel()
+    } else {
+        crate::panel::template(template).with_context(|| {
+            format!("unknown template \"{template}\": sample, {}", crate::panel::TEMPLATES.join(", "))
+        })?
+    };
+    project.save(out)?;
+    Ok(())
+}
