@@ -357,6 +357,10 @@ fn the_sample_install_config_names_every_trace_and_shows_the_balance() {
         assert!(open.role(i).is_some(), "{} is named by the install config", open.capture.channels[i].name);
     }
     assert!(harness.query_by_label("A Water heater · A").is_some(), "the channel list shows the circuit");
+    assert!(
+        harness.query_by_label("Water heater · spaces 1, 3 · 240 V (2)").is_some(),
+        "grouped by circuit, with its slot and voltage"
+    );
     assert!(harness.query_all_by_label_contains("I_03 · Water heater · B").count() > 0, "so does the legend");
     harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.6 });
     harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.6 });

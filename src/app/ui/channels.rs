@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use super::super::{App, Message};
+use super::super::{App, Message, OpenCapture};
 use crate::capture::ChannelKind;
 
 impl App {
@@ -52,18 +52,17 @@ impl App {
         let unit_header = if self.per_unit { "1 pu" } else { "RMS" };
         egui::ScrollArea::vertical().id_salt("channel-list").show(ui, |ui| {
             egui::Grid::new("channel-grid").striped(true).num_columns(4).show(ui, |ui| {
-                for kind in ChannelKind::ALL {
-                    let members: Vec<usize> = (0..c.channels.len())
-                        .filter(|&i| c.channels[i].kind == kind)
-                        .filter(|&i| wanted.is_empty() || c.channels[i].name.to_lowercase().contains(&wanted))
-                        .collect();
+                let matches = |i: &usize| wanted.is_empty() || c.channels[*i].name.to_lowercase().contains(&wanted);
+                for (title, members) in groups(open) {
+                    let members: Vec<usize> = members.into_iter().filter(matches).collect();
                     if members.is_empty() {
                         continue;
                     }
+                    let digital = members.iter().all(|&i| c.channels[i].kind == ChannelKind::Digital);
                     ui.label("");
-                    ui.strong(format!("{} ({})", kind.as_str(), members.len()));
+                    ui.strong(format!("{title} ({})", members.len()));
                     ui.strong("unit");
-                    ui.strong(if kind == ChannelKind::Digital { "" } else { unit_header });
+                    ui.strong(if digital { "" } else { unit_header });
                     ui.end_row();
                     for i in members {
                         let ch = &c.channels[i];
@@ -93,4 +92,35 @@ impl App {
             });
         });
     }
+}
+
+/// The channel list's groups: by kind; with an install configuration, by circuit (in panel
+/// order, with slot and voltage), then mains, voltages and whatever it does not name.
+fn groups(open: &OpenCapture) -> Vec<(String, Vec<usize>)> {
+    let c = &open.capture;
+    let index = |name: &str| c.channels.iter().position(|ch| ch.name == name);
+    let Some((_, config)) = &open.install else {
+        return ChannelKind::ALL
+            .into_iter()
+            .map(|kind| {
+                (kind.as_str().to_string(), (0..c.channels.len()).filter(|&i| c.channels[i].kind == kind).collect())
+            })
+            .collect();
+    };
+    let mut named = Vec::new();
+    let mut out = Vec::new();
+    let voltages: Vec<usize> = config.voltages.iter().filter_map(|v| index(&v.channel)).collect();
+    let mains: Vec<usize> = config.mains.iter().filter_map(|m| index(&m.channel)).collect();
+    named.extend(&voltages);
+    named.extend(&mains);
+    out.push(("voltages".to_string(), voltages));
+    out.push(("mains".to_string(), mains));
+    for circuit in &config.circuits {
+        let members: Vec<usize> = circuit.channels.iter().filter_map(|ch| index(&ch.channel)).collect();
+        named.extend(&members);
+        out.push((format!("{} · {} · {} V", circuit.label, circuit.slot, circuit.voltage_v), members));
+    }
+    let rest: Vec<usize> = (0..c.channels.len()).filter(|i| !named.contains(i)).collect();
+    out.push(("not in the install configuration".to_string(), rest));
+    out
 }
