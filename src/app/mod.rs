@@ -4,6 +4,7 @@
 //! measurement, export) in [`jobs`]; drawing in [`ui`]. The UI never blocks a frame: work
 //! runs on its own threads and reports back as [`Message`]s.
 
+mod editor;
 mod export;
 mod install;
 mod jobs;
@@ -15,6 +16,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use eframe::egui;
 
+pub use editor::{Edit, PanelEditor, Selection};
 pub use install::Balance;
 pub use jobs::{LoadJob, LoadStage};
 
@@ -125,6 +127,33 @@ impl Default for EventFilter {
     fn default() -> Self {
         Self { hidden_kinds: Vec::new(), channel: None, in_view: false, sort: EventSort::Start, descending: false }
     }
+}
+
+/// The two halves of the window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Mode {
+    /// The waveform explorer.
+    #[default]
+    Explorer,
+    /// The panel layout editor.
+    Panel,
+}
+
+/// What the panel editor is asked to do.
+#[derive(Debug, Clone)]
+pub enum EditorAction {
+    /// Start from a template (`split-phase-30`, ..., or `sample`).
+    New(String),
+    Open(PathBuf),
+    Save(PathBuf),
+    Undo,
+    Redo,
+    Edit(Edit),
+    Select(Option<Selection>),
+    ExportInstallConfig(PathBuf),
+    ExportDirectory(PathBuf),
+    /// Apply the project's install configuration to the capture shown.
+    ApplyToCapture,
 }
 
 /// What to export.
@@ -240,6 +269,8 @@ pub enum Message {
         result: Result<InstallConfig, String>,
     },
     ClearInstallConfig,
+    SetMode(Mode),
+    Editor(EditorAction),
     /// Background work finished with a message for the status line.
     Done(String),
     Failed(String),
@@ -433,6 +464,8 @@ pub struct App {
     balances: Vec<Balance>,
     /// Install configurations to apply to captures once they are loaded.
     install_on_load: Vec<(PathBuf, PathBuf)>,
+    mode: Mode,
+    editor: Option<PanelEditor>,
     event_filter: EventFilter,
     /// The highlighted event, and whether the table still has to scroll to it.
     selected_event: Option<(usize, bool)>,
@@ -470,6 +503,8 @@ impl App {
             readout: None,
             balances: Vec::new(),
             install_on_load: Vec::new(),
+            mode: Mode::Explorer,
+            editor: None,
             event_filter: EventFilter::default(),
             selected_event: None,
             spectrum_channel: None,
@@ -615,7 +650,12 @@ impl App {
     /// Applies one message to the state.
     pub fn apply(&mut self, message: Message) {
         match message {
+            Message::OpenFile(path) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ron")) => {
+                self.apply(Message::Editor(EditorAction::Open(path)));
+            }
             Message::OpenFile(path) => self.spawn_load(path),
+            Message::SetMode(mode) => self.mode = mode,
+            Message::Editor(action) => self.editor_action(action),
             Message::OpenWithInstallConfig { capture, config } => {
                 self.install_on_load.push((capture.clone(), config));
                 self.spawn_load(capture);
@@ -791,6 +831,107 @@ impl App {
             Message::Failed(error) => self.errors.push(error),
             Message::DismissErrors => self.errors.clear(),
         }
+    }
+
+    fn editor_action(&mut self, action: EditorAction) {
+        match action {
+            EditorAction::New(template) => {
+                let project = if template == "sample" {
+                    Some(crate::panel::sample_panel())
+                } else {
+                    crate::panel::template(&template)
+                };
+                match project {
+                    Some(p) => self.editor = Some(PanelEditor::new(p, None)),
+                    None => self.errors.push(format!("no panel template \"{template}\"")),
+                }
+                self.mode = Mode::Panel;
+            }
+            EditorAction::Open(path) => {
+                match PanelEditor::open(&path) {
+                    Ok(editor) => self.editor = Some(editor),
+                    Err(e) => self.errors.push(e),
+                }
+                self.mode = Mode::Panel;
+            }
+            other => {
+                let Some(editor) = self.editor.as_mut() else { return };
+                let result = match other {
+                    EditorAction::Undo => {
+                        editor.undo();
+                        Ok(())
+                    }
+                    EditorAction::Redo => {
+                        editor.redo();
+                        Ok(())
+                    }
+                    EditorAction::Edit(edit) => editor.apply(edit),
+                    EditorAction::Select(selection) => {
+                        editor.selection = selection;
+                        Ok(())
+                    }
+                    EditorAction::Save(path) => {
+                        editor.save(&path).map(|()| self.status = Some(format!("saved {}", path.display())))
+                    }
+                    EditorAction::ExportInstallConfig(path) => match editor.project.install_config() {
+                        Err(report) => Err(format!(
+                            "{} errors: fix them before exporting the install configuration (first: {})",
+                            report.errors.len(),
+                            report.errors.first().map_or("", |f| f.message.as_str())
+                        )),
+                        Ok(config) => {
+                            let text = if path.extension().is_some_and(|e| e == "ron") {
+                                config.to_ron()
+                            } else {
+                                config.to_json()
+                            };
+                            crate::panel::write_atomic(&path, &text)
+                                .map(|()| {
+                                    self.status =
+                                        Some(format!("exported the install configuration to {}", path.display()))
+                                })
+                                .map_err(|e| e.to_string())
+                        }
+                    },
+                    EditorAction::ExportDirectory(path) => {
+                        let text = if path.extension().is_some_and(|e| e == "csv") {
+                            crate::panel::directory_csv(&editor.project)
+                        } else {
+                            crate::panel::directory_svg(&editor.project)
+                        };
+                        crate::panel::write_atomic(&path, &text)
+                            .map(|()| self.status = Some(format!("exported the directory to {}", path.display())))
+                            .map_err(|e| e.to_string())
+                    }
+                    EditorAction::ApplyToCapture => match editor.project.install_config() {
+                        Err(report) => Err(format!("{} errors: fix them first", report.errors.len())),
+                        Ok(config) => {
+                            let path = editor.path.clone().unwrap_or_else(|| PathBuf::from("panel editor"));
+                            let id = self.captures.get(self.selected).map(|c| c.id);
+                            if let Some(id) = id {
+                                self.apply(Message::InstallConfigRead { id, path, result: Ok(config) });
+                                self.mode = Mode::Explorer;
+                            }
+                            Ok(())
+                        }
+                    },
+                    EditorAction::New(_) | EditorAction::Open(_) => Ok(()),
+                };
+                if let Err(e) = result {
+                    self.errors.push(e);
+                }
+            }
+        }
+    }
+
+    /// The panel editor, when a project is open.
+    pub fn editor(&self) -> Option<&PanelEditor> {
+        self.editor.as_ref()
+    }
+
+    /// Which half of the window is shown.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// Shows capture `i` with fresh cursors and view.

@@ -2,6 +2,7 @@
 //! changes state directly or computes more than what it shows.
 
 mod channels;
+mod editor;
 mod envelope;
 mod events;
 mod plots;
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
-use super::{App, CursorMode, ExportSpan, LoadStage, Message, TimeMode};
+use super::{App, CursorMode, EditorAction, ExportSpan, LoadStage, Message, Mode, TimeMode};
 
 /// Keyboard shortcuts, shown beside their menu entries.
 mod keys {
@@ -32,6 +33,11 @@ mod keys {
     pub const TREND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::T);
     pub const PER_UNIT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::U);
     pub const CLEAR_CURSORS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::Escape);
+    pub const UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+    pub const REDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
+    pub const REDO_SHIFT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
+    pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+    pub const DELETE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::Delete);
 }
 
 impl App {
@@ -45,6 +51,23 @@ impl App {
         });
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &mut messages));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui, &mut messages));
+        if self.mode == Mode::Panel {
+            self.editor_input(ui.ctx(), &mut messages);
+            egui::Panel::top("editor-toolbar").show(ui, |ui| self.editor_toolbar_ui(ui, &mut messages));
+            egui::Panel::right("inspector")
+                .default_size(320.0)
+                .resizable(true)
+                .show(ui, |ui| self.editor_inspector_ui(ui, &mut messages));
+            egui::Panel::bottom("findings")
+                .default_size(160.0)
+                .resizable(true)
+                .show(ui, |ui| self.editor_findings_ui(ui));
+            egui::CentralPanel::default().show(ui, |ui| self.editor_panel_ui(ui, &mut messages));
+            for message in messages {
+                self.apply(message);
+            }
+            return;
+        }
         let mut filter = std::mem::take(&mut self.filter);
         egui::Panel::left("channels")
             .default_size(330.0)
@@ -69,6 +92,29 @@ impl App {
         }
         for message in messages {
             self.apply(message);
+        }
+    }
+
+    /// The editor's shortcuts: undo, redo, save, delete.
+    fn editor_input(&self, ctx: &egui::Context, messages: &mut Vec<Message>) {
+        let Some(editor) = &self.editor else { return };
+        let pressed = |shortcut: &egui::KeyboardShortcut| ctx.input_mut(|i| i.consume_shortcut(shortcut));
+        if pressed(&keys::REDO) || pressed(&keys::REDO_SHIFT) {
+            messages.push(Message::Editor(EditorAction::Redo));
+        }
+        if pressed(&keys::UNDO) {
+            messages.push(Message::Editor(EditorAction::Undo));
+        }
+        if pressed(&keys::SAVE)
+            && let Some(path) = &editor.path
+        {
+            messages.push(Message::Editor(EditorAction::Save(path.clone())));
+        }
+        if !ctx.egui_wants_keyboard_input()
+            && pressed(&keys::DELETE)
+            && let Some(super::Selection::Breaker(i)) = editor.selection
+        {
+            messages.push(Message::Editor(EditorAction::Edit(super::Edit::DeleteBreaker(i))));
         }
     }
 
@@ -269,6 +315,12 @@ impl App {
     /// Capture tabs, quick switches, and the loads in progress.
     fn toolbar_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
         ui.horizontal_wrapped(|ui| {
+            for (mode, label) in [(Mode::Explorer, "Explorer"), (Mode::Panel, "Panel editor")] {
+                if ui.selectable_label(self.mode == mode, label).clicked() {
+                    messages.push(Message::SetMode(mode));
+                }
+            }
+            ui.separator();
             let open = ui.button("Open…").on_hover_text(format!(
                 "Open captures ({}); or drop files on the window",
                 ui.ctx().format_shortcut(&keys::OPEN)

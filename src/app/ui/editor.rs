@@ -1,0 +1,394 @@
+//! The panel editor: the panel drawn as it looks (two columns of spaces with phase colours,
+//! breakers spanning their spaces, the sensor over each space), an inspector for the
+//! selection, and the live validation list. Large targets for a tablet on site.
+
+use eframe::egui::{self, Color32, Rect, Sense, pos2, vec2};
+
+use super::super::editor::{Edit, Selection};
+use super::super::{App, EditorAction, Message};
+use crate::panel::{BreakerKind, Layout, Phase, Project, SensorRef};
+
+/// Size of one space in the drawing (points): big enough for a finger.
+const CELL: egui::Vec2 = vec2(240.0, 44.0);
+/// Room between the two columns for the strips.
+const GAP: f32 = 90.0;
+
+fn phase_color(phase: Phase) -> Color32 {
+    match phase {
+        Phase::A => Color32::from_rgb(214, 39, 40),
+        Phase::B => Color32::from_rgb(120, 120, 120),
+        Phase::C => Color32::from_rgb(31, 119, 180),
+    }
+}
+
+/// Where space `space` is drawn, from the drawing's top-left corner.
+fn cell(project: &Project, origin: egui::Pos2, space: u32) -> Rect {
+    let (col, row) = match project.layout() {
+        Layout::NorthAmerican => ((space + 1) % 2, (space - 1) / 2),
+        Layout::DinRail => (0, space - 1),
+    };
+    Rect::from_min_size(origin + vec2(col as f32 * (CELL.x + GAP), row as f32 * CELL.y), CELL)
+}
+
+/// The strip position over `space`, if any.
+fn sensor_over(project: &Project, space: u32) -> Option<(SensorRef, &str)> {
+    project.strips.iter().enumerate().find_map(|(s, strip)| {
+        (0..strip.positions.len())
+            .find(|&k| strip.space_of(k) == Some(space))
+            .map(|k| (SensorRef { strip: s, position: k }, strip.positions[k].channel.as_str()))
+    })
+}
+
+impl App {
+    pub(super) fn editor_toolbar_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
+        let Some(editor) = &self.editor else {
+            ui.horizontal(|ui| {
+                ui.label("No panel project open.");
+                new_menu(ui, messages);
+                if ui.button("Open project…").clicked() {
+                    messages.extend(pick_project().map(|p| Message::Editor(EditorAction::Open(p))));
+                }
+            });
+            return;
+        };
+        ui.horizontal_wrapped(|ui| {
+            new_menu(ui, messages);
+            if ui.button("Open project…").clicked() {
+                messages.extend(pick_project().map(|p| Message::Editor(EditorAction::Open(p))));
+            }
+            let save = ui.button(if editor.dirty { "Save*" } else { "Save" }).on_hover_text("Ctrl+S");
+            if save.clicked() {
+                match &editor.path {
+                    Some(path) => messages.push(Message::Editor(EditorAction::Save(path.clone()))),
+                    None => messages.extend(save_project_as().map(|p| Message::Editor(EditorAction::Save(p)))),
+                }
+            }
+            if ui.button("Save as…").clicked() {
+                messages.extend(save_project_as().map(|p| Message::Editor(EditorAction::Save(p))));
+            }
+            ui.separator();
+            if ui.add_enabled(editor.can_undo(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
+                messages.push(Message::Editor(EditorAction::Undo));
+            }
+            if ui.add_enabled(editor.can_redo(), egui::Button::new("Redo")).on_hover_text("Ctrl+Y").clicked() {
+                messages.push(Message::Editor(EditorAction::Redo));
+            }
+            ui.separator();
+            if ui.button("Export install config…").clicked() {
+                messages.extend(
+                    rfd::FileDialog::new()
+                        .add_filter("JSON", &["json"])
+                        .add_filter("RON", &["ron"])
+                        .set_file_name("install.json")
+                        .save_file()
+                        .map(|p| Message::Editor(EditorAction::ExportInstallConfig(p))),
+                );
+            }
+            if ui.button("Export directory…").clicked() {
+                messages.extend(
+                    rfd::FileDialog::new()
+                        .add_filter("SVG", &["svg"])
+                        .add_filter("CSV", &["csv"])
+                        .set_file_name("directory.svg")
+                        .save_file()
+                        .map(|p| Message::Editor(EditorAction::ExportDirectory(p))),
+                );
+            }
+            let can_apply = !self.captures.is_empty() && editor.report.is_ok();
+            if ui
+                .add_enabled(can_apply, egui::Button::new("Apply to capture"))
+                .on_hover_text("Name the open capture's channels by this panel's circuits")
+                .clicked()
+            {
+                messages.push(Message::Editor(EditorAction::ApplyToCapture));
+            }
+            ui.separator();
+            let name = editor.path.as_ref().map_or("unsaved".to_string(), |p| p.display().to_string());
+            ui.weak(name);
+        });
+        if let Some(recovered) = editor.recovery() {
+            ui.horizontal(|ui| {
+                ui.colored_label(ui.visuals().warn_fg_color, "Unsaved changes from an earlier session were found.");
+                if ui.button("Recover them").clicked() {
+                    messages.push(Message::Editor(EditorAction::Edit(Edit::Replace(Box::new(recovered)))));
+                }
+            });
+        }
+    }
+
+    /// The panel drawing.
+    pub(super) fn editor_panel_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
+        let Some(editor) = &self.editor else {
+            ui.centered_and_justified(|ui| {
+                ui.label("Start a panel from a template (New) or open a project (.ron).");
+            });
+            return;
+        };
+        let p = &editor.project;
+        egui::ScrollArea::both().id_salt("panel-drawing").show(ui, |ui| {
+            ui.heading(format!("{} · {} · {} spaces", p.panel.name, p.panel.service.as_str(), p.panel.spaces));
+            let spaces = p.panel.spaces.max(1);
+            let rows = match p.layout() {
+                Layout::NorthAmerican => spaces.div_ceil(2),
+                Layout::DinRail => spaces,
+            };
+            let columns = if p.layout() == Layout::NorthAmerican { 2.0 } else { 1.0 };
+            let size = vec2(columns * CELL.x + (columns - 1.0) * GAP + 120.0, rows as f32 * CELL.y + 20.0);
+            let (area, _) = ui.allocate_exact_size(size, Sense::hover());
+            let origin = area.min + vec2(60.0, 0.0);
+            let painter = ui.painter_at(area);
+            let text = ui.visuals().text_color();
+            let covered: Vec<u32> = p.breakers.iter().flat_map(|b| p.spaces_of(b)).collect();
+            for space in 1..=spaces {
+                let r = cell(p, origin, space);
+                painter.rect_filled(
+                    Rect::from_min_size(r.min, vec2(6.0, r.height())),
+                    0.0,
+                    phase_color(p.phase_of(space)),
+                );
+                let number_at = if space % 2 == 1 || p.layout() == Layout::DinRail {
+                    pos2(r.min.x - 8.0, r.center().y)
+                } else {
+                    pos2(r.max.x + 8.0, r.center().y)
+                };
+                let align = if number_at.x < r.min.x { egui::Align2::RIGHT_CENTER } else { egui::Align2::LEFT_CENTER };
+                painter.text(number_at, align, space.to_string(), egui::FontId::proportional(14.0), text);
+                // The strip position over this space, between the columns (or beside).
+                if let Some((sensor, channel)) = sensor_over(p, space) {
+                    let mapped = p.circuits().any(|(_, _, c)| c.sensors.contains(&sensor));
+                    let chip = if space % 2 == 1 || p.layout() == Layout::DinRail {
+                        Rect::from_min_size(
+                            pos2(r.max.x + 4.0, r.min.y + 8.0),
+                            vec2(GAP / 2.0 - 8.0, r.height() - 16.0),
+                        )
+                    } else {
+                        Rect::from_min_size(
+                            pos2(r.min.x - GAP / 2.0 + 4.0, r.min.y + 8.0),
+                            vec2(GAP / 2.0 - 8.0, r.height() - 16.0),
+                        )
+                    };
+                    let fill = if mapped { Color32::from_rgb(60, 140, 80) } else { Color32::from_gray(90) };
+                    painter.rect_filled(chip, 4.0, fill);
+                    painter.text(
+                        chip.center(),
+                        egui::Align2::CENTER_CENTER,
+                        channel,
+                        egui::FontId::monospace(11.0),
+                        Color32::WHITE,
+                    );
+                }
+                if !covered.contains(&space) {
+                    let selected = editor.selection == Some(Selection::Space(space));
+                    let button = egui::Button::new(format!("space {space}")).selected(selected).frame(true);
+                    if ui.put(r.shrink2(vec2(10.0, 3.0)).translate(vec2(4.0, 0.0)), button).clicked() {
+                        messages.push(Message::Editor(EditorAction::Select(Some(Selection::Space(space)))));
+                    }
+                }
+            }
+            for (i, b) in p.breakers.iter().enumerate() {
+                let slots = p.spaces_of(b);
+                let (Some(&first), Some(&last)) = (slots.first(), slots.last()) else { continue };
+                if first == 0 || last > spaces {
+                    continue;
+                }
+                let r = cell(p, origin, first)
+                    .union(cell(p, origin, last))
+                    .shrink2(vec2(10.0, 3.0))
+                    .translate(vec2(4.0, 0.0));
+                let label = match b.kind {
+                    BreakerKind::Space => "(blank)".to_string(),
+                    BreakerKind::Spare => format!("spare · {} A", b.rating_a),
+                    _ => {
+                        let names: Vec<&str> = b
+                            .circuits
+                            .iter()
+                            .map(|c| if c.label.is_empty() { "(no label)" } else { c.label.as_str() })
+                            .collect();
+                        format!("{} · {}P {} A", names.join(" / "), b.poles, b.rating_a)
+                    }
+                };
+                let has_error = editor.report.errors.iter().any(|f| f.slot.as_deref() == Some(p.slot(b).as_str()));
+                let fill = match (has_error, b.kind) {
+                    (true, _) => Color32::from_rgb(120, 40, 40),
+                    (_, BreakerKind::Space) => ui.visuals().faint_bg_color,
+                    _ => ui.visuals().widgets.inactive.bg_fill,
+                };
+                let selected = editor.selection == Some(Selection::Breaker(i));
+                let button = egui::Button::new(label).fill(fill).selected(selected);
+                if ui.put(r, button).on_hover_text(p.slot(b)).clicked() {
+                    messages.push(Message::Editor(EditorAction::Select(Some(Selection::Breaker(i)))));
+                }
+            }
+        });
+    }
+
+    /// The inspector of the selection (or the panel's own properties).
+    pub(super) fn editor_inspector_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
+        let Some(editor) = &self.editor else { return };
+        let p = &editor.project;
+        let edit = |e: Edit| Message::Editor(EditorAction::Edit(e));
+        egui::ScrollArea::vertical().id_salt("inspector").show(ui, |ui| match editor.selection {
+            None => {
+                ui.heading("Panel");
+                let mut name = p.panel.name.clone();
+                if ui.add(egui::TextEdit::singleline(&mut name).hint_text("panel name")).changed() {
+                    messages.push(edit(Edit::SetPanelName(name)));
+                }
+                ui.label(format!("service {}", p.panel.service.as_str()));
+                let mut spaces = p.panel.spaces;
+                ui.horizontal(|ui| {
+                    let name = ui.label("spaces");
+                    if ui.add(egui::DragValue::new(&mut spaces).range(1..=200)).labelled_by(name.id).changed() {
+                        messages.push(edit(Edit::SetSpaces(spaces)));
+                    }
+                });
+                ui.weak("Click a space to add a breaker, or a breaker to edit it.");
+            }
+            Some(Selection::Space(space)) => {
+                ui.heading(format!("Space {space}"));
+                ui.label(format!("phase {}", p.phase_of(space).name(p.layout())));
+                for (label, poles, kind) in [
+                    ("Add 1-pole", 1, BreakerKind::Breaker),
+                    ("Add 2-pole", 2, BreakerKind::Breaker),
+                    ("Add 3-pole", 3, BreakerKind::Breaker),
+                    ("Add tandem", 1, BreakerKind::Tandem),
+                    ("Add spare", 1, BreakerKind::Spare),
+                    ("Add blank", 1, BreakerKind::Space),
+                ] {
+                    if ui.add_sized(vec2(200.0, 36.0), egui::Button::new(label)).clicked() {
+                        messages.push(edit(Edit::AddBreaker { space, poles, kind }));
+                    }
+                }
+            }
+            Some(Selection::Breaker(i)) => {
+                let Some(b) = p.breakers.get(i) else { return };
+                ui.heading(format!("{} · {}", b.kind.as_str(), p.slot(b)));
+                let phases: Vec<&str> = p.phases_of(b).iter().map(|ph| ph.name(p.layout())).collect();
+                ui.label(format!("phases {} · {} V", phases.join(" "), p.circuit_voltage(b)));
+                if b.kind == BreakerKind::Breaker {
+                    ui.horizontal(|ui| {
+                        ui.label("poles");
+                        for poles in 1..=3u8 {
+                            if ui.selectable_label(b.poles == poles, poles.to_string()).clicked() && b.poles != poles {
+                                messages.push(edit(Edit::SetPoles { index: i, poles }));
+                            }
+                        }
+                    });
+                }
+                if b.kind != BreakerKind::Space {
+                    let mut rating = b.rating_a;
+                    ui.horizontal(|ui| {
+                        let name = ui.label("rating A");
+                        if ui.add(egui::DragValue::new(&mut rating).range(0.0..=1200.0)).labelled_by(name.id).changed()
+                        {
+                            messages.push(edit(Edit::SetRating { index: i, rating_a: rating }));
+                        }
+                    });
+                }
+                let step = if p.layout() == Layout::NorthAmerican { 2 } else { 1 };
+                ui.horizontal(|ui| {
+                    if ui.add_sized(vec2(90.0, 32.0), egui::Button::new("Move up")).clicked() && b.space > step {
+                        messages.push(edit(Edit::MoveBreaker { index: i, space: b.space - step }));
+                    }
+                    if ui.add_sized(vec2(90.0, 32.0), egui::Button::new("Move down")).clicked() {
+                        messages.push(edit(Edit::MoveBreaker { index: i, space: b.space + step }));
+                    }
+                    if ui.add_sized(vec2(90.0, 32.0), egui::Button::new("Delete")).on_hover_text("Del").clicked() {
+                        messages.push(edit(Edit::DeleteBreaker(i)));
+                    }
+                });
+                let spaces = p.spaces_of(b);
+                for (k, c) in b.circuits.iter().enumerate() {
+                    ui.separator();
+                    ui.strong(if b.circuits.len() > 1 { format!("circuit {}", k + 1) } else { "circuit".into() });
+                    let mut label = c.label.clone();
+                    if ui.add(egui::TextEdit::singleline(&mut label).hint_text("label")).changed() {
+                        messages.push(edit(Edit::SetLabel { index: i, circuit: k, label }));
+                    }
+                    let mut load = c.load_type.clone();
+                    if ui.add(egui::TextEdit::singleline(&mut load).hint_text("load type")).changed() {
+                        messages.push(edit(Edit::SetLoadType { index: i, circuit: k, load_type: load }));
+                    }
+                    let mut generation = c.direction == crate::panel::Direction::Generation;
+                    if ui.checkbox(&mut generation, "generation (solar, backfeed)").changed() {
+                        messages.push(edit(Edit::SetGeneration { index: i, circuit: k, generation }));
+                    }
+                    let mut multiplier = c.multiplier;
+                    ui.horizontal(|ui| {
+                        let name = ui.label("multiplier");
+                        let value = egui::DragValue::new(&mut multiplier).range(0.1..=10.0).speed(0.1);
+                        if ui.add(value).labelled_by(name.id).changed() {
+                            messages.push(edit(Edit::SetMultiplier { index: i, circuit: k, multiplier }));
+                        }
+                    });
+                    ui.label("sensors over its spaces:");
+                    ui.horizontal_wrapped(|ui| {
+                        let mut any = false;
+                        for &space in &spaces {
+                            let Some((sensor, channel)) = sensor_over(p, space) else { continue };
+                            any = true;
+                            let mut on = c.sensors.contains(&sensor);
+                            let text = format!("{channel} ({})", p.sensor_slot(sensor));
+                            if ui.toggle_value(&mut on, text).clicked() {
+                                messages.push(edit(if on {
+                                    Edit::MapSensor { index: i, circuit: k, sensor }
+                                } else {
+                                    Edit::UnmapSensor { index: i, circuit: k, sensor }
+                                }));
+                            }
+                        }
+                        if !any {
+                            ui.weak("no strip position over these spaces");
+                        }
+                    });
+                }
+            }
+        });
+    }
+
+    /// The live validation list.
+    pub(super) fn editor_findings_ui(&self, ui: &mut egui::Ui) {
+        let Some(editor) = &self.editor else { return };
+        let r = &editor.report;
+        ui.strong(format!("{} errors, {} warnings", r.errors.len(), r.warnings.len()));
+        egui::ScrollArea::vertical().id_salt("findings").auto_shrink([false, false]).show(ui, |ui| {
+            for (color, what, findings) in [
+                (ui.visuals().error_fg_color, "error", &r.errors),
+                (ui.visuals().warn_fg_color, "warning", &r.warnings),
+            ] {
+                for f in findings {
+                    let slot = f.slot.as_deref().map_or(String::new(), |s| format!(" [{s}]"));
+                    ui.colored_label(color, format!("{what} {}{slot}: {}", f.code, f.message));
+                }
+            }
+        });
+    }
+}
+
+fn new_menu(ui: &mut egui::Ui, messages: &mut Vec<Message>) {
+    ui.menu_button("New", |ui| {
+        for (name, label) in [
+            ("split-phase-20", "20-space 120/240 V"),
+            ("split-phase-30", "30-space 120/240 V"),
+            ("split-phase-42", "42-space 120/240 V"),
+            ("208y-42", "42-space 208Y/120 V"),
+            ("480y-42", "42-space 480Y/277 V"),
+            ("din-12", "12-module 230 V board"),
+            ("din-24", "24-module 400/230 V board"),
+            ("sample", "the sample panel"),
+        ] {
+            if ui.button(label).clicked() {
+                messages.push(Message::Editor(EditorAction::New(name.to_string())));
+                ui.close();
+            }
+        }
+    });
+}
+
+fn pick_project() -> Option<std::path::PathBuf> {
+    rfd::FileDialog::new().add_filter("panel project", &["ron"]).pick_file()
+}
+
+fn save_project_as() -> Option<std::path::PathBuf> {
+    rfd::FileDialog::new().add_filter("panel project", &["ron"]).set_file_name("panel.ron").save_file()
+}
