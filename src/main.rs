@@ -61,9 +61,9 @@ enum PanelCommand {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Open the GUI with these captures.
+    /// Open the GUI with these captures (.csv .parquet .cfg .cff) and panel projects (.ron).
     Open {
-        /// Capture files (.csv, .parquet, .cfg/.dat, .cff).
+        /// Capture files (.csv, .parquet, .cfg/.dat, .cff) and panel projects (.ron).
         files: Vec<PathBuf>,
     },
     /// Describe a capture: format, rate, duration, channels.
