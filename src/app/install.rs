@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use crate::capture::Capture;
-use crate::panel::{InstallConfig, RoleKind};
+use crate::panel::InstallConfig;
 
 /// The balance of one phase over a window.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,16 +18,6 @@ pub struct Balance {
     pub mains_rms: f64,
     /// Circuit channels of the phase found in the capture.
     pub circuits: usize,
-}
-
-/// `(current, voltage)` pairs the configuration gives.
-pub fn pairs(config: &InstallConfig) -> Vec<(String, String)> {
-    config
-        .channel_roles()
-        .into_iter()
-        .filter(|r| r.kind != RoleKind::Voltage)
-        .filter_map(|r| Some((r.channel, r.voltage_channel?)))
-        .collect()
 }
 
 /// Per phase with a mains sensor in the capture: the RMS over `range` of mains minus the
@@ -83,7 +73,7 @@ mod tests {
             assert_eq!(phase.circuits, 4, "{phase:?}");
             assert!(phase.mains_rms > 5.0 && phase.rms < 0.05 * phase.mains_rms, "{phase:?}");
         }
-        let p = pairs(&config);
+        let p = config.current_pairs();
         assert!(p.contains(&("I_03".to_string(), "V_B".to_string())));
         assert!(p.contains(&("I_MAIN_A".to_string(), "V_A".to_string())));
     }

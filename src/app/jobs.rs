@@ -15,6 +15,7 @@ use crate::analysis::events::{DetectOptions, detect};
 use crate::analysis::lod::Pyramid;
 use crate::analysis::measure::measure_report_paired;
 use crate::capture::{self, Capture, ChannelKind, Samples};
+use crate::panel::InstallConfig;
 
 /// Where a load is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +149,7 @@ impl App {
         let config = open.install.as_ref().map(|(_, c)| c.clone());
         self.spawn("measure-cursors", move || {
             let (from, to) = (Some(span_s.0.max(0.0)), Some(span_s.1.min(capture.duration_s())));
-            let pairs = config.as_deref().map(super::install::pairs).unwrap_or_default();
+            let pairs = config.as_deref().map(InstallConfig::current_pairs).unwrap_or_default();
             let result = measure_report_paired(&capture, from, to, &pairs).map(Box::new).map_err(|e| e.to_string());
             let balances = match (&config, capture.window(from, to)) {
                 (Some(config), Ok(range)) => super::install::balances(&capture, config, range),

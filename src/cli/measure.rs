@@ -23,11 +23,7 @@ pub fn measure(
     let capture = capture::read(path)?;
     // Pairs from the install configuration, when given: each current with its phase's voltage.
     let pairs: Vec<(String, String)> = match config {
-        Some(config) => crate::panel::load_install_config(config)?
-            .channel_roles()
-            .into_iter()
-            .filter_map(|r| Some((r.channel, r.voltage_channel?)))
-            .collect(),
+        Some(config) => crate::panel::load_install_config(config)?.current_pairs(),
         None => Vec::new(),
     };
     let report = crate::analysis::measure::measure_report_paired(&capture, from_s, to_s, &pairs)

@@ -298,6 +298,16 @@ impl InstallConfig {
         roles
     }
 
+    /// `(current, voltage)`: each circuit or mains channel with the voltage channel of its
+    /// phase, for power.
+    pub fn current_pairs(&self) -> Vec<(String, String)> {
+        self.channel_roles()
+            .into_iter()
+            .filter(|r| r.kind != RoleKind::Voltage)
+            .filter_map(|r| Some((r.channel, r.voltage_channel?)))
+            .collect()
+    }
+
     /// As JSON (pretty).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("an install configuration serialises")
