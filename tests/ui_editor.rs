@@ -11,15 +11,19 @@ fn editor_on(template: &str) -> Harness<'static, App> {
     app.apply(Message::Editor(EditorAction::New(template.into())));
     let mut harness =
         Harness::builder().with_size(egui::vec2(1400.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    harness.step();
-    harness.step();
+    for _ in 0..4 {
+        harness.step();
+    }
     harness
 }
 
+/// Clicks the widget, then lets the layout settle (a new selection changes the inspector,
+/// and the next click must land where the widget is now).
 fn click(harness: &mut Harness<'static, App>, label: &str) {
     harness.get_by_label(label).click();
-    harness.step();
-    harness.step();
+    for _ in 0..4 {
+        harness.step();
+    }
 }
 
 #[test]
