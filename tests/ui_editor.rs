@@ -109,3 +109,33 @@ fn an_error_blocks_the_install_config_export() {
     let config = panelscope::panel::parse_install_config(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(config.circuits[0].label, "Garage");
 }
+
+#[test]
+fn quick_entry_by_keyboard_and_a_strip() {
+    let mut harness = editor_on("split-phase-20");
+    click(&mut harness, "space 1");
+    harness.key_press(egui::Key::Num2);
+    harness.step();
+    harness.step();
+    let p = &harness.state().editor().unwrap().project;
+    assert_eq!((p.breakers[0].space, p.breakers[0].poles), (1, 2), "2 adds a 2-pole breaker");
+    // Down from the breaker on 1 and 3: space 5, empty; T adds a tandem there.
+    harness.key_press(egui::Key::ArrowDown);
+    harness.step();
+    harness.key_press(egui::Key::T);
+    harness.step();
+    harness.step();
+    let p = &harness.state().editor().unwrap().project;
+    assert_eq!(p.breakers.len(), 2);
+    assert_eq!((p.breakers[1].space, p.breakers[1].kind), (5, BreakerKind::Tandem));
+    // A strip laid from space 7 down the left column (7 is below the tandem).
+    harness.key_press(egui::Key::ArrowDown);
+    for _ in 0..4 {
+        harness.step();
+    }
+    click(&mut harness, "Add a strip from here");
+    let p = &harness.state().editor().unwrap().project;
+    assert_eq!(p.strips.len(), 1);
+    assert_eq!(p.strips[0].space_of(1), Some(9));
+    assert!(harness.query_by_label("I_01").is_some(), "the drawing shows the strip's channels");
+}

@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::panel::{Breaker, BreakerKind, Circuit, Project, Report, SensorRef};
+use crate::panel::{
+    Breaker, BreakerKind, Circuit, Layout, Main, MainSensor, Phase, Position, Project, Report, SensorRef, Strip,
+    StripDirection, VoltageRef,
+};
 
 /// What is selected in the drawing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +16,8 @@ pub enum Selection {
     Space(u32),
     /// A breaker (index in the project).
     Breaker(usize),
+    /// A sensor strip (index in the project).
+    Strip(usize),
 }
 
 /// A change to the project.
@@ -69,6 +74,50 @@ pub enum Edit {
         circuit: usize,
         sensor: SensorRef,
     },
+    /// Lay a strip of `positions` sensors from `first_space` down its column; channels are
+    /// named `I_01`, `I_02`, ... after the highest already used.
+    AddStrip {
+        first_space: u32,
+        positions: usize,
+    },
+    DeleteStrip(usize),
+    SetStripPositions {
+        strip: usize,
+        positions: usize,
+    },
+    SetStripFirstSpace {
+        strip: usize,
+        first_space: u32,
+    },
+    SetChannel {
+        strip: usize,
+        position: usize,
+        channel: String,
+    },
+    SetPositionRating {
+        strip: usize,
+        position: usize,
+        rating_a: f64,
+    },
+    SetPositionReversed {
+        strip: usize,
+        position: usize,
+        reversed: bool,
+    },
+    /// The mains sensor of a phase (`None` removes it).
+    SetMains {
+        phase: Phase,
+        channel: Option<String>,
+        rating_a: f64,
+    },
+    /// The voltage channel of a phase (`None` removes it).
+    SetVoltageRef {
+        phase: Phase,
+        channel: Option<String>,
+    },
+    SetMainRating(f64),
+    SetFedFrom(String),
+    SetNotes(String),
     SetPanelName(String),
     SetSpaces(u32),
     /// Replace the whole project (a template, a file).
@@ -159,8 +208,11 @@ impl PanelEditor {
         if let Edit::AddBreaker { .. } = edit {
             self.selection = Some(Selection::Breaker(next.breakers.len() - 1));
         }
-        if let Edit::DeleteBreaker(_) | Edit::Replace(_) = edit {
+        if let Edit::DeleteBreaker(_) | Edit::DeleteStrip(_) | Edit::Replace(_) = edit {
             self.selection = None;
+        }
+        if let Edit::AddStrip { .. } = edit {
+            self.selection = Some(Selection::Strip(next.strips.len() - 1));
         }
         self.undo.push(std::mem::replace(&mut self.project, next));
         self.redo.clear();
@@ -171,10 +223,10 @@ impl PanelEditor {
     fn changed(&mut self) {
         self.report = self.project.validate();
         self.dirty = true;
-        if let Some(Selection::Breaker(i)) = self.selection
-            && i >= self.project.breakers.len()
-        {
-            self.selection = None;
+        match self.selection {
+            Some(Selection::Breaker(i)) if i >= self.project.breakers.len() => self.selection = None,
+            Some(Selection::Strip(i)) if i >= self.project.strips.len() => self.selection = None,
+            _ => {}
         }
         // Autosave: a failure here must not stop editing; the next change tries again.
         let _ = crate::panel::write_atomic(&self.autosave, &self.project.to_ron());
@@ -263,11 +315,112 @@ fn edit_project(p: &mut Project, edit: &Edit) -> Result<(), String> {
         Edit::UnmapSensor { index, circuit, sensor } => {
             circuit_mut(p, *index, *circuit)?.sensors.retain(|s| s != sensor)
         }
+        Edit::AddStrip { first_space, positions } => {
+            let next = next_channel_number(p);
+            let pitch = if p.layout() == Layout::NorthAmerican { 2 } else { 1 };
+            p.strips.push(Strip {
+                name: format!("S{}", p.strips.len() + 1),
+                model: format!("{positions}-position strip"),
+                pitch,
+                first_space: *first_space,
+                direction: StripDirection::Down,
+                reversed: false,
+                positions: (0..*positions)
+                    .map(|k| Position { channel: format!("I_{:02}", next + k), rating_a: 50.0, reversed: false })
+                    .collect(),
+            });
+        }
+        Edit::DeleteStrip(index) => {
+            if *index >= p.strips.len() {
+                return Err(format!("no strip {index}"));
+            }
+            p.strips.remove(*index);
+            // Sensors of the strip go; later strips move down one.
+            for c in p.breakers.iter_mut().flat_map(|b| b.circuits.iter_mut()) {
+                c.sensors.retain(|s| s.strip != *index);
+                c.sensors.iter_mut().filter(|s| s.strip > *index).for_each(|s| s.strip -= 1);
+            }
+        }
+        Edit::SetStripPositions { strip, positions } => {
+            let next = next_channel_number(p);
+            let st = p.strips.get_mut(*strip).ok_or("no such strip")?;
+            let positions = (*positions).clamp(1, 64);
+            let rating_a = st.positions.last().map_or(50.0, |q| q.rating_a);
+            let grow = positions.saturating_sub(st.positions.len());
+            st.positions.truncate(positions);
+            st.positions.extend((0..grow).map(|k| Position {
+                channel: format!("I_{:02}", next + k),
+                rating_a,
+                reversed: false,
+            }));
+            for c in p.breakers.iter_mut().flat_map(|b| b.circuits.iter_mut()) {
+                c.sensors.retain(|s| s.strip != *strip || s.position < positions);
+            }
+        }
+        Edit::SetStripFirstSpace { strip, first_space } => {
+            p.strips.get_mut(*strip).ok_or("no such strip")?.first_space = (*first_space).max(1);
+        }
+        Edit::SetChannel { strip, position, channel } => {
+            p.strips.get_mut(*strip).and_then(|s| s.positions.get_mut(*position)).ok_or("no such position")?.channel =
+                channel.trim().to_string();
+        }
+        Edit::SetPositionRating { strip, position, rating_a } => {
+            if rating_a.is_finite() && *rating_a > 0.0 {
+                p.strips
+                    .get_mut(*strip)
+                    .and_then(|s| s.positions.get_mut(*position))
+                    .ok_or("no such position")?
+                    .rating_a = *rating_a;
+            }
+        }
+        Edit::SetPositionReversed { strip, position, reversed } => {
+            p.strips.get_mut(*strip).and_then(|s| s.positions.get_mut(*position)).ok_or("no such position")?.reversed =
+                *reversed;
+        }
+        Edit::SetMains { phase, channel, rating_a } => {
+            p.mains.retain(|m| m.phase != *phase);
+            if let Some(channel) = channel {
+                p.mains.push(MainSensor {
+                    phase: *phase,
+                    channel: channel.trim().to_string(),
+                    rating_a: *rating_a,
+                    reversed: false,
+                });
+                p.mains.sort_by_key(|m| m.phase);
+            }
+        }
+        Edit::SetVoltageRef { phase, channel } => {
+            p.voltage_refs.retain(|v| v.phase != *phase);
+            if let Some(channel) = channel {
+                p.voltage_refs.push(VoltageRef { phase: *phase, channel: channel.trim().to_string() });
+                p.voltage_refs.sort_by_key(|v| v.phase);
+            }
+        }
+        Edit::SetMainRating(rating_a) => {
+            if rating_a.is_finite() && *rating_a > 0.0 {
+                p.panel.main = match p.panel.main {
+                    Main::Breaker { .. } => Main::Breaker { rating_a: *rating_a },
+                    Main::Lugs { .. } => Main::Lugs { rating_a: *rating_a },
+                };
+            }
+        }
+        Edit::SetFedFrom(text) => p.panel.fed_from = text.clone(),
+        Edit::SetNotes(text) => p.panel.notes = text.clone(),
         Edit::SetPanelName(name) => p.panel.name = name.clone(),
         Edit::SetSpaces(n) => p.panel.spaces = (*n).clamp(1, 200),
         Edit::Replace(project) => *p = (**project).clone(),
     }
     Ok(())
+}
+
+/// One past the highest `I_nn` channel number on the strips.
+fn next_channel_number(p: &Project) -> usize {
+    p.strips
+        .iter()
+        .flat_map(|s| &s.positions)
+        .filter_map(|q| q.channel.strip_prefix("I_")?.parse::<usize>().ok())
+        .max()
+        .map_or(1, |n| n + 1)
 }
 
 #[cfg(test)]
@@ -316,6 +469,34 @@ mod tests {
         assert!(e.report.errors.iter().any(|f| f.code == "sensor-elsewhere"));
         e.undo();
         assert!(e.report.errors.is_empty());
+    }
+
+    #[test]
+    fn strips_mains_and_references() {
+        let mut e = editor();
+        e.apply(Edit::AddBreaker { space: 1, poles: 1, kind: BreakerKind::Breaker }).unwrap();
+        e.apply(Edit::SetLabel { index: 0, circuit: 0, label: "Lights".into() }).unwrap();
+        e.apply(Edit::AddStrip { first_space: 1, positions: 4 }).unwrap();
+        assert_eq!(e.selection, Some(Selection::Strip(0)));
+        let channels: Vec<&str> = e.project.strips[0].positions.iter().map(|q| q.channel.as_str()).collect();
+        assert_eq!(channels, ["I_01", "I_02", "I_03", "I_04"]);
+        e.apply(Edit::AddStrip { first_space: 2, positions: 2 }).unwrap();
+        assert_eq!(e.project.strips[1].positions[0].channel, "I_05", "numbering continues");
+        e.apply(Edit::MapSensor { index: 0, circuit: 0, sensor: SensorRef { strip: 1, position: 0 } }).unwrap();
+        assert!(e.report.errors.iter().any(|f| f.code == "sensor-elsewhere"), "space 2 is not the breaker's");
+        e.apply(Edit::MapSensor { index: 0, circuit: 0, sensor: SensorRef { strip: 0, position: 0 } }).unwrap();
+        e.apply(Edit::UnmapSensor { index: 0, circuit: 0, sensor: SensorRef { strip: 1, position: 0 } }).unwrap();
+        e.apply(Edit::SetMains { phase: Phase::A, channel: Some("I_MA".into()), rating_a: 200.0 }).unwrap();
+        e.apply(Edit::SetVoltageRef { phase: Phase::A, channel: Some("V_A".into()) }).unwrap();
+        assert!(e.report.errors.is_empty(), "{:#?}", e.report.errors);
+        // Deleting the first strip drops its sensors and renumbers the rest.
+        e.apply(Edit::MapSensor { index: 0, circuit: 0, sensor: SensorRef { strip: 1, position: 1 } }).unwrap();
+        e.apply(Edit::DeleteStrip(0)).unwrap();
+        assert_eq!(e.project.breakers[0].circuits[0].sensors, [SensorRef { strip: 0, position: 1 }]);
+        e.apply(Edit::SetStripPositions { strip: 0, positions: 1 }).unwrap();
+        assert!(e.project.breakers[0].circuits[0].sensors.is_empty(), "a removed position is unmapped");
+        e.apply(Edit::SetChannel { strip: 0, position: 0, channel: " V_A ".into() }).unwrap();
+        assert!(e.report.errors.iter().any(|f| f.code == "channel-twice"));
     }
 
     #[test]

@@ -168,14 +168,13 @@ impl App {
                         )
                     };
                     let fill = if mapped { Color32::from_rgb(60, 140, 80) } else { Color32::from_gray(90) };
-                    painter.rect_filled(chip, 4.0, fill);
-                    painter.text(
-                        chip.center(),
-                        egui::Align2::CENTER_CENTER,
-                        channel,
-                        egui::FontId::monospace(11.0),
-                        Color32::WHITE,
-                    );
+                    let selected = editor.selection == Some(Selection::Strip(sensor.strip));
+                    let chip_button = egui::Button::new(egui::RichText::new(channel).monospace().color(Color32::WHITE))
+                        .fill(fill)
+                        .selected(selected);
+                    if ui.put(chip, chip_button).on_hover_text(p.sensor_slot(sensor)).clicked() {
+                        messages.push(Message::Editor(EditorAction::Select(Some(Selection::Strip(sensor.strip)))));
+                    }
                 }
                 if !covered.contains(&space) {
                     let selected = editor.selection == Some(Selection::Space(space));
@@ -242,7 +241,56 @@ impl App {
                         messages.push(edit(Edit::SetSpaces(spaces)));
                     }
                 });
-                ui.weak("Click a space to add a breaker, or a breaker to edit it.");
+                let mut fed_from = p.panel.fed_from.clone();
+                if ui.add(egui::TextEdit::singleline(&mut fed_from).hint_text("fed from")).changed() {
+                    messages.push(edit(Edit::SetFedFrom(fed_from)));
+                }
+                let (crate::panel::Main::Breaker { rating_a } | crate::panel::Main::Lugs { rating_a }) = p.panel.main;
+                let mut main = rating_a;
+                ui.horizontal(|ui| {
+                    let name = ui.label("main A");
+                    if ui.add(egui::DragValue::new(&mut main).range(1.0..=4000.0)).labelled_by(name.id).changed() {
+                        messages.push(edit(Edit::SetMainRating(main)));
+                    }
+                });
+                let mut notes = p.panel.notes.clone();
+                if ui.add(egui::TextEdit::multiline(&mut notes).hint_text("notes").desired_rows(2)).changed() {
+                    messages.push(edit(Edit::SetNotes(notes)));
+                }
+                ui.separator();
+                ui.strong("Per phase: voltage channel, mains sensor");
+                egui::Grid::new("phase-grid").num_columns(4).show(ui, |ui| {
+                    for &phase in p.panel.service.phases() {
+                        let name = ui.label(phase.name(p.layout()));
+                        let mut voltage = p
+                            .voltage_refs
+                            .iter()
+                            .find(|v| v.phase == phase)
+                            .map_or(String::new(), |v| v.channel.clone());
+                        let field =
+                            egui::TextEdit::singleline(&mut voltage).hint_text("voltage channel").desired_width(90.0);
+                        if ui.add(field).labelled_by(name.id).changed() {
+                            let channel = (!voltage.trim().is_empty()).then_some(voltage);
+                            messages.push(edit(Edit::SetVoltageRef { phase, channel }));
+                        }
+                        let mains = p.mains.iter().find(|m| m.phase == phase);
+                        let mut channel = mains.map_or(String::new(), |m| m.channel.clone());
+                        let rating = mains.map_or(rating_a, |m| m.rating_a);
+                        let field =
+                            egui::TextEdit::singleline(&mut channel).hint_text("mains channel").desired_width(90.0);
+                        if ui.add(field).labelled_by(name.id).changed() {
+                            let channel = (!channel.trim().is_empty()).then_some(channel);
+                            messages.push(edit(Edit::SetMains { phase, channel, rating_a: rating }));
+                        }
+                        ui.label(mains.map_or(String::new(), |m| format!("{} A", m.rating_a)));
+                        ui.end_row();
+                    }
+                });
+                ui.weak("Click a space to add a breaker or a strip, a breaker to edit it, a sensor to edit its strip.");
+                ui.weak(
+                    "Keys: with a space selected, 1, 2, 3 add a breaker of that many poles, T a tandem, S a spare, \
+                     B a blank; the arrows move the selection; Delete removes a breaker.",
+                );
             }
             Some(Selection::Space(space)) => {
                 ui.heading(format!("Space {space}"));
@@ -258,6 +306,54 @@ impl App {
                     if ui.add_sized(vec2(200.0, 36.0), egui::Button::new(label)).clicked() {
                         messages.push(edit(Edit::AddBreaker { space, poles, kind }));
                     }
+                }
+                if sensor_over(p, space).is_none() {
+                    ui.separator();
+                    if ui.add_sized(vec2(200.0, 36.0), egui::Button::new("Add a strip from here")).clicked() {
+                        messages.push(edit(Edit::AddStrip { first_space: space, positions: 8 }));
+                    }
+                }
+            }
+            Some(Selection::Strip(s)) => {
+                let Some(strip) = p.strips.get(s) else { return };
+                ui.heading(format!("Strip {}", strip.name));
+                ui.label(&strip.model);
+                let mut first = strip.first_space;
+                let mut count = strip.positions.len();
+                ui.horizontal(|ui| {
+                    let name = ui.label("first space");
+                    let value = egui::DragValue::new(&mut first).range(1..=p.panel.spaces.max(1));
+                    if ui.add(value).labelled_by(name.id).changed() {
+                        messages.push(edit(Edit::SetStripFirstSpace { strip: s, first_space: first }));
+                    }
+                    let name = ui.label("positions");
+                    if ui.add(egui::DragValue::new(&mut count).range(1..=64)).labelled_by(name.id).changed() {
+                        messages.push(edit(Edit::SetStripPositions { strip: s, positions: count }));
+                    }
+                });
+                egui::Grid::new("strip-grid").striped(true).num_columns(4).show(ui, |ui| {
+                    for (k, q) in strip.positions.iter().enumerate() {
+                        let over = strip.space_of(k).map_or("-".to_string(), |sp| format!("space {sp}"));
+                        let name = ui.label(format!("{} · {over}", k + 1));
+                        let mut channel = q.channel.clone();
+                        let field = egui::TextEdit::singleline(&mut channel).desired_width(70.0);
+                        if ui.add(field).labelled_by(name.id).changed() {
+                            messages.push(edit(Edit::SetChannel { strip: s, position: k, channel }));
+                        }
+                        let mut rating = q.rating_a;
+                        let value = egui::DragValue::new(&mut rating).range(1.0..=2000.0).suffix(" A");
+                        if ui.add(value).labelled_by(name.id).changed() {
+                            messages.push(edit(Edit::SetPositionRating { strip: s, position: k, rating_a: rating }));
+                        }
+                        let mut reversed = q.reversed;
+                        if ui.checkbox(&mut reversed, "reversed").changed() {
+                            messages.push(edit(Edit::SetPositionReversed { strip: s, position: k, reversed }));
+                        }
+                        ui.end_row();
+                    }
+                });
+                if ui.add_sized(vec2(140.0, 32.0), egui::Button::new("Delete strip")).clicked() {
+                    messages.push(edit(Edit::DeleteStrip(s)));
                 }
             }
             Some(Selection::Breaker(i)) => {

@@ -110,8 +110,58 @@ impl App {
         {
             messages.push(Message::Editor(EditorAction::Save(path.clone())));
         }
-        if !ctx.egui_wants_keyboard_input()
-            && pressed(&keys::DELETE)
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        let key = |k: egui::Key| ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, k));
+        let p = &editor.project;
+        let step = if p.layout() == crate::panel::Layout::NorthAmerican { 2 } else { 1 };
+        // The first and last space the selection is on, to move from.
+        let at = match editor.selection {
+            Some(super::Selection::Space(s)) => Some((s, s)),
+            Some(super::Selection::Breaker(i)) => p.breakers.get(i).map(|b| {
+                let spaces = p.spaces_of(b);
+                (b.space, spaces.last().copied().unwrap_or(b.space))
+            }),
+            _ => None,
+        };
+        let select_space = |space: u32| {
+            let selection = match p.breaker_at(space) {
+                Some((i, _)) => super::Selection::Breaker(i),
+                None => super::Selection::Space(space),
+            };
+            Message::Editor(EditorAction::Select(Some(selection)))
+        };
+        if let Some((space, last)) = at {
+            if key(egui::Key::ArrowDown) && last + step <= p.panel.spaces {
+                messages.push(select_space(last + step));
+            }
+            if key(egui::Key::ArrowUp) && space > step {
+                messages.push(select_space(space - step));
+            }
+            if key(egui::Key::ArrowRight) && step == 2 && space % 2 == 1 && space < p.panel.spaces {
+                messages.push(select_space(space + 1));
+            }
+            if key(egui::Key::ArrowLeft) && step == 2 && space % 2 == 0 {
+                messages.push(select_space(space - 1));
+            }
+        }
+        if let Some(super::Selection::Space(space)) = editor.selection {
+            use crate::panel::BreakerKind;
+            for (k, poles, kind) in [
+                (egui::Key::Num1, 1, BreakerKind::Breaker),
+                (egui::Key::Num2, 2, BreakerKind::Breaker),
+                (egui::Key::Num3, 3, BreakerKind::Breaker),
+                (egui::Key::T, 1, BreakerKind::Tandem),
+                (egui::Key::S, 1, BreakerKind::Spare),
+                (egui::Key::B, 1, BreakerKind::Space),
+            ] {
+                if key(k) {
+                    messages.push(Message::Editor(EditorAction::Edit(super::Edit::AddBreaker { space, poles, kind })));
+                }
+            }
+        }
+        if pressed(&keys::DELETE)
             && let Some(super::Selection::Breaker(i)) = editor.selection
         {
             messages.push(Message::Editor(EditorAction::Edit(super::Edit::DeleteBreaker(i))));
@@ -147,7 +197,7 @@ impl App {
             messages.extend(save_png_as().map(Message::SavePng));
         }
         // Single keys only when no text field has the keyboard.
-        if ctx.egui_wants_keyboard_input() || !has_capture {
+        if self.mode == Mode::Panel || ctx.egui_wants_keyboard_input() || !has_capture {
             return;
         }
         if pressed(&keys::FIT) || ctx.input(|i| i.key_pressed(egui::Key::Home)) {
