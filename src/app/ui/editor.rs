@@ -170,17 +170,33 @@ impl App {
                     let fill = if mapped { Color32::from_rgb(60, 140, 80) } else { Color32::from_gray(90) };
                     let selected = editor.selection == Some(Selection::Strip(sensor.strip));
                     let chip_button = egui::Button::new(egui::RichText::new(channel).monospace().color(Color32::WHITE))
+                        .wrap_mode(egui::TextWrapMode::Extend)
                         .fill(fill)
                         .selected(selected);
-                    if ui.put(chip, chip_button).on_hover_text(p.sensor_slot(sensor)).clicked() {
+                    let response = ui.put(chip, chip_button).on_hover_text(p.sensor_slot(sensor));
+                    if response.clicked() {
                         messages.push(Message::Editor(EditorAction::Select(Some(Selection::Strip(sensor.strip)))));
+                    }
+                    // A breaker dropped on a sensor: its (first) circuit is measured there.
+                    if let Some(dragged) = response.dnd_release_payload::<Dragged>() {
+                        messages.push(Message::Editor(EditorAction::Edit(Edit::MapSensor {
+                            index: dragged.0,
+                            circuit: 0,
+                            sensor,
+                        })));
                     }
                 }
                 if !covered.contains(&space) {
                     let selected = editor.selection == Some(Selection::Space(space));
                     let button = egui::Button::new(format!("space {space}")).selected(selected).frame(true);
-                    if ui.put(r.shrink2(vec2(10.0, 3.0)).translate(vec2(4.0, 0.0)), button).clicked() {
+                    let response = ui.put(r.shrink2(vec2(10.0, 3.0)).translate(vec2(4.0, 0.0)), button);
+                    if response.clicked() {
                         messages.push(Message::Editor(EditorAction::Select(Some(Selection::Space(space)))));
+                    }
+                    // A breaker dropped on an empty space moves there.
+                    if let Some(dragged) = response.dnd_release_payload::<Dragged>() {
+                        messages
+                            .push(Message::Editor(EditorAction::Edit(Edit::MoveBreaker { index: dragged.0, space })));
                     }
                 }
             }
@@ -214,9 +230,12 @@ impl App {
                 };
                 let selected = editor.selection == Some(Selection::Breaker(i));
                 let button = egui::Button::new(label).fill(fill).selected(selected);
-                if ui.put(r, button).on_hover_text(p.slot(b)).clicked() {
+                // Drag a breaker onto an empty space to move it, or onto a sensor to map it.
+                let response = ui.put(r, button).interact(Sense::click_and_drag()).on_hover_text(p.slot(b));
+                if response.clicked() {
                     messages.push(Message::Editor(EditorAction::Select(Some(Selection::Breaker(i)))));
                 }
+                response.dnd_set_drag_payload(Dragged(i));
             }
         });
     }
@@ -460,6 +479,10 @@ impl App {
         });
     }
 }
+
+/// What is being dragged: a breaker, by index.
+#[derive(Clone, Copy)]
+struct Dragged(usize);
 
 fn new_menu(ui: &mut egui::Ui, messages: &mut Vec<Message>) {
     ui.menu_button("New", |ui| {
