@@ -133,6 +133,9 @@ pub struct PanelEditor {
     pub report: Report,
     /// Changed since the last save.
     pub dirty: bool,
+    /// Autosaved changes found when the project was opened (a crash), until recovered or
+    /// dismissed.
+    pub recovered: Option<Project>,
     undo: Vec<Project>,
     redo: Vec<Project>,
     /// Where changes are autosaved (beside the project, or in the temporary folder).
@@ -146,7 +149,7 @@ pub fn autosave_path(project: Option<&Path>) -> PathBuf {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "panel.ron".into());
             p.with_file_name(format!(".{name}.autosave"))
         }
-        None => std::env::temp_dir().join("panelscope-untitled-panel.ron.autosave"),
+        None => std::env::temp_dir().join("panelscope-untitled-autosave.ron"),
     }
 }
 
@@ -155,13 +158,25 @@ impl PanelEditor {
     pub fn new(project: Project, path: Option<PathBuf>) -> Self {
         let report = project.validate();
         let autosave = autosave_path(path.as_deref());
-        Self { project, path, selection: None, report, dirty: false, undo: Vec::new(), redo: Vec::new(), autosave }
+        Self {
+            project,
+            path,
+            selection: None,
+            report,
+            dirty: false,
+            recovered: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            autosave,
+        }
     }
 
     /// Opens a project file.
     pub fn open(path: &Path) -> Result<Self, String> {
         let project = Project::load(path).map_err(|e| e.to_string())?;
-        Ok(Self::new(project, Some(path.to_path_buf())))
+        let mut editor = Self::new(project, Some(path.to_path_buf()));
+        editor.recovered = editor.recovery();
+        Ok(editor)
     }
 
     /// An autosaved version newer than the file, if one was left by a crash.
@@ -511,10 +526,10 @@ mod tests {
         // A crash now: the file is older than the autosave, which is offered back.
         std::thread::sleep(std::time::Duration::from_millis(20));
         let reopened = PanelEditor::open(&path).unwrap();
-        let recovered = reopened.recovery().expect("the autosave is offered");
+        let recovered = reopened.recovered.clone().expect("the autosave is offered");
         assert_eq!(recovered.panel.name, "Shop");
         e.save(&path).unwrap();
         assert!(!autosave_path(Some(&path)).exists(), "a save clears the autosave");
-        assert!(PanelEditor::open(&path).unwrap().recovery().is_none());
+        assert!(PanelEditor::open(&path).unwrap().recovered.is_none());
     }
 }

@@ -154,6 +154,8 @@ pub enum EditorAction {
     ExportDirectory(PathBuf),
     /// Apply the project's install configuration to the capture shown.
     ApplyToCapture,
+    /// Forget the autosaved changes offered after a crash.
+    DismissRecovery,
 }
 
 /// What to export.
@@ -915,6 +917,10 @@ impl App {
                             Ok(())
                         }
                     },
+                    EditorAction::DismissRecovery => {
+                        editor.recovered = None;
+                        Ok(())
+                    }
                     EditorAction::New(_) | EditorAction::Open(_) => Ok(()),
                 };
                 if let Err(e) = result {

@@ -106,11 +106,15 @@ impl App {
             let name = editor.path.as_ref().map_or("unsaved".to_string(), |p| p.display().to_string());
             ui.weak(name);
         });
-        if let Some(recovered) = editor.recovery() {
+        if let Some(recovered) = &editor.recovered {
             ui.horizontal(|ui| {
                 ui.colored_label(ui.visuals().warn_fg_color, "Unsaved changes from an earlier session were found.");
                 if ui.button("Recover them").clicked() {
-                    messages.push(Message::Editor(EditorAction::Edit(Edit::Replace(Box::new(recovered)))));
+                    messages.push(Message::Editor(EditorAction::Edit(Edit::Replace(Box::new(recovered.clone())))));
+                    messages.push(Message::Editor(EditorAction::DismissRecovery));
+                }
+                if ui.button("Discard").clicked() {
+                    messages.push(Message::Editor(EditorAction::DismissRecovery));
                 }
             });
         }
