@@ -49,7 +49,7 @@ enum PanelCommand {
         #[arg(long, group = "what")]
         directory: Option<PathBuf>,
     },
-    /// Start a project from a template (split-phase-20/30/42, 208y-42, 480y-42, din-12,
+    /// Start a project from a template (split-phase-20/30/42, 208y-42, 480y-42, high-leg-delta-30, din-12,
     /// din-24) or the bundled sample panel (sample).
     New {
         #[arg(long)]

@@ -116,6 +116,15 @@ pub enum Edit {
         channel: Option<String>,
     },
     SetMainRating(f64),
+    SetService(crate::panel::Service),
+    SetFeed(crate::panel::FeedEnd),
+    /// Main breaker (true) or main lugs.
+    SetMainBreaker(bool),
+    SetCircuitNotes {
+        index: usize,
+        circuit: usize,
+        notes: String,
+    },
     SetFedFrom(String),
     SetNotes(String),
     SetPanelName(String),
@@ -419,6 +428,13 @@ fn edit_project(p: &mut Project, edit: &Edit) -> Result<(), String> {
                 };
             }
         }
+        Edit::SetService(service) => p.panel.service = *service,
+        Edit::SetFeed(feed) => p.panel.feed = *feed,
+        Edit::SetMainBreaker(breaker) => {
+            let (Main::Breaker { rating_a } | Main::Lugs { rating_a }) = p.panel.main;
+            p.panel.main = if *breaker { Main::Breaker { rating_a } } else { Main::Lugs { rating_a } };
+        }
+        Edit::SetCircuitNotes { index, circuit, notes } => circuit_mut(p, *index, *circuit)?.notes = notes.clone(),
         Edit::SetFedFrom(text) => p.panel.fed_from = text.clone(),
         Edit::SetNotes(text) => p.panel.notes = text.clone(),
         Edit::SetPanelName(name) => p.panel.name = name.clone(),
@@ -512,6 +528,21 @@ mod tests {
         assert!(e.project.breakers[0].circuits[0].sensors.is_empty(), "a removed position is unmapped");
         e.apply(Edit::SetChannel { strip: 0, position: 0, channel: " V_A ".into() }).unwrap();
         assert!(e.report.errors.iter().any(|f| f.code == "channel-twice"));
+    }
+
+    #[test]
+    fn service_and_main_are_editable() {
+        let mut e = editor();
+        e.apply(Edit::AddBreaker { space: 1, poles: 3, kind: BreakerKind::Breaker }).unwrap();
+        e.apply(Edit::SetLabel { index: 0, circuit: 0, label: "RTU".into() }).unwrap();
+        assert!(e.report.errors.iter().any(|f| f.code == "three-pole-on-single-phase"));
+        e.apply(Edit::SetService(crate::panel::Service::Wye208_120)).unwrap();
+        assert!(e.report.errors.is_empty(), "{:#?}", e.report.errors);
+        e.apply(Edit::SetMainBreaker(false)).unwrap();
+        e.apply(Edit::SetMainRating(225.0)).unwrap();
+        assert_eq!(e.project.panel.main, Main::Lugs { rating_a: 225.0 });
+        e.apply(Edit::SetCircuitNotes { index: 0, circuit: 0, notes: "roof".into() }).unwrap();
+        assert_eq!(e.project.breakers[0].circuits[0].notes, "roof");
     }
 
     #[test]

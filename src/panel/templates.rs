@@ -7,7 +7,8 @@ use super::model::{
 };
 
 /// An empty panel: `split-phase-20`, `split-phase-30`, `split-phase-42`, `208y-42`,
-/// `480y-42`, `din-12` (230 V single phase) or `din-24` (400/230 V three phase).
+/// `480y-42`, `high-leg-delta-30`, `din-12` (230 V single phase) or `din-24` (400/230 V
+/// three phase).
 pub fn template(name: &str) -> Option<Project> {
     let (service, spaces, main) = match name {
         "split-phase-20" => (Service::SplitPhase120_240, 20, 100.0),
@@ -15,6 +16,7 @@ pub fn template(name: &str) -> Option<Project> {
         "split-phase-42" => (Service::SplitPhase120_240, 42, 200.0),
         "208y-42" => (Service::Wye208_120, 42, 225.0),
         "480y-42" => (Service::Wye480_277, 42, 225.0),
+        "high-leg-delta-30" => (Service::HighLegDelta120_240, 30, 200.0),
         "din-12" => (Service::SinglePhase230, 12, 63.0),
         "din-24" => (Service::ThreePhase400_230, 24, 63.0),
         _ => return None,
@@ -28,8 +30,16 @@ pub fn template(name: &str) -> Option<Project> {
 }
 
 /// Names of the templates, for menus and `--help`.
-pub const TEMPLATES: [&str; 7] =
-    ["split-phase-20", "split-phase-30", "split-phase-42", "208y-42", "480y-42", "din-12", "din-24"];
+pub const TEMPLATES: [&str; 8] = [
+    "split-phase-20",
+    "split-phase-30",
+    "split-phase-42",
+    "208y-42",
+    "480y-42",
+    "high-leg-delta-30",
+    "din-12",
+    "din-24",
+];
 
 fn breaker(space: u32, poles: u8, rating_a: f64, label: &str, load_type: &str, sensors: &[(usize, usize)]) -> Breaker {
     let mut circuit = Circuit::new(label);

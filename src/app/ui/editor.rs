@@ -256,7 +256,26 @@ impl App {
                 if ui.add(egui::TextEdit::singleline(&mut name).hint_text("panel name")).changed() {
                     messages.push(edit(Edit::SetPanelName(name)));
                 }
-                ui.label(format!("service {}", p.panel.service.as_str()));
+                let mut service = p.panel.service;
+                egui::ComboBox::from_label("service").selected_text(service.as_str()).show_ui(ui, |ui| {
+                    for s in crate::panel::Service::ALL {
+                        ui.selectable_value(&mut service, s, s.as_str());
+                    }
+                });
+                if service != p.panel.service {
+                    messages.push(edit(Edit::SetService(service)));
+                }
+                ui.horizontal(|ui| {
+                    let mut breaker = matches!(p.panel.main, crate::panel::Main::Breaker { .. });
+                    if ui.checkbox(&mut breaker, "main breaker (else lugs)").changed() {
+                        messages.push(edit(Edit::SetMainBreaker(breaker)));
+                    }
+                    let mut bottom = p.panel.feed == crate::panel::FeedEnd::Bottom;
+                    if ui.checkbox(&mut bottom, "fed from the bottom").changed() {
+                        let feed = if bottom { crate::panel::FeedEnd::Bottom } else { crate::panel::FeedEnd::Top };
+                        messages.push(edit(Edit::SetFeed(feed)));
+                    }
+                });
                 let mut spaces = p.panel.spaces;
                 ui.horizontal(|ui| {
                     let name = ui.label("spaces");
@@ -428,6 +447,10 @@ impl App {
                     if ui.add(egui::TextEdit::singleline(&mut load).hint_text("load type")).changed() {
                         messages.push(edit(Edit::SetLoadType { index: i, circuit: k, load_type: load }));
                     }
+                    let mut notes = c.notes.clone();
+                    if ui.add(egui::TextEdit::singleline(&mut notes).hint_text("notes")).changed() {
+                        messages.push(edit(Edit::SetCircuitNotes { index: i, circuit: k, notes }));
+                    }
                     let mut generation = c.direction == crate::panel::Direction::Generation;
                     if ui.checkbox(&mut generation, "generation (solar, backfeed)").changed() {
                         messages.push(edit(Edit::SetGeneration { index: i, circuit: k, generation }));
@@ -496,6 +519,7 @@ fn new_menu(ui: &mut egui::Ui, messages: &mut Vec<Message>) {
             ("split-phase-42", "42-space 120/240 V"),
             ("208y-42", "42-space 208Y/120 V"),
             ("480y-42", "42-space 480Y/277 V"),
+            ("high-leg-delta-30", "30-space 120/240 V high-leg delta"),
             ("din-12", "12-module 230 V board"),
             ("din-24", "24-module 400/230 V board"),
             ("sample", "the sample panel"),
