@@ -3,6 +3,7 @@
 //! The libraries (`capture`, `analysis`) never import egui; the GUI in `app` reads them.
 
 pub mod analysis;
+pub mod api;
 pub mod app;
 pub mod capture;
 pub mod cli;

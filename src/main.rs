@@ -60,6 +60,31 @@ enum PanelCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum RemoteCommand {
+    /// List the captures and panels a server holds.
+    List {
+        /// The server, e.g. http://127.0.0.1:7878.
+        url: String,
+        /// A file whose first token is sent as Authorization: Bearer.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// Print {"captures": [...], "panels": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a capture (a COMTRADE pair as OUT and its .dat).
+    Get {
+        url: String,
+        /// The capture's id (from `remote list`).
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum Command {
     /// Open the GUI with these captures (.csv .parquet .cfg .cff) and panel projects (.ron).
     Open {
@@ -132,6 +157,22 @@ enum Command {
     /// the circuit directory.
     #[command(subcommand)]
     Panel(PanelCommand),
+    /// Publish a directory of captures and panel projects over HTTP (the API in README).
+    Serve {
+        dir: PathBuf,
+        /// Address to listen on; without --token-file only loopback is allowed.
+        #[arg(long, default_value = panelscope::api::DEFAULT_ADDR)]
+        addr: String,
+        /// Bearer tokens, one per line: needed for every request, and for any write.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// Megabytes of captures (samples and pyramids) kept in memory.
+        #[arg(long, default_value_t = 4096)]
+        cache_mb: usize,
+    },
+    /// Talk to a `panelscope serve`: list what it holds, download a capture.
+    #[command(subcommand)]
+    Remote(RemoteCommand),
     /// Generate a realistic sample capture with planted events (ground truth beside it).
     Generate {
         /// Output capture file (.parquet, .csv, .cfg, .cff).
@@ -236,6 +277,19 @@ fn main() -> ExitCode {
             cli::measure::measure(&input, from, to, json, config.as_deref(), &mut std::io::stdout().lock())
         }
         Some(Command::Panel(command)) => panel(command),
+        Some(Command::Serve { dir, addr, token_file, cache_mb }) => {
+            cli::remote::serve(&cli::remote::ServeOptions { dir, addr, token_file, cache_mb })
+        }
+        Some(Command::Remote(RemoteCommand::List { url, token_file, json })) => {
+            cli::remote::list(&url, token_file.as_deref(), json, &mut std::io::stdout().lock())
+        }
+        Some(Command::Remote(RemoteCommand::Get { url, id, out, token_file })) => {
+            cli::remote::get(&url, &id, &out, token_file.as_deref(), false).map(|written| {
+                for path in written {
+                    println!("wrote {}", path.display());
+                }
+            })
+        }
         Some(Command::Generate { out, service, seconds, rate, seed }) => generate(out, &service, seconds, rate, seed),
     };
     match result {

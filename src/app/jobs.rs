@@ -17,6 +17,10 @@ use crate::analysis::measure::measure_report_paired;
 use crate::capture::{self, Capture, ChannelKind, Samples};
 use crate::panel::InstallConfig;
 
+/// Why a capture shown from a server is not measured or exported here.
+pub const REMOTE_NEEDS_SAMPLES: &str =
+    "this capture is shown from the server at plot resolution: download it (File > Server...) to measure or export it";
+
 /// Where a load is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -144,6 +148,10 @@ impl App {
         let Some(open) = self.captures.get(self.selected) else {
             return;
         };
+        if open.remote.is_some() {
+            self.readout = Some((span_s, Some(Err(REMOTE_NEEDS_SAMPLES.into()))));
+            return;
+        }
         self.readout = Some((span_s, None));
         let (id, capture, report) = (open.id, open.capture.clone(), self.reporter());
         let config = open.install.as_ref().map(|(_, c)| c.clone());
@@ -185,6 +193,10 @@ impl App {
             self.errors.push("nothing to export: no capture is open".into());
             return;
         };
+        if open.remote.is_some() {
+            self.errors.push(REMOTE_NEEDS_SAMPLES.into());
+            return;
+        }
         let window = match span {
             ExportSpan::Visible => self.view_s,
             ExportSpan::Cursors => self.cursor_span(),

@@ -8,6 +8,7 @@ mod editor;
 mod export;
 mod install;
 mod jobs;
+mod remote;
 mod ui;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use eframe::egui;
 pub use editor::{Edit, PanelEditor, Selection};
 pub use install::Balance;
 pub use jobs::{LoadJob, LoadStage};
+pub use remote::{Connection, Detail, Download, RemoteMessage, RemoteState, RemoteView, default_token_store};
 
 use crate::analysis::cycles::CycleRms;
 use crate::analysis::events::{Detection, EventKind};
@@ -51,6 +53,7 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
             if let Some(settings) = settings {
                 app.restore(settings);
             }
+            app.set_token_store(default_token_store());
             let files = if !files.is_empty() { files } else { reopen.into_iter().filter(|p| p.exists()).collect() };
             if files.is_empty() {
                 // A first start: the sample capture, named by the sample panel's circuits.
@@ -277,6 +280,8 @@ pub enum Message {
     Done(String),
     Failed(String),
     DismissErrors,
+    /// The server connection, remote captures, downloads and uploads.
+    Remote(RemoteMessage),
 }
 
 /// A loaded capture with what the explorer shows of it.
@@ -299,6 +304,9 @@ pub struct OpenCapture {
     pub trends: Vec<Option<Trend>>,
     /// The install configuration applied, and the file it came from.
     pub install: Option<(PathBuf, Arc<InstallConfig>)>,
+    /// For a capture opened from a server: where it lives and the detail fetched for the
+    /// span in view (`capture` then holds the overview).
+    pub remote: Option<RemoteView>,
 }
 
 impl OpenCapture {
@@ -337,6 +345,7 @@ impl OpenCapture {
             events: None,
             trends: Vec::new(),
             install: None,
+            remote: None,
         })
     }
 
@@ -414,6 +423,8 @@ pub struct Settings {
     pub per_unit: bool,
     pub cursor_mode: CursorMode,
     pub side_tab: SideTab,
+    /// The server last connected to (its token is never kept here).
+    pub server_url: String,
 }
 
 /// How many recent files the menu lists.
@@ -472,6 +483,7 @@ pub struct App {
     /// The highlighted event, and whether the table still has to scroll to it.
     selected_event: Option<(usize, bool)>,
     spectrum_channel: Option<String>,
+    remote: RemoteState,
 }
 
 impl App {
@@ -510,6 +522,7 @@ impl App {
             event_filter: EventFilter::default(),
             selected_event: None,
             spectrum_channel: None,
+            remote: RemoteState::default(),
         }
     }
 
@@ -547,6 +560,7 @@ impl App {
         self.per_unit = settings.per_unit;
         self.cursor_mode = settings.cursor_mode;
         self.side_tab = settings.side_tab;
+        self.remote.url = settings.server_url;
         self.set_light(settings.light);
     }
 
@@ -554,13 +568,14 @@ impl App {
     pub fn settings(&self) -> Settings {
         Settings {
             recent: self.recent.clone(),
-            open: self.captures.iter().map(|c| c.path.clone()).collect(),
+            open: self.captures.iter().filter(|c| c.remote.is_none()).map(|c| c.path.clone()).collect(),
             show_trends: self.show_trends,
             light: self.light,
             time_mode: self.time_mode,
             per_unit: self.per_unit,
             cursor_mode: self.cursor_mode,
             side_tab: self.side_tab,
+            server_url: self.remote.url.clone(),
         }
     }
 
@@ -832,6 +847,7 @@ impl App {
             Message::Done(status) => self.status = Some(status),
             Message::Failed(error) => self.errors.push(error),
             Message::DismissErrors => self.errors.clear(),
+            Message::Remote(m) => self.remote_action(m),
         }
     }
 

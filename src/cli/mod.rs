@@ -5,6 +5,7 @@
 pub mod events;
 pub mod measure;
 pub mod panel;
+pub mod remote;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::model::{BreakerKind, Direction, Layout, Project, SensorRef, Service};
 
 /// One problem found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Stable identifier of the rule, e.g. `space-conflict`.
     pub code: String,
@@ -20,7 +20,7 @@ pub struct Finding {
 }
 
 /// What validation found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Report {
     pub errors: Vec<Finding>,
     pub warnings: Vec<Finding>,

@@ -5,7 +5,7 @@
 use eframe::egui::{self, Color32, Rect, Sense, pos2, vec2};
 
 use super::super::editor::{Edit, Selection};
-use super::super::{App, EditorAction, Message};
+use super::super::{App, EditorAction, Message, RemoteMessage};
 use crate::panel::{BreakerKind, Layout, Phase, Project, SensorRef};
 
 /// Size of one space in the drawing (points): big enough for a finger.
@@ -102,6 +102,7 @@ impl App {
             {
                 messages.push(Message::Editor(EditorAction::ApplyToCapture));
             }
+            self.upload_ui(ui, editor.report.is_ok(), messages);
             ui.separator();
             let name = editor.path.as_ref().map_or("unsaved".to_string(), |p| p.display().to_string());
             ui.weak(name);
@@ -538,4 +539,55 @@ fn pick_project() -> Option<std::path::PathBuf> {
 
 fn save_project_as() -> Option<std::path::PathBuf> {
     rfd::FileDialog::new().add_filter("panel project", &["ron"]).set_file_name("panel.ron").save_file()
+}
+
+impl App {
+    /// Upload the install configuration to a panel of the connected server.
+    fn upload_ui(&self, ui: &mut egui::Ui, valid: bool, messages: &mut Vec<Message>) {
+        let r = &self.remote;
+        if r.client.is_none() {
+            if ui.button("Server…").on_hover_text("Connect to a server to upload the install configuration").clicked()
+            {
+                messages.push(Message::Remote(RemoteMessage::ShowWindow(true)));
+            }
+            return;
+        }
+        ui.separator();
+        let chosen = r.upload_panel.as_ref().and_then(|id| r.panels.iter().find(|p| p.id == *id));
+        let label = ui.label("Server panel");
+        egui::ComboBox::from_id_salt("upload-panel")
+            .selected_text(chosen.map_or("choose...".to_string(), |p| p.name.clone()))
+            .show_ui(ui, |ui| {
+                for p in &r.panels {
+                    if ui
+                        .selectable_label(chosen.is_some_and(|c| c.id == p.id), &p.name)
+                        .on_hover_text(&p.file)
+                        .clicked()
+                    {
+                        messages.push(Message::Remote(RemoteMessage::SetUploadPanel(p.id.clone())));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let hint = if !valid {
+            "Fix the errors first"
+        } else if chosen.is_none() {
+            "Choose the server panel to store it with"
+        } else {
+            "Validate and store the install configuration on the server (the previous version is kept)"
+        };
+        let enabled = valid && chosen.is_some() && !r.uploading;
+        if ui
+            .add_enabled(enabled, egui::Button::new("Upload"))
+            .on_hover_text(hint)
+            .on_disabled_hover_text(hint)
+            .clicked()
+        {
+            messages.push(Message::Remote(RemoteMessage::Upload));
+        }
+        if r.uploading {
+            ui.spinner();
+        }
+    }
 }

@@ -6,13 +6,14 @@ mod editor;
 mod envelope;
 mod events;
 mod plots;
+mod remote;
 mod side;
 
 use std::path::PathBuf;
 
 use eframe::egui;
 
-use super::{App, CursorMode, EditorAction, ExportSpan, LoadStage, Message, Mode, TimeMode};
+use super::{App, CursorMode, EditorAction, ExportSpan, LoadStage, Message, Mode, RemoteMessage, TimeMode};
 
 /// Keyboard shortcuts, shown beside their menu entries.
 mod keys {
@@ -63,6 +64,7 @@ impl App {
                 .resizable(true)
                 .show(ui, |ui| self.editor_findings_ui(ui));
             egui::CentralPanel::default().show(ui, |ui| self.editor_panel_ui(ui, &mut messages));
+            self.server_window(ui.ctx(), &mut messages);
             for message in messages {
                 self.apply(message);
             }
@@ -86,6 +88,10 @@ impl App {
             egui::CentralPanel::default().show(ui, |ui| self.plots_ui(ui, zoom, fit, &mut messages)).inner;
         self.view_s = view;
         self.plots_rect = rect;
+        if let Some(rect) = rect {
+            self.request_remote_detail(rect.width().max(100.0) as usize);
+        }
+        self.server_window(ui.ctx(), &mut messages);
         // The table scrolled to the highlighted event this frame.
         if let Some((_, scroll)) = &mut self.selected_event {
             *scroll = false;
@@ -252,6 +258,10 @@ impl App {
                     }
                 });
             });
+            if item(ui, "Server…", None, true) {
+                messages.push(Message::Remote(RemoteMessage::ShowWindow(true)));
+                ui.close();
+            }
             ui.separator();
             if item(ui, "Apply install configuration…", None, has_capture) {
                 messages.extend(pick_install_config().map(Message::ApplyInstallConfig));
@@ -431,6 +441,12 @@ impl App {
                 }
             }
         });
+        for (_, name) in &self.remote.opening {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("opening {name} from the server…"));
+            });
+        }
         for job in &self.loading {
             ui.horizontal(|ui| {
                 let name = job

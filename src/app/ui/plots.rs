@@ -100,9 +100,16 @@ impl App {
                     .filter(|&i| open.capture.channels[i].kind == kind && open.visible[i])
                     .collect();
                 // All traces of the plot at once: one hand-off to the worker threads a plot.
+                // A capture from a server: its detail for this span when finer than the overview.
+                let overview_density =
+                    open.capture.sample_count() as f64 / open.capture.duration_s().max(f64::MIN_POSITIVE);
+                let detail = open.remote.as_ref().and_then(|r| r.detail_for(x0, x1, overview_density));
                 let traces: Vec<Vec<[f64; 2]>> = shown
                     .par_iter()
-                    .map(|&i| decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px))
+                    .map(|&i| match detail {
+                        Some(d) => decimated_points(&d.capture, d.pyramids[i].as_ref(), i, x0, x1, width_px),
+                        None => decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px),
+                    })
                     .collect();
                 for (i, mut points) in shown.into_iter().zip(traces) {
                     let scale = if self.per_unit && kind != ChannelKind::Digital {

@@ -1,0 +1,332 @@
+//! What a served directory holds: every capture and panel project under it, indexed once
+//! per file version (size and modification time) and looked up by opaque id.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::{CaptureSummary, PanelSummary};
+use crate::capture::{self, FileFormat};
+use crate::panel::Project;
+
+/// How deep the walk goes below the served directory.
+const MAX_DEPTH: usize = 32;
+
+/// A file's version: its size and modification time (of every part, for a pair).
+pub type Stamp = Vec<(u64, Option<SystemTime>)>;
+
+/// A capture the directory holds.
+#[derive(Debug, Clone)]
+pub struct CaptureEntry {
+    pub summary: CaptureSummary,
+    /// The file named in the listing (`.cfg` for a pair).
+    pub path: PathBuf,
+    /// The `.dat` of a `.cfg` + `.dat` pair.
+    pub dat: Option<PathBuf>,
+    pub stamp: Stamp,
+}
+
+/// A panel project the directory holds.
+#[derive(Debug, Clone)]
+pub struct PanelEntry {
+    pub summary: PanelSummary,
+    pub path: PathBuf,
+    pub stamp: Stamp,
+}
+
+impl PanelEntry {
+    /// Where the install configuration uploaded for this panel is stored: `NAME.install.json`
+    /// beside `NAME.ron`.
+    pub fn install_config_path(&self) -> PathBuf {
+        sibling(&self.path, "install.json")
+    }
+
+    /// Where the version before the last upload is kept.
+    pub fn previous_install_config_path(&self) -> PathBuf {
+        sibling(&self.path, "install.prev.json")
+    }
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!("{stem}.{suffix}"))
+}
+
+#[derive(Debug, Clone)]
+enum Indexed {
+    Capture(Arc<CaptureEntry>),
+    Panel(Arc<PanelEntry>),
+    /// Not a capture or project we can read; remembered so that it is not read again.
+    Unreadable(Stamp),
+}
+
+impl Indexed {
+    fn stamp(&self) -> &Stamp {
+        match self {
+            Indexed::Capture(c) => &c.stamp,
+            Indexed::Panel(p) => &p.stamp,
+            Indexed::Unreadable(s) => s,
+        }
+    }
+}
+
+/// The index of a served directory.
+#[derive(Debug)]
+pub struct Catalog {
+    root: PathBuf,
+    files: HashMap<PathBuf, Indexed>,
+}
+
+/// What one file found by the walk is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Found {
+    Capture,
+    Panel,
+}
+
+impl Catalog {
+    /// An empty index of `root` (which must be canonical); [`Catalog::refresh`] fills it.
+    pub fn new(root: PathBuf) -> Self {
+        Self { root, files: HashMap::new() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Walks the directory again: new and changed files are read, vanished ones dropped,
+    /// unchanged ones kept as they were. Blocking (reads files).
+    pub fn refresh(&mut self) {
+        let mut found = Vec::new();
+        walk(&self.root, &self.root, 0, &mut found);
+        let mut next = HashMap::with_capacity(found.len());
+        let mut to_read = Vec::new();
+        for (path, what) in found {
+            let stamp = stamp_of(&path);
+            match self.files.remove(&path) {
+                Some(old) if *old.stamp() == stamp => {
+                    next.insert(path, old);
+                }
+                _ => to_read.push((path, what, stamp)),
+            }
+        }
+        use rayon::prelude::*;
+        let root = &self.root;
+        let read: Vec<(PathBuf, Indexed)> = to_read
+            .into_par_iter()
+            .map(|(path, what, stamp)| {
+                let indexed = index(root, &path, what, stamp);
+                (path, indexed)
+            })
+            .collect();
+        next.extend(read);
+        self.files = next;
+    }
+
+    /// Every capture, by name.
+    pub fn captures(&self) -> Vec<Arc<CaptureEntry>> {
+        let mut v: Vec<_> = self
+            .files
+            .values()
+            .filter_map(|f| match f {
+                Indexed::Capture(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        v.sort_by(|a, b| a.summary.name.cmp(&b.summary.name));
+        v
+    }
+
+    /// Every panel project, by file.
+    pub fn panels(&self) -> Vec<Arc<PanelEntry>> {
+        let mut v: Vec<_> = self
+            .files
+            .values()
+            .filter_map(|f| match f {
+                Indexed::Panel(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        v.sort_by(|a, b| a.summary.file.cmp(&b.summary.file));
+        v
+    }
+
+    pub fn capture(&self, id: &str) -> Option<Arc<CaptureEntry>> {
+        self.files.values().find_map(|f| match f {
+            Indexed::Capture(c) if c.summary.id == id => Some(c.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn panel(&self, id: &str) -> Option<Arc<PanelEntry>> {
+        self.files.values().find_map(|f| match f {
+            Indexed::Panel(p) if p.summary.id == id => Some(p.clone()),
+            _ => None,
+        })
+    }
+}
+
+/// Collects the captures and projects under `dir`, skipping hidden entries and anything
+/// whose real path leaves `root` (a symbolic link pointing out).
+fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Vec<(PathBuf, Found)>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        tracing::warn!(dir = %dir.display(), "cannot list the directory");
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(real) = entry.path().canonicalize() else { continue };
+        if !real.starts_with(root) {
+            tracing::warn!(path = %entry.path().display(), "skipped: it leads outside the served directory");
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(&real) else { continue };
+        if meta.is_dir() {
+            walk(root, &entry.path(), depth + 1, found);
+            continue;
+        }
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".ron") {
+            found.push((entry.path(), Found::Panel));
+        } else if !lower.ends_with(".dat")
+            && !lower.ends_with(".json")
+            && FileFormat::from_path(Path::new(&*lower)).is_ok()
+        {
+            found.push((entry.path(), Found::Capture));
+        }
+    }
+}
+
+/// The `.dat` beside a `.cfg` (either case).
+fn dat_of(cfg: &Path) -> Option<PathBuf> {
+    ["dat", "DAT", "Dat"].iter().map(|ext| cfg.with_extension(ext)).find(|p| p.is_file())
+}
+
+fn is_cfg(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("cfg"))
+}
+
+/// The version of a file (and of its `.dat` for a `.cfg`).
+pub fn stamp_of(path: &Path) -> Stamp {
+    let one = |p: &Path| match std::fs::metadata(p) {
+        Ok(m) => (m.len(), m.modified().ok()),
+        Err(_) => (0, None),
+    };
+    let mut stamp = vec![one(path)];
+    if is_cfg(path)
+        && let Some(dat) = dat_of(path)
+    {
+        stamp.push(one(&dat));
+    }
+    stamp
+}
+
+/// An opaque id for a file: a letter for what it is and a hash of its path relative to the
+/// served directory (stable across restarts; never decoded back into a path).
+fn id_for(prefix: char, rel: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in rel.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{prefix}{h:016x}")
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn rfc3339(t: Option<SystemTime>) -> Option<String> {
+    t.map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+fn index(root: &Path, path: &Path, what: Found, stamp: Stamp) -> Indexed {
+    let rel = relative(root, path);
+    match what {
+        Found::Capture => match capture::read(path) {
+            Ok(c) => {
+                let dat = if is_cfg(path) { dat_of(path) } else { None };
+                let mut parts = vec!["main".to_string()];
+                if dat.is_some() {
+                    parts.push("dat".into());
+                }
+                let summary = CaptureSummary {
+                    id: id_for('c', &rel),
+                    name: rel,
+                    format: c.format.as_str().to_string(),
+                    bytes: stamp.iter().map(|s| s.0).sum(),
+                    sample_rate_hz: c.sample_rate_hz(),
+                    duration_s: c.duration_s(),
+                    channels: c.channels.len(),
+                    sample_count: c.sample_count(),
+                    modified: rfc3339(stamp[0].1),
+                    parts,
+                };
+                Indexed::Capture(Arc::new(CaptureEntry { summary, path: path.to_path_buf(), dat, stamp }))
+            }
+            Err(e) => {
+                tracing::info!("not listed: {e}");
+                Indexed::Unreadable(stamp)
+            }
+        },
+        Found::Panel => match Project::load(path) {
+            Ok(p) => {
+                let entry = PanelEntry {
+                    summary: PanelSummary {
+                        id: id_for('p', &rel),
+                        name: p.panel.name.clone(),
+                        updated: rfc3339(stamp[0].1),
+                        file: rel,
+                        has_install_config: false,
+                    },
+                    path: path.to_path_buf(),
+                    stamp,
+                };
+                Indexed::Panel(Arc::new(entry))
+            }
+            Err(e) => {
+                tracing::info!("not listed: {e}");
+                Indexed::Unreadable(stamp)
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_opaque() {
+        let a = id_for('c', "site/a.parquet");
+        assert_eq!(a, id_for('c', "site/a.parquet"));
+        assert_ne!(a, id_for('c', "site/b.parquet"));
+        assert!(a.starts_with('c') && a.len() == 17 && !a.contains('/'));
+    }
+
+    #[test]
+    fn install_configs_live_beside_the_project() {
+        let e = PanelEntry {
+            summary: PanelSummary {
+                id: "p".into(),
+                name: "n".into(),
+                updated: None,
+                file: "x.ron".into(),
+                has_install_config: false,
+            },
+            path: PathBuf::from("/d/main-panel.ron"),
+            stamp: Vec::new(),
+        };
+        assert_eq!(e.install_config_path(), PathBuf::from("/d/main-panel.install.json"));
+        assert_eq!(e.previous_install_config_path(), PathBuf::from("/d/main-panel.install.prev.json"));
+    }
+}

@@ -1,0 +1,224 @@
+//! The windowed read behind `GET /captures/{id}/window`: the samples of a time window,
+//! min/max decimated from the level-of-detail pyramid when there are more than asked for.
+
+use std::ops::Range;
+
+use super::{Window, WindowChannel};
+use crate::analysis::decimate::equal_index_buckets;
+use crate::analysis::lod::Pyramid;
+use crate::capture::{Capture, Samples, Timebase};
+
+/// Points per channel when the request does not say.
+pub const DEFAULT_MAX_POINTS: usize = 2000;
+/// The most points per channel one request may ask for.
+pub const MAX_MAX_POINTS: usize = 200_000;
+
+/// What a window request asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WindowQuery {
+    pub from_s: Option<f64>,
+    pub to_s: Option<f64>,
+    /// Channel names; every channel when empty.
+    pub channels: Vec<String>,
+    /// Points per channel at most (at least 2); [`DEFAULT_MAX_POINTS`] when `None`.
+    pub max_points: Option<usize>,
+}
+
+/// Answers `query` from `capture` and its per-channel pyramids (`None` for digital
+/// channels; a missing analog pyramid is answered by a scan). The error is a sentence for
+/// the client.
+pub fn window(capture: &Capture, pyramids: &[Option<Pyramid>], query: &WindowQuery) -> Result<Window, String> {
+    let max_points = query.max_points.unwrap_or(DEFAULT_MAX_POINTS);
+    if !(2..=MAX_MAX_POINTS).contains(&max_points) {
+        return Err(format!("max_points {max_points}: between 2 and {MAX_MAX_POINTS}"));
+    }
+    let keep = crate::cli::channel_indices(capture, &query.channels).map_err(|e| e.to_string())?;
+    let range = capture.window(query.from_s, query.to_s).map_err(|e| e.to_string())?;
+    let n = range.len();
+    let to_s = match query.to_s {
+        Some(to) => to.min(capture.duration_s()),
+        None => capture.duration_s(),
+    };
+    let from_s = capture.time_s(range.start);
+    if n <= max_points {
+        let time_s = range.clone().map(|i| capture.time_s(i)).collect();
+        let channels = keep
+            .iter()
+            .map(|&c| {
+                let ch = &capture.channels[c];
+                let values = match &ch.samples {
+                    Samples::Analog(v) => v[range.clone()].iter().map(|&x| x.is_finite().then_some(x)).collect(),
+                    Samples::Digital(bits) => range.clone().map(|i| bits.get(i).map(f32::from)).collect(),
+                };
+                WindowChannel { name: ch.name.clone(), kind: ch.kind.as_str().into(), unit: ch.unit.clone(), values }
+            })
+            .collect();
+        return Ok(Window { from_s, to_s, sample_count: n, decimated: false, time_s, channels });
+    }
+    let buckets = max_points / 2;
+    let ranges: Vec<Range<usize>> = match &capture.timebase {
+        Timebase::Fixed { .. } => {
+            equal_index_buckets(n, buckets).map(|r| range.start + r.start..range.start + r.end).collect()
+        }
+        // Irregular time: equal time buckets, so that the overview is not distorted where
+        // samples are dense.
+        Timebase::Irregular { times_s } => {
+            let span = to_s - from_s;
+            let edge = |b: usize| {
+                let t = from_s + span * b as f64 / buckets as f64;
+                times_s[range.clone()].partition_point(|&x| x < t) + range.start
+            };
+            (0..buckets).map(|b| edge(b)..if b + 1 == buckets { range.end } else { edge(b + 1) }).collect()
+        }
+    };
+    // Each bucket at its first and middle sample; an empty bucket (irregular time) at its
+    // edge time.
+    let time_s = ranges
+        .iter()
+        .flat_map(|r| {
+            let t0 = if r.is_empty() { capture.time_s(r.start.min(range.end - 1)) } else { capture.time_s(r.start) };
+            let t1 = if r.is_empty() { t0 } else { capture.time_s(r.start + r.len() / 2) };
+            [t0, t1]
+        })
+        .collect();
+    let fixed = matches!(capture.timebase, Timebase::Fixed { .. });
+    let channels = keep
+        .iter()
+        .map(|&c| {
+            let ch = &capture.channels[c];
+            let values = match (&ch.samples, pyramids.get(c).and_then(Option::as_ref)) {
+                (Samples::Analog(v), Some(p)) if fixed => {
+                    p.query(v, range.clone(), buckets).into_iter().flat_map(pair).collect()
+                }
+                (Samples::Analog(v), Some(p)) => {
+                    ranges.iter().flat_map(|r| pair(p.range_min_max(v, r.clone()))).collect()
+                }
+                (Samples::Analog(v), None) => ranges
+                    .iter()
+                    .flat_map(|r| {
+                        pair(crate::analysis::decimate::bucket_extremes(v, r.clone()).map(|e| {
+                            let (a, b) = (e.first.1, e.second.1);
+                            crate::analysis::lod::MinMax { min: a.min(b), max: a.max(b), min_first: a <= b }
+                        }))
+                    })
+                    .collect(),
+                (Samples::Digital(bits), _) => ranges
+                    .iter()
+                    .flat_map(|r| {
+                        if r.is_empty() {
+                            return [None, None];
+                        }
+                        let first = bits.get(r.start).unwrap_or(false);
+                        let other = r.clone().find_map(|i| bits.get(i).filter(|&b| b != first)).unwrap_or(first);
+                        [Some(f32::from(first)), Some(f32::from(other))]
+                    })
+                    .collect(),
+            };
+            WindowChannel { name: ch.name.clone(), kind: ch.kind.as_str().into(), unit: ch.unit.clone(), values }
+        })
+        .collect();
+    Ok(Window { from_s, to_s, sample_count: n, decimated: true, time_s, channels })
+}
+
+/// A bucket's two values in time order, or two gaps.
+fn pair(m: Option<crate::analysis::lod::MinMax>) -> [Option<f32>; 2] {
+    match m {
+        Some(m) => m.in_order().map(Some),
+        None => [None, None],
+    }
+}
+
+impl Window {
+    /// The window as a capture on its own clock (irregular time, from the window's times;
+    /// seconds from the original capture's first sample), for plotting and pyramids.
+    pub fn to_capture(&self, name: &str) -> Capture {
+        use crate::capture::{Bits, Channel, ChannelKind, Format};
+        let mut capture = Capture::new(name, Format::Memory, 1.0);
+        capture.timebase = Timebase::Irregular { times_s: self.time_s.clone() };
+        for ch in &self.channels {
+            let kind = ChannelKind::from_name(&ch.kind).unwrap_or(ChannelKind::Other);
+            let channel = if kind == ChannelKind::Digital {
+                Channel::digital(&ch.name, ch.values.iter().map(|v| v.is_some_and(|v| v >= 0.5)).collect::<Bits>())
+            } else {
+                let values = ch.values.iter().map(|v| v.unwrap_or(f32::NAN)).collect();
+                Channel::analog(&ch.name, &ch.unit, Some(kind), values)
+            };
+            capture.channels.push(channel);
+        }
+        capture
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Channel, Format};
+
+    fn capture(n: usize) -> Capture {
+        let mut c = Capture::new("t", Format::Memory, 1000.0);
+        let v: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.37).sin() * (1.0 + (i % 97) as f32)).collect();
+        c.channels.push(Channel::analog("V_A", "V", None, v));
+        c.channels.push(Channel::analog("I_1", "A", None, (0..n).map(|i| (i % 13) as f32).collect()));
+        c
+    }
+
+    fn pyramids(c: &Capture) -> Vec<Option<Pyramid>> {
+        c.channels.iter().map(|ch| ch.analog_values().map(Pyramid::build)).collect()
+    }
+
+    #[test]
+    fn small_windows_are_the_samples() {
+        let c = capture(500);
+        let q = WindowQuery { from_s: Some(0.1), to_s: Some(0.2), ..Default::default() };
+        let w = window(&c, &pyramids(&c), &q).unwrap();
+        assert!(!w.decimated);
+        assert_eq!(w.sample_count, 100);
+        assert_eq!(w.time_s.len(), 100);
+        assert_eq!(w.channels[0].values[0], Some(c.channels[0].analog_values().unwrap()[100]));
+        assert!((w.from_s - 0.1).abs() < 1e-12 && (w.to_s - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn decimated_windows_keep_every_extreme_in_order() {
+        let c = capture(100_000);
+        let p = pyramids(&c);
+        let q =
+            WindowQuery { from_s: Some(1.234), to_s: Some(77.7), channels: vec!["V_A".into()], max_points: Some(300) };
+        let w = window(&c, &p, &q).unwrap();
+        assert!(w.decimated);
+        assert_eq!(w.channels.len(), 1);
+        assert_eq!(w.time_s.len(), 300);
+        let range = c.window(q.from_s, q.to_s).unwrap();
+        let v = c.channels[0].analog_values().unwrap();
+        for (k, r) in equal_index_buckets(range.len(), 150).enumerate() {
+            let r = range.start + r.start..range.start + r.end;
+            let e = crate::analysis::decimate::bucket_extremes(v, r.clone()).unwrap();
+            assert_eq!(w.channels[0].values[2 * k], Some(e.first.1), "bucket {k}");
+            assert_eq!(w.channels[0].values[2 * k + 1], Some(e.second.1), "bucket {k}");
+            assert_eq!(w.time_s[2 * k], c.time_s(r.start));
+        }
+        // Without a pyramid, the scan gives the same answer.
+        let scanned = window(&c, &[None, None], &q).unwrap();
+        assert_eq!(scanned, w);
+    }
+
+    #[test]
+    fn bad_queries_say_why() {
+        let c = capture(1000);
+        let p = pyramids(&c);
+        let err = |q: WindowQuery| window(&c, &p, &q).unwrap_err();
+        assert!(err(WindowQuery { channels: vec!["nope".into()], ..Default::default() }).contains("no channel named"));
+        assert!(err(WindowQuery { max_points: Some(1), ..Default::default() }).contains("max_points"));
+        assert!(err(WindowQuery { from_s: Some(5.0), ..Default::default() }).contains("past the end"));
+    }
+
+    #[test]
+    fn a_window_becomes_a_capture() {
+        let c = capture(10_000);
+        let w = window(&c, &pyramids(&c), &WindowQuery { max_points: Some(100), ..Default::default() }).unwrap();
+        let back = w.to_capture("remote");
+        assert_eq!(back.sample_count(), 100);
+        assert_eq!(back.channels[1].kind, c.channels[1].kind);
+        assert_eq!(back.time_s(2), w.time_s[2]);
+    }
+}

@@ -1,0 +1,360 @@
+//! The HTTP API end to end: the real server on 127.0.0.1:0 over a temporary directory,
+//! exercised through the real client (and raw HTTP where the client would not go).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use panelscope::analysis::events::{DetectOptions, detect};
+use panelscope::analysis::lod::Pyramid;
+use panelscope::api::client::{Client, ClientError};
+use panelscope::api::server::{ServerConfig, ServerHandle, spawn};
+use panelscope::api::{CaptureInfo, WindowQuery, window};
+use panelscope::capture;
+use panelscope::panel::InstallConfig;
+
+const TOKEN: &str = "s3cret-token";
+
+/// A served directory: captures at the top and in a folder, the sample panel, a file that
+/// is not a capture, and a link that points outside.
+fn served_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::copy(common::sample("split-phase-2s.csv"), root.join("split-phase-2s.csv")).unwrap();
+    std::fs::create_dir(root.join("site")).unwrap();
+    std::fs::copy(common::sample("three-phase-4s.cfg"), root.join("site/three-phase-4s.cfg")).unwrap();
+    std::fs::copy(common::sample("three-phase-4s.dat"), root.join("site/three-phase-4s.dat")).unwrap();
+    std::fs::copy(common::sample("split-phase-10s.parquet"), root.join("site/split-phase-10s.parquet")).unwrap();
+    std::fs::copy(common::sample("sample-panel.ron"), root.join("sample-panel.ron")).unwrap();
+    std::fs::write(root.join("notes.csv"), "this is not,a capture\nat,all\n").unwrap();
+    std::fs::write(root.join(".hidden.csv"), "time_s,V\n0,1\n").unwrap();
+    #[cfg(unix)]
+    {
+        let outside = tempfile::tempdir().unwrap().keep();
+        std::fs::copy(common::sample("split-phase-2s.csv"), outside.join("secret.csv")).unwrap();
+        std::os::unix::fs::symlink(outside.join("secret.csv"), root.join("link-out.csv")).unwrap();
+    }
+    dir
+}
+
+async fn start(dir: &Path, tokens: &[&str]) -> (String, ServerHandle) {
+    let mut config = ServerConfig::new(dir);
+    config.tokens = tokens.iter().map(|t| t.to_string()).collect();
+    config.body_limit = 64 * 1024;
+    let (addr, handle) = spawn("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    (format!("http://{addr}"), handle)
+}
+
+fn client(url: &str, token: Option<&str>) -> Client {
+    Client::new(url, token.map(str::to_string)).unwrap()
+}
+
+fn pyramids(c: &capture::Capture) -> Vec<Option<Pyramid>> {
+    c.channels.iter().map(|ch| ch.analog_values().map(Pyramid::build)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_what_the_directory_holds() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[]).await;
+    let c = client(&url, None);
+    let health = c.health().await.unwrap();
+    assert_eq!(health.status, "ok");
+    assert!(!health.auth);
+
+    let captures = c.captures().await.unwrap();
+    let names: Vec<&str> = captures.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["site/split-phase-10s.parquet", "site/three-phase-4s.cfg", "split-phase-2s.csv"]);
+    for summary in &captures {
+        assert!(summary.id.chars().all(|ch| ch.is_ascii_alphanumeric()), "opaque id {}", summary.id);
+        let local = capture::read(&dir.path().join(&summary.name)).unwrap();
+        assert_eq!(summary.channels, local.channels.len());
+        assert_eq!(summary.sample_count, local.sample_count());
+        assert_eq!(summary.sample_rate_hz, local.sample_rate_hz());
+        assert_eq!(summary.duration_s, local.duration_s());
+        // The info document is `info --json`'s.
+        let info = c.capture(&summary.id).await.unwrap();
+        let expected = CaptureInfo { id: summary.id.clone(), name: summary.name.clone(), ..CaptureInfo::of(&local) };
+        assert_eq!(info, expected);
+        let cli = panelscope::cli::info_json(&local, false);
+        assert_eq!(serde_json::to_value(&info).unwrap()["channels"], cli["channels"]);
+        assert_eq!(serde_json::to_value(&info).unwrap()["sample_count"], cli["sample_count"]);
+    }
+    let cfg = captures.iter().find(|c| c.format == "comtrade").unwrap();
+    let on_disk = std::fs::metadata(dir.path().join("site/three-phase-4s.cfg")).unwrap().len()
+        + std::fs::metadata(dir.path().join("site/three-phase-4s.dat")).unwrap().len();
+    assert_eq!(cfg.bytes, on_disk);
+    assert_eq!(cfg.parts, ["main", "dat"]);
+
+    let panels = c.panels().await.unwrap();
+    assert_eq!(panels.len(), 1);
+    assert_eq!(panels[0].file, "sample-panel.ron");
+    assert!(!panels[0].has_install_config);
+    let project = c.panel(&panels[0].id).await.unwrap();
+    assert_eq!(project, panelscope::panel::Project::load(&dir.path().join("sample-panel.ron")).unwrap());
+
+    // The listing follows the directory: a new file appears, a removed one goes.
+    std::fs::copy(common::sample("split-phase-2s.csv"), dir.path().join("site/copy.csv")).unwrap();
+    std::fs::remove_file(dir.path().join("split-phase-2s.csv")).unwrap();
+    let names: Vec<String> = c.captures().await.unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["site/copy.csv", "site/split-phase-10s.parquet", "site/three-phase-4s.cfg"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windows_match_the_local_query() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[]).await;
+    let c = client(&url, None);
+    for summary in c.captures().await.unwrap() {
+        let local = capture::read(&dir.path().join(&summary.name)).unwrap();
+        let p = pyramids(&local);
+        let names: Vec<String> = local.channels.iter().take(3).map(|c| c.name.clone()).collect();
+        let queries = [
+            WindowQuery::default(),
+            WindowQuery { max_points: Some(400), ..Default::default() },
+            WindowQuery { from_s: Some(0.25), to_s: Some(0.75), channels: names.clone(), max_points: Some(100) },
+            WindowQuery { from_s: Some(0.5), to_s: Some(0.52), channels: names, max_points: Some(100_000) },
+        ];
+        for q in queries {
+            let remote = c.window(&summary.id, &q).await.unwrap();
+            let expected = window(&local, &p, &q).unwrap();
+            assert_eq!(remote, expected, "{} {q:?}", summary.name);
+        }
+    }
+    // A decimated window keeps every extreme of the samples it covers.
+    let parquet = c.captures().await.unwrap().into_iter().find(|c| c.format == "parquet").unwrap();
+    let w = c.window(&parquet.id, &WindowQuery { max_points: Some(64), ..Default::default() }).await.unwrap();
+    assert!(w.decimated);
+    let local = capture::read(&dir.path().join(&parquet.name)).unwrap();
+    let values = local.channels[0].analog_values().unwrap();
+    let max = values.iter().copied().fold(f32::MIN, f32::max);
+    assert!(w.channels[0].values.contains(&Some(max)));
+
+    // Bad windows are 400s that say why.
+    let err = c.window(&parquet.id, &WindowQuery { from_s: Some(1e9), ..Default::default() }).await.unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Status { status: 400, message, .. } if message.contains("past the end")),
+        "{err}"
+    );
+    let err =
+        c.window(&parquet.id, &WindowQuery { channels: vec!["nope".into()], ..Default::default() }).await.unwrap_err();
+    assert!(err.to_string().contains("no channel named 'nope'"), "{err}");
+    let raw = reqwest::get(format!("{url}/api/v1/captures/{}/window?max_points=abc", parquet.id)).await.unwrap();
+    assert_eq!(raw.status(), 400);
+    let raw = reqwest::get(format!("{url}/api/v1/captures/{}/window?form=1", parquet.id)).await.unwrap();
+    assert_eq!(raw.status(), 400);
+    assert!(raw.text().await.unwrap().contains("unknown parameter 'form'"));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_the_local_detection() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[]).await;
+    let c = client(&url, None);
+    let parquet = c.captures().await.unwrap().into_iter().find(|c| c.format == "parquet").unwrap();
+    let remote = c.events(&parquet.id).await.unwrap();
+    let local = detect(&capture::read(&dir.path().join(&parquet.name)).unwrap(), &DetectOptions::default()).unwrap();
+    assert_eq!(remote, local);
+    assert!(!remote.events.is_empty());
+    // Cached: the second answer is the same.
+    assert_eq!(c.events(&parquet.id).await.unwrap(), local);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_are_byte_identical_and_ranges_work() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[TOKEN]).await;
+    let c = client(&url, Some(TOKEN));
+    let out = tempfile::tempdir().unwrap();
+    let captures = c.captures().await.unwrap();
+    for summary in &captures {
+        let name = Path::new(&summary.name).file_name().unwrap().to_owned();
+        let target = out.path().join(&name);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
+        let written = c.download(&summary.id, &target, &progress, &AtomicBool::new(false)).await.unwrap();
+        for path in &written {
+            let original = dir.path().join(&summary.name).with_file_name(path.file_name().unwrap());
+            assert_eq!(std::fs::read(path).unwrap(), std::fs::read(&original).unwrap(), "{}", path.display());
+        }
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.last(), Some(&(summary.bytes, summary.bytes)));
+        // The download reads back as the same capture.
+        let back = capture::read(&target).unwrap();
+        assert_eq!(back.sample_count(), summary.sample_count);
+    }
+    let cfg = captures.iter().find(|c| c.format == "comtrade").unwrap();
+    assert!(out.path().join("three-phase-4s.dat").is_file());
+
+    // Range requests, on the raw endpoint.
+    let csv = captures.iter().find(|c| c.format == "csv").unwrap();
+    let original = std::fs::read(dir.path().join(&csv.name)).unwrap();
+    let http = reqwest::Client::new();
+    let get = |range: &str, part: &str| {
+        http.get(format!("{url}/api/v1/captures/{}/file?part={part}", if part == "dat" { &cfg.id } else { &csv.id }))
+            .bearer_auth(TOKEN)
+            .header("Range", range.to_string())
+            .send()
+    };
+    let r = get("bytes=10-99", "main").await.unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.headers()["content-range"], format!("bytes 10-99/{}", original.len()).as_str());
+    assert_eq!(r.bytes().await.unwrap(), &original[10..100]);
+    let r = get("bytes=-5", "main").await.unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.bytes().await.unwrap(), &original[original.len() - 5..]);
+    let r = get(&format!("bytes={}-", original.len() + 10), "main").await.unwrap();
+    assert_eq!(r.status(), 416);
+    let dat = std::fs::read(dir.path().join("site/three-phase-4s.dat")).unwrap();
+    let r = get("bytes=0-3", "dat").await.unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.bytes().await.unwrap(), &dat[..4]);
+    let r =
+        http.get(format!("{url}/api/v1/captures/{}/file?part=dat", csv.id)).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+
+    // A cancelled download leaves nothing behind.
+    let target = out.path().join("cancelled.csv");
+    let cancelled = c.download(&csv.id, &target, &|_, _| {}, &AtomicBool::new(true)).await.unwrap_err();
+    assert!(matches!(cancelled, ClientError::Cancelled));
+    assert!(!target.exists());
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(leftovers.iter().all(|p| !p.to_string_lossy().contains("cancelled")), "{leftovers:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_required_when_given() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[TOKEN, "second"]).await;
+    // Health stays open, and says that a token is needed.
+    assert!(client(&url, None).health().await.unwrap().auth);
+    let err = client(&url, None).captures().await.unwrap_err();
+    assert!(matches!(&err, ClientError::Unauthorized { message, .. } if message.contains("token is needed")), "{err}");
+    let err = client(&url, Some("wrong")).captures().await.unwrap_err();
+    assert!(matches!(&err, ClientError::Unauthorized { message, .. } if message.contains("not valid")), "{err}");
+    let raw = reqwest::get(format!("{url}/api/v1/panels")).await.unwrap();
+    assert_eq!(raw.status(), 401);
+    assert_eq!(raw.headers()["www-authenticate"], "Bearer");
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("token"));
+    assert_eq!(client(&url, Some("second")).captures().await.unwrap().len(), 3);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_ids_and_path_tricks_are_404() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[]).await;
+    let c = client(&url, None);
+    let err = c.capture("c0000000000000000").await.unwrap_err();
+    assert!(matches!(&err, ClientError::NotFound { message, .. } if message.contains("no capture with id")), "{err}");
+    assert!(matches!(c.panel("nope").await.unwrap_err(), ClientError::NotFound { .. }));
+    // Nothing outside the directory is listed, even through a link.
+    let names: Vec<String> = c.captures().await.unwrap().into_iter().map(|c| c.name).collect();
+    assert!(!names.iter().any(|n| n.contains("link-out") || n.contains("hidden") || n.contains("notes")), "{names:?}");
+    let http = reqwest::Client::new();
+    for path in [
+        "/api/v1/captures/..%2F..%2F..%2Fetc%2Fpasswd/file",
+        "/api/v1/captures/%2Fetc%2Fpasswd/file",
+        "/api/v1/captures/split-phase-2s.csv/file",
+        "/api/v1/captures/..%5C..%5Cwindows/file",
+        "/api/v1/panels/..%2Fsample-panel.ron",
+        "/api/v1/captures/link-out.csv/file",
+        "/etc/passwd",
+        "/api/v2/captures",
+    ] {
+        let r = http.get(format!("{url}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["error"].is_string(), "{path}: {body}");
+    }
+    // Raw dot segments, which the client library would have normalised away.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    stream
+        .write_all(b"GET /api/v1/captures/../../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(!answer.contains("root:"), "{answer}");
+    let r = http.delete(format!("{url}/api/v1/captures")).send().await.unwrap();
+    assert_eq!(r.status(), 401, "writes need a token before anything else");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_configs_are_validated_and_kept() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[TOKEN]).await;
+    let c = client(&url, Some(TOKEN));
+    let panel = c.panels().await.unwrap().remove(0);
+    let err = c.install_config(&panel.id).await.unwrap_err();
+    assert!(matches!(&err, ClientError::NotFound { message, .. } if message.contains("no install configuration")));
+
+    let config: InstallConfig =
+        panelscope::panel::load_install_config(&common::sample("sample-panel.install.json")).unwrap();
+    let stored = c.put_install_config(&panel.id, &config).await.unwrap();
+    assert_eq!(stored.status, "stored");
+    assert!(!stored.kept_previous);
+    assert_eq!(c.install_config(&panel.id).await.unwrap(), config);
+    let on_disk = dir.path().join("sample-panel.install.json");
+    assert_eq!(panelscope::panel::load_install_config(&on_disk).unwrap(), config);
+    assert!(c.panels().await.unwrap()[0].has_install_config);
+
+    // A second version keeps the first beside it.
+    let mut second = config.clone();
+    second.circuits[0].label = "Kitchen (renamed)".into();
+    let stored = c.put_install_config(&panel.id, &second).await.unwrap();
+    assert!(stored.kept_previous);
+    assert_eq!(c.install_config(&panel.id).await.unwrap(), second);
+    let previous = dir.path().join("sample-panel.install.prev.json");
+    assert_eq!(panelscope::panel::load_install_config(&previous).unwrap(), config);
+
+    // Invalid: a channel on two circuits. 422 with the findings, and nothing changes.
+    let mut invalid = second.clone();
+    let taken = invalid.circuits[0].channels[0].channel.clone();
+    invalid.circuits[1].channels[0].channel = taken;
+    let err = c.put_install_config(&panel.id, &invalid).await.unwrap_err();
+    match &err {
+        ClientError::Invalid { errors, message, .. } => {
+            assert!(errors.iter().any(|f| f.code == "channel-twice"), "{errors:?}");
+            assert!(message.contains("error"), "{message}");
+        }
+        other => panic!("expected 422, got {other}"),
+    }
+    assert_eq!(c.install_config(&panel.id).await.unwrap(), second);
+    // Not JSON at all: 422 naming the line.
+    let err = c.put_raw_install_config(&panel.id, b"{\n  \"schema_version\": oops\n}".to_vec()).await.unwrap_err();
+    assert!(matches!(&err, ClientError::Invalid { message, .. } if message.contains("line 2")), "{err}");
+    // Too large: 413.
+    let err = c.put_raw_install_config(&panel.id, vec![b' '; 200 * 1024]).await.unwrap_err();
+    assert!(matches!(err, ClientError::TooLarge { .. }), "{err}");
+    // Without a token, or on a server without tokens: 401.
+    let err = client(&url, None).put_install_config(&panel.id, &config).await.unwrap_err();
+    assert!(matches!(err, ClientError::Unauthorized { .. }), "{err}");
+    let (open_url, open_server) = start(dir.path(), &[]).await;
+    let err = client(&open_url, Some(TOKEN)).put_install_config(&panel.id, &config).await.unwrap_err();
+    assert!(matches!(&err, ClientError::Unauthorized { message, .. } if message.contains("--token-file")), "{err}");
+    assert_eq!(c.install_config(&panel.id).await.unwrap(), second);
+    open_server.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_named() {
+    // A port nothing listens on: bind one, then let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = client(&format!("http://127.0.0.1:{port}"), None).captures().await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ClientError::Unreachable { .. }), "{text}");
+    assert!(text.contains("cannot reach the server at http://127.0.0.1:") && text.contains("refused"), "{text}");
+    assert!(matches!(Client::new("127.0.0.1:7878", None), Err(ClientError::BadUrl(_))));
+}
