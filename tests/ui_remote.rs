@@ -138,7 +138,9 @@ fn downloads_a_capture_and_uploads_an_install_config() {
     harness.state_mut().apply(Message::Remote(RemoteMessage::OpenPanel(panel)));
     run_until(&mut harness, "the panel", |app| app.editor().is_some());
     harness.get_by_label("Upload").click();
-    run_until(&mut harness, "the upload", |app| !app.remote().uploading && app.status().is_some());
+    run_until(&mut harness, "the upload", |app| {
+        !app.errors().is_empty() || app.status().is_some_and(|s| s.contains("uploaded"))
+    });
     assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
     assert!(harness.state().status().unwrap().contains("uploaded"));
     let stored = panelscope::panel::load_install_config(&served.dir.path().join("sample-panel.install.json")).unwrap();

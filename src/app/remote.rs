@@ -411,7 +411,7 @@ impl App {
         let Some(open) = self.captures.get_mut(self.selected) else { return };
         let overview_density = open.capture.sample_count() as f64 / open.capture.duration_s().max(f64::MIN_POSITIVE);
         let Some(remote) = open.remote.as_mut() else { return };
-        if remote.pending.is_some() || !(x1 > x0) {
+        if remote.pending.is_some() || x1.partial_cmp(&x0) != Some(std::cmp::Ordering::Greater) {
             return;
         }
         let duration = remote.info.duration_s;
