@@ -77,6 +77,13 @@ async fn lists_what_the_directory_holds() {
         let info = c.capture(&summary.id).await.unwrap();
         let expected = CaptureInfo { id: summary.id.clone(), name: summary.name.clone(), ..CaptureInfo::of(&local) };
         assert_eq!(info, expected);
+        // With statistics: those of `info --stats`, over every sample.
+        let with_stats = c.capture_with_stats(&summary.id).await.unwrap();
+        let cli = panelscope::cli::info_json(&local, true);
+        for (k, ch) in with_stats.channels.iter().enumerate() {
+            assert_eq!(ch.rms, cli["channels"][k]["rms"].as_f64(), "{}", ch.name);
+            assert_eq!(ch.max, cli["channels"][k]["max"].as_f64(), "{}", ch.name);
+        }
         let cli = panelscope::cli::info_json(&local, false);
         assert_eq!(serde_json::to_value(&info).unwrap()["channels"], cli["channels"]);
         assert_eq!(serde_json::to_value(&info).unwrap()["sample_count"], cli["sample_count"]);

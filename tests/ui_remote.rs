@@ -58,6 +58,9 @@ fn harness() -> Harness<'static, App> {
 
 /// Types the URL and token into the Server window and connects.
 fn connect(harness: &mut Harness<'_, App>, url: &str, token: &str) {
+    // The field starts at the default address; clear it to type this server's.
+    assert_eq!(harness.state().remote().url, panelscope::api::DEFAULT_URL);
+    harness.state_mut().apply(Message::Remote(RemoteMessage::SetUrl(String::new())));
     harness.state_mut().apply(Message::Remote(RemoteMessage::ShowWindow(true)));
     for _ in 0..3 {
         harness.step();

@@ -170,6 +170,11 @@ impl Client {
         self.get_json(&format!("/captures/{}", segment(id)), &[]).await
     }
 
+    /// `GET /captures/{id}?stats=true`: with each analog channel's min, max, mean and RMS.
+    pub async fn capture_with_stats(&self, id: &str) -> Result<CaptureInfo> {
+        self.get_json(&format!("/captures/{}", segment(id)), &[("stats", "true".to_string())]).await
+    }
+
     /// `GET /captures/{id}/window`.
     pub async fn window(&self, id: &str, query: &WindowQuery) -> Result<Window> {
         let mut params = Vec::new();

@@ -19,6 +19,9 @@ pub const PREFIX: &str = "/api/v1";
 /// The port `serve` listens on unless told otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7878";
 
+/// Where clients look when told nothing else: a server on this machine.
+pub const DEFAULT_URL: &str = "http://127.0.0.1:7878";
+
 /// `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Health {
@@ -60,6 +63,15 @@ pub struct ChannelInfo {
     pub name: String,
     pub kind: String,
     pub unit: String,
+    /// Over the whole capture, with `?stats=true` (analog channels), as `info --stats`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rms: Option<f64>,
 }
 
 /// `GET /api/v1/captures/{id}`: the fields of `info --json`, plus the id and name.
@@ -80,6 +92,29 @@ pub struct CaptureInfo {
 }
 
 impl CaptureInfo {
+    /// Adds each analog channel's statistics (`stats[i]` for channel `i`).
+    pub fn with_stats(mut self, stats: &[Option<crate::analysis::stats::Stats>]) -> Self {
+        for (c, s) in self.channels.iter_mut().zip(stats) {
+            if let Some(s) = s {
+                (c.min, c.max, c.mean, c.rms) = (Some(s.min), Some(s.max), Some(s.mean), Some(s.rms));
+            }
+        }
+        self
+    }
+
+    /// The statistics carried per channel, as [`crate::analysis::stats::Stats`].
+    pub fn stats(&self) -> Vec<Option<crate::analysis::stats::Stats>> {
+        self.channels
+            .iter()
+            .map(|c| match (c.min, c.max, c.mean, c.rms) {
+                (Some(min), Some(max), Some(mean), Some(rms)) => {
+                    Some(crate::analysis::stats::Stats { count: 0, min, max, mean, rms })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The description of a capture held in memory.
     pub fn of(capture: &crate::capture::Capture) -> Self {
         Self {
@@ -95,7 +130,15 @@ impl CaptureInfo {
             channels: capture
                 .channels
                 .iter()
-                .map(|c| ChannelInfo { name: c.name.clone(), kind: c.kind.as_str().to_string(), unit: c.unit.clone() })
+                .map(|c| ChannelInfo {
+                    name: c.name.clone(),
+                    kind: c.kind.as_str().to_string(),
+                    unit: c.unit.clone(),
+                    min: None,
+                    max: None,
+                    mean: None,
+                    rms: None,
+                })
                 .collect(),
         }
     }

@@ -94,6 +94,8 @@ type ApiResult<T> = Result<T, ApiError>;
 struct Loaded {
     capture: Capture,
     pyramids: Vec<Option<Pyramid>>,
+    /// Per channel, over the whole capture (analog only).
+    stats: Vec<Option<crate::analysis::stats::Stats>>,
     /// `events --json`, detected on first request.
     events: OnceCell<Result<Arc<Bytes>, String>>,
     bytes: usize,
@@ -378,17 +380,17 @@ fn read_loaded(path: &Path) -> Result<Arc<Loaded>, String> {
     use rayon::prelude::*;
     let started = Instant::now();
     let capture = crate::capture::read(path).map_err(|e| e.to_string())?;
-    let pyramids: Vec<Option<Pyramid>> = capture
+    let (pyramids, stats): (Vec<Option<Pyramid>>, Vec<_>) = capture
         .channels
         .par_iter()
         .map(|c| match &c.samples {
-            Samples::Analog(v) => Some(Pyramid::build(v)),
-            Samples::Digital(_) => None,
+            Samples::Analog(v) => (Some(Pyramid::build(v)), crate::analysis::stats::stats(v)),
+            Samples::Digital(_) => (None, None),
         })
-        .collect();
+        .unzip();
     let bytes = capture.heap_bytes() + pyramids.iter().flatten().map(Pyramid::heap_bytes).sum::<usize>();
     tracing::info!(file = %path.display(), bytes, elapsed_ms = started.elapsed().as_millis() as u64, "capture loaded");
-    Ok(Arc::new(Loaded { capture, pyramids, events: OnceCell::new(), bytes }))
+    Ok(Arc::new(Loaded { capture, pyramids, stats, events: OnceCell::new(), bytes }))
 }
 
 /// Drops the least recently used captures beyond the cache budget (never `keep`).
@@ -418,10 +420,19 @@ fn evict(state: &AppState, keep: &str) {
 async fn capture_info(
     State(state): State<AppState>,
     UrlPath(id): UrlPath<String>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<axum::Json<CaptureInfo>> {
+    let with_stats = match params.get("stats").map(String::as_str) {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") | Some("") => true,
+        Some(other) => return Err(ApiError::bad_request(format!("stats={other}: true or false"))),
+    };
     let entry = find_capture(&state, &id).await?;
     let loaded = loaded(&state, &entry).await?;
     let mut info = CaptureInfo::of(&loaded.capture);
+    if with_stats {
+        info = info.with_stats(&loaded.stats);
+    }
     info.id = entry.summary.id.clone();
     info.name = entry.summary.name.clone();
     Ok(axum::Json(info))

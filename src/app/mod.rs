@@ -522,7 +522,7 @@ impl App {
             event_filter: EventFilter::default(),
             selected_event: None,
             spectrum_channel: None,
-            remote: RemoteState::default(),
+            remote: RemoteState { url: crate::api::DEFAULT_URL.into(), ..Default::default() },
         }
     }
 
@@ -560,7 +560,9 @@ impl App {
         self.per_unit = settings.per_unit;
         self.cursor_mode = settings.cursor_mode;
         self.side_tab = settings.side_tab;
-        self.remote.url = settings.server_url;
+        if !settings.server_url.trim().is_empty() {
+            self.remote.url = settings.server_url;
+        }
         self.set_light(settings.light);
     }
 

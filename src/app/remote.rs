@@ -256,6 +256,8 @@ impl App {
                         self.next_id += 1;
                         let path = PathBuf::from(format!("{}/{}", client.base(), info.name));
                         let mut open = OpenCapture::build(id, path, overview);
+                        // Statistics of every sample, from the server (not of the overview).
+                        open.stats = info.stats();
                         open.remote = Some(RemoteView { client, capture_id, info, detail: None, pending: None });
                         // Events come from the server, detected on every sample.
                         self.captures.push(open);
@@ -368,7 +370,7 @@ impl App {
         runtime().spawn(async move {
             let query = WindowQuery { max_points: Some(OVERVIEW_POINTS), ..Default::default() };
             let result = async {
-                let info = client.capture(&capture_id).await?;
+                let info = client.capture_with_stats(&capture_id).await?;
                 let window = client.window(&capture_id, &query).await?;
                 Ok::<_, crate::api::client::ClientError>((info, window))
             }

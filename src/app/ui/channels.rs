@@ -14,8 +14,26 @@ impl App {
         };
         let c = &open.capture;
         ui.heading(&c.name);
-        let rate = c.sample_rate_hz().map(|r| format!("{r} Hz")).unwrap_or_else(|| "irregular time".into());
-        ui.label(format!("{} samples at {rate}, {:.3} s", c.sample_count(), c.duration_s()));
+        match &open.remote {
+            Some(r) => {
+                let rate = r.info.sample_rate_hz.map(|r| format!("{r} Hz")).unwrap_or_else(|| "irregular time".into());
+                ui.label(format!("{} samples at {rate}, {:.3} s", r.info.sample_count, r.info.duration_s));
+                ui.label(format!("from {}", r.client.base())).on_hover_text(&r.info.name);
+                let detail = match (&r.pending, &r.detail) {
+                    (Some(_), _) => "detail: loading…".to_string(),
+                    (None, Some(d)) if !d.decimated => {
+                        format!("detail: samples {:.3} to {:.3} s", d.from_s, d.to_s)
+                    }
+                    (None, Some(d)) => format!("detail: {:.3} to {:.3} s", d.from_s, d.to_s),
+                    (None, None) => "overview: zoom in for detail".to_string(),
+                };
+                ui.weak(detail);
+            }
+            None => {
+                let rate = c.sample_rate_hz().map(|r| format!("{r} Hz")).unwrap_or_else(|| "irregular time".into());
+                ui.label(format!("{} samples at {rate}, {:.3} s", c.sample_count(), c.duration_s()));
+            }
+        }
         if let Some(start) = c.start {
             ui.label(format!("start {}", start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)));
         }

@@ -89,10 +89,10 @@ impl App {
             Connection::Connected(h) => ui.colored_label(
                 color,
                 format!(
-                    "connected: panelscope {} · {} captures · {} panels{}",
+                    "connected: panelscope {} · {} · {}{}",
                     h.version,
-                    r.captures.len(),
-                    r.panels.len(),
+                    count(r.captures.len(), "capture"),
+                    count(r.panels.len(), "panel"),
                     if h.auth { " · token accepted" } else { " · read-only (no tokens)" }
                 ),
             ),
@@ -168,4 +168,9 @@ impl App {
             ui.weak("none");
         }
     }
+}
+
+/// `1 panel`, `3 captures`.
+fn count(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
