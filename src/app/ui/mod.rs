@@ -424,11 +424,9 @@ impl App {
             }
             ui.separator();
             for (i, c) in self.captures.iter().enumerate() {
-                if ui
-                    .selectable_label(i == self.selected, &c.capture.name)
-                    .on_hover_text(c.path.display().to_string())
-                    .clicked()
-                {
+                let name =
+                    if c.remote.is_some() { format!("{} (server)", c.capture.name) } else { c.capture.name.clone() };
+                if ui.selectable_label(i == self.selected, name).on_hover_text(c.path.display().to_string()).clicked() {
                     messages.push(Message::Select(i));
                 }
                 if i == self.selected
