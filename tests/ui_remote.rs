@@ -128,6 +128,17 @@ fn downloads_a_capture_and_uploads_an_install_config() {
     connect(&mut harness, &served.url, TOKEN);
     run_until(&mut harness, "the lists", |app| matches!(app.remote().connection, Connection::Connected(_)));
 
+    // Opening can be cancelled: the answer is dropped when it comes.
+    let id = harness.state().remote().captures[0].id.clone();
+    harness.state_mut().apply(Message::Remote(RemoteMessage::Open(id)));
+    let request = harness.state().remote().opening[0].0;
+    harness.state_mut().apply(Message::Remote(RemoteMessage::CancelOpen(request)));
+    for _ in 0..20 {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(harness.state().captures().is_empty() && harness.state().remote().opening.is_empty());
+
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("copy.parquet");
     let id = harness.state().remote().captures[0].id.clone();

@@ -138,6 +138,8 @@ pub enum RemoteMessage {
         client: Client,
         capture_id: String,
     },
+    /// Stop opening (by request id): its answer is dropped when it comes.
+    CancelOpen(u64),
     /// Samples for the span in view arrived.
     DetailReady {
         open_id: u64,
@@ -244,6 +246,7 @@ impl App {
                 }
             },
             RemoteMessage::Open(capture_id) => self.open_remote(capture_id),
+            RemoteMessage::CancelOpen(request) => self.remote.opening.retain(|(r, _)| *r != request),
             RemoteMessage::Opened { request, result, client, capture_id } => {
                 if !self.remote.opening.iter().any(|(r, _)| *r == request) {
                     return; // cancelled

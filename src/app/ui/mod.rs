@@ -439,10 +439,13 @@ impl App {
                 }
             }
         });
-        for (_, name) in &self.remote.opening {
+        for (request, name) in &self.remote.opening {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(format!("opening {name} from the server…"));
+                if ui.button("Cancel").clicked() {
+                    messages.push(Message::Remote(RemoteMessage::CancelOpen(*request)));
+                }
             });
         }
         for job in &self.loading {
