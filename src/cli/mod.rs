@@ -272,3 +272,14 @@ mod fmt_tests {
         assert_eq!(fmt_value(1e-6), "1.000e-6");
     }
 }
+
+/// Bytes for people: `1.2 GB`.
+pub fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", b / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", b / 1e6),
+        _ => format!("{:.2} GB", b / 1e9),
+    }
+}

@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
 
+use super::human_bytes;
 use crate::api::client::Client;
 use crate::api::server::ServerConfig;
 use crate::api::{self, read_token_file};
@@ -178,18 +179,4 @@ pub fn get(
         eprintln!();
     }
     Ok(written)
-}
-
-/// 1.5 MB, 230 kB, 12 B.
-pub fn human_bytes(n: u64) -> String {
-    let n = n as f64;
-    if n >= 1e9 {
-        format!("{:.2} GB", n / 1e9)
-    } else if n >= 1e6 {
-        format!("{:.1} MB", n / 1e6)
-    } else if n >= 1e3 {
-        format!("{:.0} kB", n / 1e3)
-    } else {
-        format!("{n} B")
-    }
 }

@@ -16,6 +16,8 @@ use eframe::egui;
 use super::{App, CursorMode, EditorAction, ExportSpan, LoadStage, Message, Mode, RemoteMessage, TimeMode};
 
 /// Keyboard shortcuts, shown beside their menu entries.
+use crate::cli::human_bytes;
+
 mod keys {
     use eframe::egui::{Key, KeyboardShortcut, Modifiers};
 
@@ -496,17 +498,6 @@ impl App {
                 ui.weak("Ready.");
             }
         });
-    }
-}
-
-/// Bytes for people: `1.2 GB`.
-fn human_bytes(bytes: u64) -> String {
-    let b = bytes as f64;
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", b / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", b / 1e6),
-        _ => format!("{:.2} GB", b / 1e9),
     }
 }
 
