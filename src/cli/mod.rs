@@ -259,6 +259,17 @@ pub(crate) fn fmt_value(v: f64) -> String {
     }
 }
 
+/// Bytes for people: `1.2 GB`.
+pub fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", b / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", b / 1e6),
+        _ => format!("{:.2} GB", b / 1e9),
+    }
+}
+
 #[cfg(test)]
 mod fmt_tests {
     use super::fmt_value;
@@ -270,16 +281,5 @@ mod fmt_tests {
         assert_eq!(fmt_value(23100.0), "23100");
         assert_eq!(fmt_value(-1.5), "-1.500");
         assert_eq!(fmt_value(1e-6), "1.000e-6");
-    }
-}
-
-/// Bytes for people: `1.2 GB`.
-pub fn human_bytes(bytes: u64) -> String {
-    let b = bytes as f64;
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", b / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", b / 1e6),
-        _ => format!("{:.2} GB", b / 1e9),
     }
 }
