@@ -37,6 +37,17 @@ pub fn bucket_extremes(values: &[f32], range: std::ops::Range<usize>) -> Option<
     })
 }
 
+/// The states of a digital bucket in time order: its first, and the other one if it
+/// changes inside (else the first again); `None` for an empty bucket.
+pub fn bit_extremes(bits: &crate::capture::Bits, range: std::ops::Range<usize>) -> Option<[bool; 2]> {
+    if range.is_empty() {
+        return None;
+    }
+    let first = bits.get(range.start).unwrap_or(false);
+    let other = range.clone().find_map(|i| bits.get(i).filter(|&b| b != first)).unwrap_or(first);
+    Some([first, other])
+}
+
 /// Splits `0..len` into `buckets` contiguous index ranges of (nearly) equal size.
 pub fn equal_index_buckets(len: usize, buckets: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
     let buckets = buckets.max(1);

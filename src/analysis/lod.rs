@@ -19,6 +19,32 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+/// Per channel: statistics and pyramid (`None` for digital channels).
+pub type ChannelIndex = (Vec<Option<crate::analysis::stats::Stats>>, Vec<Option<Pyramid>>);
+
+/// Per channel of `capture`: its statistics and pyramid (analog channels; `None` for
+/// digital ones), built in parallel. `None` as soon as `cancelled` says so.
+pub fn index_channels(
+    capture: &crate::capture::Capture,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<ChannelIndex> {
+    use crate::capture::Samples;
+    let built: Vec<Option<_>> = capture
+        .channels
+        .par_iter()
+        .map(|c| {
+            if cancelled() {
+                return None;
+            }
+            Some(match &c.samples {
+                Samples::Analog(v) => (crate::analysis::stats::stats(v), Some(Pyramid::build(v))),
+                Samples::Digital(_) => (None, None),
+            })
+        })
+        .collect();
+    Some(built.into_iter().collect::<Option<Vec<_>>>()?.into_iter().unzip())
+}
+
 /// Samples per level-0 block (a power of two).
 pub const BASE: usize = 32;
 /// Blocks of one level per block of the next (a power of two).

@@ -24,7 +24,7 @@ use super::catalog::{CaptureEntry, Catalog, PanelEntry, Stamp, stamp_of};
 use super::{CaptureInfo, ErrorBody, Health, PREFIX, Stored, WindowQuery};
 use crate::analysis::events::{DetectOptions, detect};
 use crate::analysis::lod::Pyramid;
-use crate::capture::{Capture, Samples};
+use crate::capture::Capture;
 use crate::panel::{Project, parse_install_config, write_atomic};
 
 /// How a server runs.
@@ -377,17 +377,9 @@ fn new_slot(stamp: &Stamp) -> Arc<Slot> {
 }
 
 fn read_loaded(path: &Path) -> Result<Arc<Loaded>, String> {
-    use rayon::prelude::*;
     let started = Instant::now();
     let capture = crate::capture::read(path).map_err(|e| e.to_string())?;
-    let (pyramids, stats): (Vec<Option<Pyramid>>, Vec<_>) = capture
-        .channels
-        .par_iter()
-        .map(|c| match &c.samples {
-            Samples::Analog(v) => (Some(Pyramid::build(v)), crate::analysis::stats::stats(v)),
-            Samples::Digital(_) => (None, None),
-        })
-        .unzip();
+    let (stats, pyramids) = crate::analysis::lod::index_channels(&capture, &|| false).expect("never cancelled");
     let bytes = capture.heap_bytes() + pyramids.iter().flatten().map(Pyramid::heap_bytes).sum::<usize>();
     tracing::info!(file = %path.display(), bytes, elapsed_ms = started.elapsed().as_millis() as u64, "capture loaded");
     Ok(Arc::new(Loaded { capture, pyramids, stats, events: OnceCell::new(), bytes }))

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::{Window, WindowChannel};
-use crate::analysis::decimate::equal_index_buckets;
+use crate::analysis::decimate::{bit_extremes, equal_index_buckets};
 use crate::analysis::lod::Pyramid;
 use crate::capture::{Capture, Samples, Timebase};
 
@@ -104,13 +104,9 @@ pub fn window(capture: &Capture, pyramids: &[Option<Pyramid>], query: &WindowQue
                     .collect(),
                 (Samples::Digital(bits), _) => ranges
                     .iter()
-                    .flat_map(|r| {
-                        if r.is_empty() {
-                            return [None, None];
-                        }
-                        let first = bits.get(r.start).unwrap_or(false);
-                        let other = r.clone().find_map(|i| bits.get(i).filter(|&b| b != first)).unwrap_or(first);
-                        [Some(f32::from(first)), Some(f32::from(other))]
+                    .flat_map(|r| match bit_extremes(bits, r.clone()) {
+                        Some(states) => states.map(|b| Some(f32::from(b))),
+                        None => [None, None],
                     })
                     .collect(),
             };

@@ -68,7 +68,7 @@ fn capture_bytes(path: &std::path::Path) -> Option<u64> {
 
 impl App {
     /// Sends a message from a worker and wakes the window.
-    fn reporter(&self) -> impl Fn(Message) + Send + 'static {
+    pub(super) fn reporter(&self) -> impl Fn(Message) + Send + 'static {
         let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
         move |message| {
             let _ = tx.send(message);

@@ -26,8 +26,8 @@ use crate::analysis::cycles::CycleRms;
 use crate::analysis::events::{Detection, EventKind};
 use crate::analysis::lod::Pyramid;
 use crate::analysis::measure::MeasureReport;
-use crate::analysis::stats::{Stats, stats};
-use crate::capture::{Capture, ChannelKind, Samples};
+use crate::analysis::stats::Stats;
+use crate::capture::{Capture, ChannelKind};
 use crate::panel::{InstallConfig, RoleKind};
 
 /// The bundled sample capture opened when no file is given.
@@ -317,21 +317,7 @@ impl OpenCapture {
 
     /// As [`Self::build`], giving up (`None`) as soon as `cancelled` says so.
     pub fn build_with(id: u64, path: PathBuf, capture: Capture, cancelled: &(dyn Fn() -> bool + Sync)) -> Option<Self> {
-        use rayon::prelude::*;
-        let built: Vec<Option<(Option<Stats>, Option<Pyramid>)>> = capture
-            .channels
-            .par_iter()
-            .map(|c| {
-                if cancelled() {
-                    return None;
-                }
-                Some(match &c.samples {
-                    Samples::Analog(v) => (stats(v), Some(Pyramid::build(v))),
-                    Samples::Digital(_) => (None, None),
-                })
-            })
-            .collect();
-        let (stats, pyramids) = built.into_iter().collect::<Option<Vec<_>>>()?.into_iter().unzip();
+        let (stats, pyramids) = crate::analysis::lod::index_channels(&capture, cancelled)?;
         let visible = capture.channels.iter().map(|c| c.kind != ChannelKind::Digital).collect();
         let colors = (0..capture.channels.len()).map(palette).collect();
         Some(Self {

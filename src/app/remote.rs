@@ -110,10 +110,17 @@ pub struct Detail {
     pub pyramids: Vec<Option<Pyramid>>,
 }
 
-impl RemoteView {
-    /// The detail, when it covers `x0..x1` more finely than the overview does.
-    pub fn detail_for(&self, x0: f64, x1: f64, overview_density: f64) -> Option<&Detail> {
-        self.detail.as_ref().filter(|d| d.from_s <= x0 && d.to_s >= x1 && d.density > overview_density)
+impl OpenCapture {
+    /// Points per second of the capture held: the samples, or a remote capture's overview.
+    pub fn density(&self) -> f64 {
+        self.capture.sample_count() as f64 / self.capture.duration_s().max(f64::MIN_POSITIVE)
+    }
+
+    /// For a remote capture: the detail, when it covers `x0..x1` more finely than the
+    /// overview does.
+    pub fn remote_detail(&self, x0: f64, x1: f64) -> Option<&Detail> {
+        let overview = self.density();
+        self.remote.as_ref()?.detail.as_ref().filter(|d| d.from_s <= x0 && d.to_s >= x1 && d.density > overview)
     }
 }
 
@@ -181,12 +188,9 @@ impl App {
         self.remote.token_store = path;
     }
 
-    fn send_later(&self) -> impl Fn(RemoteMessage) + Send + Clone + 'static {
-        let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
-        move |m| {
-            let _ = tx.send(Message::Remote(m));
-            ctx.request_repaint();
-        }
+    fn send_later(&self) -> impl Fn(RemoteMessage) + Send + 'static {
+        let report = self.reporter();
+        move |m| report(Message::Remote(m))
     }
 
     pub(super) fn remote_action(&mut self, message: RemoteMessage) {
@@ -400,11 +404,10 @@ impl App {
             return;
         };
         let (client, capture_id) = (remote.client.clone(), remote.capture_id.clone());
-        let (tx, ctx) = (self.tx.clone(), self.ctx.clone());
+        let report = self.reporter();
         runtime().spawn(async move {
             let result = client.events(&capture_id).await.map_err(|e| e.to_string());
-            let _ = tx.send(Message::EventsDetected { id: open_id, result, trends: Vec::new() });
-            ctx.request_repaint();
+            report(Message::EventsDetected { id: open_id, result, trends: Vec::new() });
         });
     }
 
@@ -414,7 +417,8 @@ impl App {
         let Some((x0, x1)) = self.view_s else { return };
         let send = self.send_later();
         let Some(open) = self.captures.get_mut(self.selected) else { return };
-        let overview_density = open.capture.sample_count() as f64 / open.capture.duration_s().max(f64::MIN_POSITIVE);
+        let overview_density = open.density();
+        let detail = open.remote_detail(x0, x1).map(|d| (d.density, d.decimated));
         let Some(remote) = open.remote.as_mut() else { return };
         if remote.pending.is_some() || x1.partial_cmp(&x0) != Some(std::cmp::Ordering::Greater) {
             return;
@@ -425,8 +429,8 @@ impl App {
             return; // the overview is fine enough
         }
         let wanted = 2.0 * width_px as f64 / (x1 - x0);
-        if let Some(d) = remote.detail_for(x0, x1, overview_density)
-            && (d.density >= wanted * 0.9 || !d.decimated)
+        if let Some((density, decimated)) = detail
+            && (density >= wanted * 0.9 || !decimated)
         {
             return;
         }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::analysis::decimate::equal_index_buckets;
+use crate::analysis::decimate::{bit_extremes, equal_index_buckets};
 use crate::analysis::lod::Pyramid;
 use crate::analysis::stats::stats;
 use crate::capture::{self, Bits, Capture, Channel, Samples, Timebase};
@@ -202,8 +202,7 @@ pub fn decimate_min_max(capture: &Capture, buckets: usize, span_s: f64) -> Captu
                         .iter()
                         .flat_map(|r| {
                             let first = bits.get(r.start).unwrap_or(false);
-                            let other = r.clone().find_map(|i| bits.get(i).filter(|&b| b != first)).unwrap_or(first);
-                            [first, other]
+                            bit_extremes(bits, r.clone()).unwrap_or([first, first])
                         })
                         .collect::<Bits>(),
                 ),

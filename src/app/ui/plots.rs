@@ -101,9 +101,7 @@ impl App {
                     .collect();
                 // All traces of the plot at once: one hand-off to the worker threads a plot.
                 // A capture from a server: its detail for this span when finer than the overview.
-                let overview_density =
-                    open.capture.sample_count() as f64 / open.capture.duration_s().max(f64::MIN_POSITIVE);
-                let detail = open.remote.as_ref().and_then(|r| r.detail_for(x0, x1, overview_density));
+                let detail = open.remote_detail(x0, x1);
                 let traces: Vec<Vec<[f64; 2]>> = shown
                     .par_iter()
                     .map(|&i| match detail {
