@@ -15,7 +15,7 @@ mod common;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use eframe::egui;
-use panelscope::app::{App, Message, OpenCapture};
+use panelscope::app::{App, ExplorerMessage, Message, OpenCapture};
 use panelscope::capture::{Capture, Channel, Format};
 
 const RATE_HZ: f64 = 10_000.0;
@@ -67,7 +67,7 @@ fn bench(c: &mut Criterion) {
         ("1e6_samples", duration / 3.0, duration / 3.0 + 1e6 / RATE_HZ),
         ("deep_zoom_2000_samples", duration / 2.0, duration / 2.0 + 2000.0 / RATE_HZ),
     ] {
-        app.apply(Message::ZoomTo { from_s, to_s: to_s.min(duration) });
+        app.apply(ExplorerMessage::ZoomTo { from_s, to_s: to_s.min(duration) }.into());
         for _ in 0..3 {
             frame(&ctx, &mut app);
         }
@@ -91,7 +91,7 @@ fn bench(c: &mut Criterion) {
         }
     }
     // The rest of the window alone: every channel hidden.
-    app.apply(Message::ShowAll(false));
+    app.apply(ExplorerMessage::ShowAll(false).into());
     frame(&ctx, &mut app);
     group.bench_function(BenchmarkId::from_parameter("no_traces"), |b| b.iter(|| black_box(frame(&ctx, &mut app))));
     group.finish();

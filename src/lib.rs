@@ -1,11 +1,11 @@
 //! panelscope: explore high-rate sensor captures and lay out breaker panels.
 //!
-//! The libraries (`capture`, `analysis`) never import egui; the GUI in `app` reads them.
+//! The domain (`capture`, `analysis`, `panel`, `generate`) lives in the `panelscope-core`
+//! crate and is re-exported here; this crate adds the GUI (`app`), the headless commands
+//! (`cli`) and the HTTP API (`api`) on top of it.
 
-pub mod analysis;
+pub use panelscope_core::{analysis, capture, format, generate, info, panel};
+
 pub mod api;
 pub mod app;
-pub mod capture;
 pub mod cli;
-pub mod generate;
-pub mod panel;

@@ -49,10 +49,9 @@ enum PanelCommand {
         #[arg(long, group = "what")]
         directory: Option<PathBuf>,
     },
-    /// Start a project from a template (split-phase-20/30/42, 208y-42, 480y-42, high-leg-delta-30, din-12,
-    /// din-24) or the bundled sample panel (sample).
+    /// Start a project from a template, or the bundled sample panel (sample).
     New {
-        #[arg(long)]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(panelscope::panel::TEMPLATES.map(|t| t.name)))]
         template: String,
         #[arg(long)]
         out: PathBuf,

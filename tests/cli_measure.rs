@@ -2,9 +2,8 @@
 //! and a real relay record, windows, text, and bad windows.
 
 mod common;
-use common::{json_of, panelscope, s, sample};
+use common::{json_of, panelscope, s, sample, shared_data};
 
-use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -126,12 +125,7 @@ fn windows_select_samples() {
 #[test]
 fn real_relay_record_before_the_fault_is_balanced() {
     // ABB TestRecord1: a 400 kV line (50 Hz, 1 kHz sampling); the fault comes after 0.3 s.
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/comtrade/abb-testrecord1/TestRecord1_ASCII.CFG");
-    if !path.exists() {
-        eprintln!("skipped: {} is not here", path.display());
-        return;
-    }
+    let Some(path) = shared_data("comtrade/abb-testrecord1/TestRecord1_ASCII.CFG") else { return };
     let v = json_of(&["measure", s(&path), "--json", "--from", "0", "--to", "0.25"]);
     assert!((f(&v["frequency_hz"]) - 50.0).abs() < 0.05, "{}", v["frequency_hz"]);
     assert_eq!(v["nominal_frequency_hz"], 50.0);

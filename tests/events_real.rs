@@ -1,17 +1,13 @@
 //! Event detection on the real COMTRADE records in `../shared/data/comtrade/`, checked
 //! against what each folder's MANIFEST says happened.
 
-use std::path::PathBuf;
-
 use panelscope::analysis::events::{DetectOptions, Detection, Event, EventKind, detect};
 use panelscope::capture;
 
+mod common;
+
 fn record(path: &str) -> Option<Detection> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/comtrade").join(path);
-    if !path.exists() {
-        eprintln!("skipped: {} is not here", path.display());
-        return None;
-    }
+    let path = common::shared_data("comtrade")?.join(path);
     let capture = capture::read(&path).expect("record loads");
     Some(detect(&capture, &DetectOptions::default()).expect("detection runs"))
 }

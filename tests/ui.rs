@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use panelscope::app::{App, ExportSpan, Message, default_sample_path};
+use panelscope::app::{App, ExplorerMessage, ExportSpan, Message, default_sample_path};
 
 /// Steps the harness until `done` holds (background loads and detection report back on
 /// their own threads), for at most a minute.
@@ -31,14 +31,14 @@ fn harness_with(file: PathBuf) -> Harness<'static, App> {
 fn opens_the_sample_and_hides_a_channel() {
     let mut harness = harness_with(default_sample_path());
     run_until(&mut harness, |app| app.captures().len() == 1);
-    assert!(harness.state().captures()[0].visible[0]);
+    assert!(harness.state().captures()[0].channels[0].visible);
     // The first V_A check box is the channel list's (the legend has one too).
     harness.get_all_by_role_and_label(egui::accesskit::Role::CheckBox, "V_A").next().expect("V_A").click();
     harness.step();
     harness.step();
-    assert!(!harness.state().captures()[0].visible[0], "V_A is still shown");
+    assert!(!harness.state().captures()[0].channels[0].visible, "V_A is still shown");
     // The others stay.
-    assert!(harness.state().captures()[0].visible[1]);
+    assert!(harness.state().captures()[0].channels[1].visible);
 }
 
 #[test]
@@ -98,8 +98,8 @@ fn cursors_give_a_readout_of_the_span_between_them() {
     let mut harness = harness_with(default_sample_path());
     run_until(&mut harness, |app| app.captures().len() == 1);
     // A quiet second of the sample (no sag or swell): 60 whole cycles.
-    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.6 });
-    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.6 });
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 0.6 }.into());
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 1, t_s: 1.6 }.into());
     run_until(&mut harness, |app| app.readout().is_some());
     let report = harness.state().readout().unwrap().clone();
     assert!((report.from_s - 0.6).abs() < 1e-3 && (report.to_s - 1.6).abs() < 1e-3);
@@ -123,7 +123,7 @@ fn egui_rms_label(v: f64) -> String {
 fn rms_trend_overlay() {
     let mut harness = harness_with(default_sample_path());
     run_until(&mut harness, |app| app.captures().first().is_some_and(|c| c.events.is_some()));
-    let trend = harness.state().captures()[0].trends[0].as_ref().expect("V_A has a trend");
+    let trend = harness.state().captures()[0].channels[0].trend.as_ref().expect("V_A has a trend");
     // 10 s at 60 Hz, a value every half cycle; about 120 V away from the sag and swell.
     assert!((trend.rms.values.len() as i64 - 1199).abs() <= 2, "{}", trend.rms.values.len());
     assert!((trend.rms.values[100] - 120.0).abs() < 1.5, "{}", trend.rms.values[100]);
@@ -200,7 +200,7 @@ fn a_click_near_an_event_marker_finds_it_in_the_table() {
     let mut harness = sample_with_events();
     let d = harness.state().captures()[0].events.clone().unwrap().unwrap();
     let (k, sag) = d.events.iter().enumerate().find(|(_, e)| e.kind.as_str() == "sag").unwrap();
-    harness.state_mut().apply(Message::Click { t_s: sag.start_s + 0.001, secondary: false });
+    harness.state_mut().apply(ExplorerMessage::Click { t_s: sag.start_s + 0.001, secondary: false }.into());
     harness.step();
     assert_eq!(harness.state().selected_event(), Some(k));
     assert_eq!(harness.state().cursors()[0], Some(sag.start_s + 0.001), "and cursor A is placed");
@@ -209,7 +209,7 @@ fn a_click_near_an_event_marker_finds_it_in_the_table() {
 #[test]
 fn keys_pan_zoom_and_fit_the_view() {
     let mut harness = sample_with_events();
-    harness.state_mut().apply(Message::ZoomTo { from_s: 2.0, to_s: 4.0 });
+    harness.state_mut().apply(ExplorerMessage::ZoomTo { from_s: 2.0, to_s: 4.0 }.into());
     harness.step();
     harness.step();
     let (a, b) = harness.state().view_s().unwrap();
@@ -237,11 +237,11 @@ fn exports_the_visible_window_the_cursor_window_and_the_events() {
     let dir = tempfile::tempdir().unwrap();
     // Hide V_B, zoom to 1..3 s, export what is shown.
     harness.get_all_by_role_and_label(egui::accesskit::Role::CheckBox, "V_B").next().unwrap().click();
-    harness.state_mut().apply(Message::ZoomTo { from_s: 1.0, to_s: 3.0 });
+    harness.state_mut().apply(ExplorerMessage::ZoomTo { from_s: 1.0, to_s: 3.0 }.into());
     harness.step();
     harness.step();
     let visible = dir.path().join("visible.parquet");
-    harness.state_mut().apply(Message::ExportWindow { span: ExportSpan::Visible, path: visible.clone() });
+    harness.state_mut().apply(ExplorerMessage::ExportWindow { span: ExportSpan::Visible, path: visible.clone() }.into());
     run_until(&mut harness, |app| app.status().is_some() || !app.errors().is_empty());
     assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
     let part = panelscope::capture::read(&visible).unwrap();
@@ -252,20 +252,20 @@ fn exports_the_visible_window_the_cursor_window_and_the_events() {
 
     // Without cursors the cursor export is refused, in the window.
     let cursors = dir.path().join("cursors.csv");
-    harness.state_mut().apply(Message::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() });
+    harness.state_mut().apply(ExplorerMessage::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() }.into());
     harness.step();
     assert!(!harness.state().errors().is_empty());
     assert!(!cursors.exists());
     harness.state_mut().apply(Message::DismissErrors);
-    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 1.5 });
-    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.25 });
-    harness.state_mut().apply(Message::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() });
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 1.5 }.into());
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 1, t_s: 1.25 }.into());
+    harness.state_mut().apply(ExplorerMessage::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() }.into());
     run_until(&mut harness, |app| app.status().is_some_and(|s| s.contains("cursors.csv")));
     let part = panelscope::capture::read(&cursors).unwrap();
     assert!((part.duration_s() - 0.25).abs() < 0.01, "{}", part.duration_s());
 
     let events = dir.path().join("events.csv");
-    harness.state_mut().apply(Message::ExportEvents(events.clone()));
+    harness.state_mut().apply(ExplorerMessage::ExportEvents(events.clone()).into());
     run_until(&mut harness, |app| app.status().is_some_and(|s| s.contains("events.csv")));
     let text = std::fs::read_to_string(&events).unwrap();
     assert!(text.starts_with("kind,channel,start_s"));
@@ -277,7 +277,7 @@ fn cancelling_a_load_leaves_nothing_open() {
     let mut app = App::new(egui::Context::default());
     app.apply(Message::OpenFile(default_sample_path()));
     let id = app.loading()[0].id;
-    app.apply(Message::CancelLoad(id));
+    app.apply(ExplorerMessage::CancelLoad(id).into());
     assert!(!app.is_loading());
     let mut harness =
         Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
@@ -303,8 +303,8 @@ fn the_load_shows_progress_and_a_cancel_button() {
 #[test]
 fn spectrum_and_thd_of_the_cursor_window() {
     let mut harness = sample_with_events();
-    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.6 });
-    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.6 });
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 0.6 }.into());
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 1, t_s: 1.6 }.into());
     run_until(&mut harness, |app| app.readout().is_some());
     harness.get_by_label("Spectrum").click();
     harness.step();
@@ -318,8 +318,8 @@ fn phasors_and_sequence_components_of_a_three_phase_capture() {
     let three_phase = default_sample_path().with_file_name("three-phase-4s.cfg");
     let mut harness = harness_with(three_phase);
     run_until(&mut harness, |app| app.captures().len() == 1);
-    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.1 });
-    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 0.5 });
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 0.1 }.into());
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 1, t_s: 0.5 }.into());
     run_until(&mut harness, |app| app.readout().is_some());
     harness.get_by_label("Phasors").click();
     harness.step();
@@ -348,7 +348,7 @@ fn the_sample_install_config_names_every_trace_and_shows_the_balance() {
     let mut app = App::new(egui::Context::default());
     let capture = default_sample_path();
     let config = capture.with_file_name("sample-panel.install.json");
-    app.apply(Message::OpenWithInstallConfig { capture, config });
+    app.apply(ExplorerMessage::OpenWithInstallConfig { capture, config }.into());
     let mut harness =
         Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
     run_until(&mut harness, |app| app.captures().first().is_some_and(|c| c.install.is_some() && c.events.is_some()));
@@ -362,8 +362,8 @@ fn the_sample_install_config_names_every_trace_and_shows_the_balance() {
         "grouped by circuit, with its slot and voltage"
     );
     assert!(harness.query_all_by_label_contains("I_03 · Water heater · B").count() > 0, "so does the legend");
-    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 0.6 });
-    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 1.6 });
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 0.6 }.into());
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 1, t_s: 1.6 }.into());
     run_until(&mut harness, |app| app.readout().is_some());
     let report = harness.state().readout().unwrap().clone();
     let heater_b = report.pairs.iter().find(|p| p.current == "I_03").expect("I_03 paired");
@@ -372,7 +372,7 @@ fn the_sample_install_config_names_every_trace_and_shows_the_balance() {
     assert_eq!(balances.len(), 2);
     assert!(balances.iter().all(|b| b.rms < 0.05 * b.mains_rms), "{balances:?}");
     assert!(harness.query_by_label("balance A").is_some(), "the readout shows the balance");
-    harness.state_mut().apply(Message::ClearInstallConfig);
+    harness.state_mut().apply(ExplorerMessage::ClearInstallConfig.into());
     harness.step();
     assert!(harness.state().captures()[0].role(0).is_none());
 }
@@ -383,7 +383,7 @@ fn a_bad_install_config_is_an_error_in_the_window() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("install.json");
     std::fs::write(&bad, "{\"schema_version\": 1,\n \"panel\": }").unwrap();
-    harness.state_mut().apply(Message::ApplyInstallConfig(bad));
+    harness.state_mut().apply(ExplorerMessage::ApplyInstallConfig(bad).into());
     run_until(&mut harness, |app| !app.errors().is_empty());
     assert!(harness.state().errors()[0].contains("install.json") && harness.state().errors()[0].contains("line 2"));
     assert!(harness.state().captures()[0].install.is_none());

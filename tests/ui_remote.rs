@@ -8,7 +8,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use panelscope::api::server::{ServerConfig, ServerHandle, spawn};
-use panelscope::app::{App, Connection, Message, RemoteMessage};
+use panelscope::app::{App, Connection, ExplorerMessage, Message, RemoteMessage};
 
 const TOKEN: &str = "ui-token";
 
@@ -106,15 +106,15 @@ fn connects_opens_a_capture_and_zooms_for_detail() {
     assert!(harness.state().settings().open.is_empty());
 
     // Zoom in past the overview's resolution: the span in view is fetched.
-    harness.state_mut().apply(Message::ZoomTo { from_s: 2.0, to_s: 2.05 });
+    harness.state_mut().apply(ExplorerMessage::ZoomTo { from_s: 2.0, to_s: 2.05 }.into());
     run_until(&mut harness, "the detail", |app| app.captures()[0].remote.as_ref().unwrap().detail.is_some());
     let detail = harness.state().captures()[0].remote.as_ref().unwrap().detail.as_ref().unwrap();
     assert!(detail.from_s <= 2.0 && detail.to_s >= 2.05, "{} {}", detail.from_s, detail.to_s);
     assert!(!detail.decimated, "200 samples in view: the raw samples");
 
     // Measurements say what to do instead of measuring the overview.
-    harness.state_mut().apply(Message::SetCursor { which: 0, t_s: 2.0 });
-    harness.state_mut().apply(Message::SetCursor { which: 1, t_s: 2.04 });
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 2.0 }.into());
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 1, t_s: 2.04 }.into());
     for _ in 0..3 {
         harness.step();
     }

@@ -11,6 +11,7 @@ mod window;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::info::{CaptureInfo, ChannelInfo};
 pub use window::{DEFAULT_MAX_POINTS, MAX_MAX_POINTS, WindowQuery, window};
 
 /// Where every route lives.
@@ -55,93 +56,6 @@ pub struct CaptureSummary {
     /// The parts `file?part=` serves: `main`, and `dat` for a `.cfg` + `.dat` pair.
     #[serde(default)]
     pub parts: Vec<String>,
-}
-
-/// A channel as `info --json` describes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelInfo {
-    pub name: String,
-    pub kind: String,
-    pub unit: String,
-    /// Over the whole capture, with `?stats=true` (analog channels), as `info --stats`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mean: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rms: Option<f64>,
-}
-
-/// `GET /api/v1/captures/{id}`: the fields of `info --json`, plus the id and name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CaptureInfo {
-    #[serde(default)]
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
-    pub format: String,
-    pub sample_count: usize,
-    pub sample_rate_hz: Option<f64>,
-    pub duration_s: f64,
-    pub start: Option<String>,
-    pub analog_count: usize,
-    pub digital_count: usize,
-    pub channels: Vec<ChannelInfo>,
-}
-
-impl CaptureInfo {
-    /// Adds each analog channel's statistics (`stats[i]` for channel `i`).
-    pub fn with_stats(mut self, stats: &[Option<crate::analysis::stats::Stats>]) -> Self {
-        for (c, s) in self.channels.iter_mut().zip(stats) {
-            if let Some(s) = s {
-                (c.min, c.max, c.mean, c.rms) = (Some(s.min), Some(s.max), Some(s.mean), Some(s.rms));
-            }
-        }
-        self
-    }
-
-    /// The statistics carried per channel, as [`crate::analysis::stats::Stats`].
-    pub fn stats(&self) -> Vec<Option<crate::analysis::stats::Stats>> {
-        self.channels
-            .iter()
-            .map(|c| match (c.min, c.max, c.mean, c.rms) {
-                (Some(min), Some(max), Some(mean), Some(rms)) => {
-                    Some(crate::analysis::stats::Stats { count: 0, min, max, mean, rms })
-                }
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The description of a capture held in memory.
-    pub fn of(capture: &crate::capture::Capture) -> Self {
-        Self {
-            id: String::new(),
-            name: capture.name.clone(),
-            format: capture.format.as_str().to_string(),
-            sample_count: capture.sample_count(),
-            sample_rate_hz: capture.sample_rate_hz(),
-            duration_s: capture.duration_s(),
-            start: capture.start.map(|s| s.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-            analog_count: capture.analog_count(),
-            digital_count: capture.digital_count(),
-            channels: capture
-                .channels
-                .iter()
-                .map(|c| ChannelInfo {
-                    name: c.name.clone(),
-                    kind: c.kind.as_str().to_string(),
-                    unit: c.unit.clone(),
-                    min: None,
-                    max: None,
-                    mean: None,
-                    rms: None,
-                })
-                .collect(),
-        }
-    }
 }
 
 /// `GET /api/v1/captures/{id}/window`: the samples of a time window, decimated when there

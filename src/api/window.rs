@@ -1,10 +1,8 @@
 //! The windowed read behind `GET /captures/{id}/window`: the samples of a time window,
 //! min/max decimated from the level-of-detail pyramid when there are more than asked for.
 
-use std::ops::Range;
-
 use super::{Window, WindowChannel};
-use crate::analysis::decimate::{bit_extremes, equal_index_buckets};
+use crate::analysis::decimate::{bucket_times, extremes, window_buckets};
 use crate::analysis::lod::Pyramid;
 use crate::capture::{Capture, Samples, Timebase};
 
@@ -32,7 +30,7 @@ pub fn window(capture: &Capture, pyramids: &[Option<Pyramid>], query: &WindowQue
     if !(2..=MAX_MAX_POINTS).contains(&max_points) {
         return Err(format!("max_points {max_points}: between 2 and {MAX_MAX_POINTS}"));
     }
-    let keep = crate::cli::channel_indices(capture, &query.channels).map_err(|e| e.to_string())?;
+    let keep = capture.channel_indices(&query.channels).map_err(|e| e.to_string())?;
     let range = capture.window(query.from_s, query.to_s).map_err(|e| e.to_string())?;
     let n = range.len();
     let to_s = match query.to_s {
@@ -56,72 +54,19 @@ pub fn window(capture: &Capture, pyramids: &[Option<Pyramid>], query: &WindowQue
         return Ok(Window { from_s, to_s, sample_count: n, decimated: false, time_s, channels });
     }
     let buckets = max_points / 2;
-    let ranges: Vec<Range<usize>> = match &capture.timebase {
-        Timebase::Fixed { .. } => {
-            equal_index_buckets(n, buckets).map(|r| range.start + r.start..range.start + r.end).collect()
-        }
-        // Irregular time: equal time buckets, so that the overview is not distorted where
-        // samples are dense.
-        Timebase::Irregular { times_s } => {
-            let span = to_s - from_s;
-            let edge = |b: usize| {
-                let t = from_s + span * b as f64 / buckets as f64;
-                times_s[range.clone()].partition_point(|&x| x < t) + range.start
-            };
-            (0..buckets).map(|b| edge(b)..if b + 1 == buckets { range.end } else { edge(b + 1) }).collect()
-        }
-    };
-    // Each bucket at its first and middle sample; an empty bucket (irregular time) at its
-    // edge time.
-    let time_s = ranges
-        .iter()
-        .flat_map(|r| {
-            let t0 = if r.is_empty() { capture.time_s(r.start.min(range.end - 1)) } else { capture.time_s(r.start) };
-            let t1 = if r.is_empty() { t0 } else { capture.time_s(r.start + r.len() / 2) };
-            [t0, t1]
-        })
-        .collect();
-    let fixed = matches!(capture.timebase, Timebase::Fixed { .. });
+    let ranges = window_buckets(&capture.timebase, range.clone(), from_s, to_s, buckets);
+    let time_s = bucket_times(&ranges, range.end, |i| capture.time_s(i));
+    let equal_index = matches!(capture.timebase, Timebase::Fixed { .. });
     let channels = keep
         .iter()
         .map(|&c| {
             let ch = &capture.channels[c];
-            let values = match (&ch.samples, pyramids.get(c).and_then(Option::as_ref)) {
-                (Samples::Analog(v), Some(p)) if fixed => {
-                    p.query(v, range.clone(), buckets).into_iter().flat_map(pair).collect()
-                }
-                (Samples::Analog(v), Some(p)) => {
-                    ranges.iter().flat_map(|r| pair(p.range_min_max(v, r.clone()))).collect()
-                }
-                (Samples::Analog(v), None) => ranges
-                    .iter()
-                    .flat_map(|r| {
-                        pair(crate::analysis::decimate::bucket_extremes(v, r.clone()).map(|e| {
-                            let (a, b) = (e.first.1, e.second.1);
-                            crate::analysis::lod::MinMax { min: a.min(b), max: a.max(b), min_first: a <= b }
-                        }))
-                    })
-                    .collect(),
-                (Samples::Digital(bits), _) => ranges
-                    .iter()
-                    .flat_map(|r| match bit_extremes(bits, r.clone()) {
-                        Some(states) => states.map(|b| Some(f32::from(b))),
-                        None => [None, None],
-                    })
-                    .collect(),
-            };
+            let pyramid = pyramids.get(c).and_then(Option::as_ref);
+            let values = extremes(&ch.samples, pyramid, range.clone(), &ranges, equal_index).into_iter().flatten().collect();
             WindowChannel { name: ch.name.clone(), kind: ch.kind.as_str().into(), unit: ch.unit.clone(), values }
         })
         .collect();
     Ok(Window { from_s, to_s, sample_count: n, decimated: true, time_s, channels })
-}
-
-/// A bucket's two values in time order, or two gaps.
-fn pair(m: Option<crate::analysis::lod::MinMax>) -> [Option<f32>; 2] {
-    match m {
-        Some(m) => m.in_order().map(Some),
-        None => [None, None],
-    }
 }
 
 impl Window {
@@ -148,6 +93,7 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::decimate::equal_index_buckets;
     use crate::capture::{Channel, Format};
 
     fn capture(n: usize) -> Capture {

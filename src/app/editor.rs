@@ -1,16 +1,19 @@
-//! The panel editor's state: the project, the selection, unlimited undo and redo (whole
-//! snapshots: a project is small), live validation, and autosave for recovery after a
-//! crash. Every change goes through [`PanelEditor::apply`], so the UI stays thin.
+//! The panel editor's state and its update: the project, the selection, undo and redo
+//! (the core's [`History`] of [`Edit`]s), live validation, and autosave for recovery after
+//! a crash. Opening, saving, exporting and autosaving are effects the task layer runs;
+//! their failures are shown to the user.
 
 use std::path::{Path, PathBuf};
 
-use crate::panel::{
-    Breaker, BreakerKind, Circuit, Layout, Main, MainSensor, Phase, Position, Project, Report, SensorRef, Strip,
-    StripDirection, VoltageRef,
-};
+use serde::{Deserialize, Serialize};
+
+use super::Outcome;
+use super::message::{EditorAction, TaskMessage};
+use super::tasks::{Effect, files};
+use crate::panel::{Edit, History, Project, Report};
 
 /// What is selected in the drawing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Selection {
     /// An empty space.
     Space(u32),
@@ -18,119 +21,6 @@ pub enum Selection {
     Breaker(usize),
     /// A sensor strip (index in the project).
     Strip(usize),
-}
-
-/// A change to the project.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Edit {
-    /// Put a breaker of `poles` (or a tandem, spare or blank) in `space`.
-    AddBreaker {
-        space: u32,
-        poles: u8,
-        kind: BreakerKind,
-    },
-    DeleteBreaker(usize),
-    /// Move a breaker to start at another space.
-    MoveBreaker {
-        index: usize,
-        space: u32,
-    },
-    SetPoles {
-        index: usize,
-        poles: u8,
-    },
-    SetRating {
-        index: usize,
-        rating_a: f64,
-    },
-    SetLabel {
-        index: usize,
-        circuit: usize,
-        label: String,
-    },
-    SetLoadType {
-        index: usize,
-        circuit: usize,
-        load_type: String,
-    },
-    SetGeneration {
-        index: usize,
-        circuit: usize,
-        generation: bool,
-    },
-    SetMultiplier {
-        index: usize,
-        circuit: usize,
-        multiplier: f64,
-    },
-    /// Map a sensor position to a circuit (taking it from any other circuit).
-    MapSensor {
-        index: usize,
-        circuit: usize,
-        sensor: SensorRef,
-    },
-    UnmapSensor {
-        index: usize,
-        circuit: usize,
-        sensor: SensorRef,
-    },
-    /// Lay a strip of `positions` sensors from `first_space` down its column; channels are
-    /// named `I_01`, `I_02`, ... after the highest already used.
-    AddStrip {
-        first_space: u32,
-        positions: usize,
-    },
-    DeleteStrip(usize),
-    SetStripPositions {
-        strip: usize,
-        positions: usize,
-    },
-    SetStripFirstSpace {
-        strip: usize,
-        first_space: u32,
-    },
-    SetChannel {
-        strip: usize,
-        position: usize,
-        channel: String,
-    },
-    SetPositionRating {
-        strip: usize,
-        position: usize,
-        rating_a: f64,
-    },
-    SetPositionReversed {
-        strip: usize,
-        position: usize,
-        reversed: bool,
-    },
-    /// The mains sensor of a phase (`None` removes it).
-    SetMains {
-        phase: Phase,
-        channel: Option<String>,
-        rating_a: f64,
-    },
-    /// The voltage channel of a phase (`None` removes it).
-    SetVoltageRef {
-        phase: Phase,
-        channel: Option<String>,
-    },
-    SetMainRating(f64),
-    SetService(crate::panel::Service),
-    SetFeed(crate::panel::FeedEnd),
-    /// Main breaker (true) or main lugs.
-    SetMainBreaker(bool),
-    SetCircuitNotes {
-        index: usize,
-        circuit: usize,
-        notes: String,
-    },
-    SetFedFrom(String),
-    SetNotes(String),
-    SetPanelName(String),
-    SetSpaces(u32),
-    /// Replace the whole project (a template, a file).
-    Replace(Box<Project>),
 }
 
 /// The editor: a project and its history.
@@ -143,23 +33,34 @@ pub struct PanelEditor {
     /// Changed since the last save.
     pub dirty: bool,
     /// Autosaved changes found when the project was opened (a crash), until recovered or
-    /// dismissed.
+    /// dismissed. No autosave is written meanwhile, so the crash's changes stay on disk.
     pub recovered: Option<Project>,
-    undo: Vec<Project>,
-    redo: Vec<Project>,
-    /// Where changes are autosaved (beside the project, or in the temporary folder).
+    /// The last autosave failed: why (shown until one succeeds).
+    pub autosave_error: Option<String>,
+    history: History,
+    /// Where changes are autosaved (beside the project, or in the app's data folder).
     autosave: PathBuf,
 }
 
-/// The autosave file of a project file.
+/// The autosave file of a project file; an untitled project's goes in `untitled_dir`
+/// (the app's data folder), under a name of its own.
 pub fn autosave_path(project: Option<&Path>) -> PathBuf {
     match project {
         Some(p) => {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "panel.ron".into());
             p.with_file_name(format!(".{name}.autosave"))
         }
-        None => std::env::temp_dir().join("panelscope-untitled-autosave.ron"),
+        None => untitled_dir().join(format!(
+            "untitled-{}-{}.autosave.ron",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+        )),
     }
+}
+
+/// Where untitled projects are autosaved: the app's data folder, else the temporary one.
+fn untitled_dir() -> PathBuf {
+    eframe::storage_dir("panelscope").map_or_else(std::env::temp_dir, |d| d.join("autosave"))
 }
 
 impl PanelEditor {
@@ -174,77 +75,50 @@ impl PanelEditor {
             report,
             dirty: false,
             recovered: None,
-            undo: Vec::new(),
-            redo: Vec::new(),
+            autosave_error: None,
+            history: History::default(),
             autosave,
         }
     }
 
-    /// Opens a project file.
-    pub fn open(path: &Path) -> Result<Self, String> {
-        let project = Project::load(path).map_err(|e| e.to_string())?;
-        let mut editor = Self::new(project, Some(path.to_path_buf()));
-        editor.recovered = editor.recovery();
-        Ok(editor)
-    }
-
-    /// An autosaved version newer than the file, if one was left by a crash.
-    pub fn recovery(&self) -> Option<Project> {
-        let saved = std::fs::metadata(&self.autosave).ok()?.modified().ok()?;
-        if let Some(path) = &self.path
-            && std::fs::metadata(path).ok()?.modified().ok()? > saved
-        {
-            return None;
-        }
-        Project::load(&self.autosave).ok().filter(|p| *p != self.project)
-    }
-
     pub fn can_undo(&self) -> bool {
-        !self.undo.is_empty()
+        self.history.can_undo()
     }
 
     pub fn can_redo(&self) -> bool {
-        !self.redo.is_empty()
+        self.history.can_redo()
     }
 
-    pub fn undo(&mut self) {
-        if let Some(previous) = self.undo.pop() {
-            self.redo.push(std::mem::replace(&mut self.project, previous));
-            self.changed();
-        }
+    /// Where this project is autosaved.
+    pub fn autosave_file(&self) -> &Path {
+        &self.autosave
     }
 
-    pub fn redo(&mut self) {
-        if let Some(next) = self.redo.pop() {
-            self.undo.push(std::mem::replace(&mut self.project, next));
-            self.changed();
-        }
+    pub fn undo(&mut self) -> Option<Effect> {
+        self.history.undo(&mut self.project).then(|| self.changed()).flatten()
     }
 
-    /// Applies an edit; an edit that would not change anything (or is impossible, like a
-    /// move past the panel) leaves the history alone.
-    pub fn apply(&mut self, edit: Edit) -> Result<(), String> {
-        let mut next = self.project.clone();
-        edit_project(&mut next, &edit)?;
-        if next == self.project {
-            return Ok(());
-        }
-        if let Edit::AddBreaker { .. } = edit {
-            self.selection = Some(Selection::Breaker(next.breakers.len() - 1));
-        }
-        if let Edit::DeleteBreaker(_) | Edit::DeleteStrip(_) | Edit::Replace(_) = edit {
-            self.selection = None;
-        }
-        if let Edit::AddStrip { .. } = edit {
-            self.selection = Some(Selection::Strip(next.strips.len() - 1));
-        }
-        self.undo.push(std::mem::replace(&mut self.project, next));
-        self.redo.clear();
-        self.changed();
-        Ok(())
+    pub fn redo(&mut self) -> Option<Effect> {
+        self.history.redo(&mut self.project).then(|| self.changed()).flatten()
     }
 
-    fn changed(&mut self) {
+    /// Applies an edit; returns the autosave it calls for. An edit that would not change
+    /// anything leaves the history alone.
+    pub fn apply(&mut self, edit: Edit) -> Result<Option<Effect>, String> {
+        if !self.history.apply(&mut self.project, &edit)? {
+            return Ok(None);
+        }
+        match edit {
+            Edit::AddBreaker { .. } => self.selection = Some(Selection::Breaker(self.project.breakers.len() - 1)),
+            Edit::DeleteBreaker(_) | Edit::DeleteStrip(_) | Edit::Replace(_) => self.selection = None,
+            Edit::AddStrip { .. } => self.selection = Some(Selection::Strip(self.project.strips.len() - 1)),
+            _ => {}
+        }
+        Ok(self.changed())
+    }
+
+    /// Validates again and autosaves (unless a crash's autosave is still on offer).
+    fn changed(&mut self) -> Option<Effect> {
         self.report = self.project.validate();
         self.dirty = true;
         match self.selection {
@@ -252,212 +126,178 @@ impl PanelEditor {
             Some(Selection::Strip(i)) if i >= self.project.strips.len() => self.selection = None,
             _ => {}
         }
-        // Autosave: a failure here must not stop editing; the next change tries again.
-        let _ = crate::panel::write_atomic(&self.autosave, &self.project.to_ron());
+        if self.recovered.is_some() {
+            return None;
+        }
+        let (path, text) = (self.autosave.clone(), self.project.to_ron());
+        Some(Effect::work("autosave", move || {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let result = files::write_text(&path, &text);
+            TaskMessage::Autosaved { path, result }.into()
+        }))
     }
 
-    /// Saves to `path` (atomically) and forgets the autosave.
-    pub fn save(&mut self, path: &Path) -> Result<(), String> {
-        self.project.save(path).map_err(|e| e.to_string())?;
-        let _ = std::fs::remove_file(&self.autosave);
+    /// The effect that saves the project to `path` (atomically).
+    pub fn save(&self, path: &Path) -> Effect {
+        let (path, text) = (path.to_path_buf(), self.project.to_ron());
+        Effect::work("save-project", move || {
+            let result = files::write_text(&path, &text);
+            TaskMessage::ProjectSaved { path, result }.into()
+        })
+    }
+
+    /// The project is saved at `path`: forget the autosave.
+    pub fn saved(&mut self, path: &Path) -> Option<Effect> {
+        let old = std::mem::replace(&mut self.autosave, autosave_path(Some(path)));
         self.path = Some(path.to_path_buf());
-        self.autosave = autosave_path(Some(path));
         self.dirty = false;
-        Ok(())
+        Some(Effect::Work {
+            name: "remove-autosave",
+            work: Box::new(move |_| {
+                let _ = std::fs::remove_file(&old);
+            }),
+        })
     }
 }
 
-fn circuit_mut(p: &mut Project, index: usize, circuit: usize) -> Result<&mut Circuit, String> {
-    p.breakers
-        .get_mut(index)
-        .and_then(|b| b.circuits.get_mut(circuit))
-        .ok_or_else(|| format!("no circuit {circuit} on breaker {index}"))
-}
-
-/// Applies one edit to a project.
-fn edit_project(p: &mut Project, edit: &Edit) -> Result<(), String> {
-    match edit {
-        Edit::AddBreaker { space, poles, kind } => {
-            let circuits = match kind {
-                BreakerKind::Breaker => vec![Circuit::new("")],
-                BreakerKind::Tandem => vec![Circuit::new(""), Circuit::new("")],
-                BreakerKind::Spare | BreakerKind::Space => Vec::new(),
-            };
-            let poles = if *kind == BreakerKind::Breaker { (*poles).clamp(1, 3) } else { 1 };
-            let rating_a = match (kind, poles) {
-                (BreakerKind::Space, _) => 0.0,
-                (_, 1) => 20.0,
-                _ => 30.0,
-            };
-            p.breakers.push(Breaker { space: *space, poles, kind: *kind, rating_a, circuits });
+/// Applies what the user asked of the editor (`editor` is `None` until a project is open).
+/// `shown_capture` is the id of the capture shown in the explorer, for "Apply to capture".
+pub fn update(
+    editor: &mut Option<PanelEditor>,
+    shown_capture: Option<u64>,
+    action: EditorAction,
+    out: &mut Outcome,
+) {
+    match action {
+        EditorAction::New(template) => match crate::panel::template(&template) {
+            Some(p) => *editor = Some(PanelEditor::new(p, None)),
+            None => out.errors.push(format!("no panel template \"{template}\"")),
+        },
+        EditorAction::Adopt(project) => *editor = Some(PanelEditor::new(*project, None)),
+        EditorAction::Open(path) => {
+            let autosave = autosave_path(Some(&path));
+            out.effects.push(Effect::work("open-project", move || files::read_project(path, &autosave).into()));
         }
-        Edit::DeleteBreaker(i) => {
-            if *i >= p.breakers.len() {
-                return Err(format!("no breaker {i}"));
-            }
-            p.breakers.remove(*i);
-        }
-        Edit::MoveBreaker { index, space } => {
-            let b = p.breakers.get_mut(*index).ok_or("no such breaker")?;
-            if *space >= 1 {
-                b.space = *space;
-            }
-        }
-        Edit::SetPoles { index, poles } => {
-            let b = p.breakers.get_mut(*index).ok_or("no such breaker")?;
-            b.poles = (*poles).clamp(1, 3);
-        }
-        Edit::SetRating { index, rating_a } => {
-            let b = p.breakers.get_mut(*index).ok_or("no such breaker")?;
-            if rating_a.is_finite() && *rating_a >= 0.0 {
-                b.rating_a = *rating_a;
-            }
-        }
-        Edit::SetLabel { index, circuit, label } => circuit_mut(p, *index, *circuit)?.label = label.clone(),
-        Edit::SetLoadType { index, circuit, load_type } => {
-            circuit_mut(p, *index, *circuit)?.load_type = load_type.clone()
-        }
-        Edit::SetGeneration { index, circuit, generation } => {
-            circuit_mut(p, *index, *circuit)?.direction =
-                if *generation { crate::panel::Direction::Generation } else { crate::panel::Direction::Load }
-        }
-        Edit::SetMultiplier { index, circuit, multiplier } => {
-            if multiplier.is_finite() && *multiplier > 0.0 {
-                circuit_mut(p, *index, *circuit)?.multiplier = *multiplier;
-            }
-        }
-        Edit::MapSensor { index, circuit, sensor } => {
-            for b in &mut p.breakers {
-                for c in &mut b.circuits {
-                    c.sensors.retain(|s| s != sensor);
+        other => {
+            let Some(editor) = editor.as_mut() else { return };
+            let result = match other {
+                EditorAction::Undo => Ok(editor.undo()),
+                EditorAction::Redo => Ok(editor.redo()),
+                EditorAction::Edit(edit) => editor.apply(edit),
+                EditorAction::Select(selection) => {
+                    editor.selection = selection;
+                    Ok(None)
                 }
-            }
-            let c = circuit_mut(p, *index, *circuit)?;
-            c.sensors.push(*sensor);
-            c.sensors.sort();
-        }
-        Edit::UnmapSensor { index, circuit, sensor } => {
-            circuit_mut(p, *index, *circuit)?.sensors.retain(|s| s != sensor)
-        }
-        Edit::AddStrip { first_space, positions } => {
-            let next = next_channel_number(p);
-            let pitch = if p.layout() == Layout::NorthAmerican { 2 } else { 1 };
-            p.strips.push(Strip {
-                name: format!("S{}", p.strips.len() + 1),
-                model: format!("{positions}-position strip"),
-                pitch,
-                first_space: *first_space,
-                direction: StripDirection::Down,
-                reversed: false,
-                positions: (0..*positions)
-                    .map(|k| Position { channel: format!("I_{:02}", next + k), rating_a: 50.0, reversed: false })
-                    .collect(),
-            });
-        }
-        Edit::DeleteStrip(index) => {
-            if *index >= p.strips.len() {
-                return Err(format!("no strip {index}"));
-            }
-            p.strips.remove(*index);
-            // Sensors of the strip go; later strips move down one.
-            for c in p.breakers.iter_mut().flat_map(|b| b.circuits.iter_mut()) {
-                c.sensors.retain(|s| s.strip != *index);
-                c.sensors.iter_mut().filter(|s| s.strip > *index).for_each(|s| s.strip -= 1);
-            }
-        }
-        Edit::SetStripPositions { strip, positions } => {
-            let next = next_channel_number(p);
-            let st = p.strips.get_mut(*strip).ok_or("no such strip")?;
-            let positions = (*positions).clamp(1, 64);
-            let rating_a = st.positions.last().map_or(50.0, |q| q.rating_a);
-            let grow = positions.saturating_sub(st.positions.len());
-            st.positions.truncate(positions);
-            st.positions.extend((0..grow).map(|k| Position {
-                channel: format!("I_{:02}", next + k),
-                rating_a,
-                reversed: false,
-            }));
-            for c in p.breakers.iter_mut().flat_map(|b| b.circuits.iter_mut()) {
-                c.sensors.retain(|s| s.strip != *strip || s.position < positions);
+                EditorAction::Save(path) => Ok(Some(editor.save(&path))),
+                EditorAction::ExportInstallConfig(path) => match editor.project.install_config() {
+                    Err(report) => Err(format!(
+                        "{} errors: fix them before exporting the install configuration (first: {})",
+                        report.errors.len(),
+                        report.errors.first().map_or("", |f| f.message.as_str())
+                    )),
+                    Ok(config) => {
+                        let text =
+                            if path.extension().is_some_and(|e| e == "ron") { config.to_ron() } else { config.to_json() };
+                        Ok(Some(write_effect(path, text, "the install configuration")))
+                    }
+                },
+                EditorAction::ExportDirectory(path) => {
+                    let text = if path.extension().is_some_and(|e| e == "csv") {
+                        crate::panel::directory_csv(&editor.project)
+                    } else {
+                        crate::panel::directory_svg(&editor.project)
+                    };
+                    Ok(Some(write_effect(path, text, "the directory")))
+                }
+                EditorAction::ApplyToCapture => match (editor.project.install_config(), shown_capture) {
+                    (Err(report), _) => Err(format!("{} errors: fix them first", report.errors.len())),
+                    (Ok(_), None) => Ok(None),
+                    (Ok(config), Some(id)) => {
+                        let path = editor.path.clone().unwrap_or_else(|| PathBuf::from("panel editor"));
+                        out.effects.push(Effect::Then(TaskMessage::InstallConfigRead { id, path, result: Ok(config) }.into()));
+                        Ok(Some(Effect::Then(super::message::Message::SetMode(super::message::Mode::Explorer))))
+                    }
+                },
+                EditorAction::DismissRecovery => {
+                    editor.recovered = None;
+                    Ok(None)
+                }
+                EditorAction::New(_) | EditorAction::Open(_) | EditorAction::Adopt(_) => Ok(None),
+            };
+            match result {
+                Ok(effect) => out.effects.extend(effect),
+                Err(e) => out.errors.push(e),
             }
         }
-        Edit::SetStripFirstSpace { strip, first_space } => {
-            p.strips.get_mut(*strip).ok_or("no such strip")?.first_space = (*first_space).max(1);
-        }
-        Edit::SetChannel { strip, position, channel } => {
-            p.strips.get_mut(*strip).and_then(|s| s.positions.get_mut(*position)).ok_or("no such position")?.channel =
-                channel.trim().to_string();
-        }
-        Edit::SetPositionRating { strip, position, rating_a } => {
-            if rating_a.is_finite() && *rating_a > 0.0 {
-                p.strips
-                    .get_mut(*strip)
-                    .and_then(|s| s.positions.get_mut(*position))
-                    .ok_or("no such position")?
-                    .rating_a = *rating_a;
-            }
-        }
-        Edit::SetPositionReversed { strip, position, reversed } => {
-            p.strips.get_mut(*strip).and_then(|s| s.positions.get_mut(*position)).ok_or("no such position")?.reversed =
-                *reversed;
-        }
-        Edit::SetMains { phase, channel, rating_a } => {
-            p.mains.retain(|m| m.phase != *phase);
-            if let Some(channel) = channel {
-                p.mains.push(MainSensor {
-                    phase: *phase,
-                    channel: channel.trim().to_string(),
-                    rating_a: *rating_a,
-                    reversed: false,
-                });
-                p.mains.sort_by_key(|m| m.phase);
-            }
-        }
-        Edit::SetVoltageRef { phase, channel } => {
-            p.voltage_refs.retain(|v| v.phase != *phase);
-            if let Some(channel) = channel {
-                p.voltage_refs.push(VoltageRef { phase: *phase, channel: channel.trim().to_string() });
-                p.voltage_refs.sort_by_key(|v| v.phase);
-            }
-        }
-        Edit::SetMainRating(rating_a) => {
-            if rating_a.is_finite() && *rating_a > 0.0 {
-                p.panel.main = match p.panel.main {
-                    Main::Breaker { .. } => Main::Breaker { rating_a: *rating_a },
-                    Main::Lugs { .. } => Main::Lugs { rating_a: *rating_a },
-                };
-            }
-        }
-        Edit::SetService(service) => p.panel.service = *service,
-        Edit::SetFeed(feed) => p.panel.feed = *feed,
-        Edit::SetMainBreaker(breaker) => {
-            let (Main::Breaker { rating_a } | Main::Lugs { rating_a }) = p.panel.main;
-            p.panel.main = if *breaker { Main::Breaker { rating_a } } else { Main::Lugs { rating_a } };
-        }
-        Edit::SetCircuitNotes { index, circuit, notes } => circuit_mut(p, *index, *circuit)?.notes = notes.clone(),
-        Edit::SetFedFrom(text) => p.panel.fed_from = text.clone(),
-        Edit::SetNotes(text) => p.panel.notes = text.clone(),
-        Edit::SetPanelName(name) => p.panel.name = name.clone(),
-        Edit::SetSpaces(n) => p.panel.spaces = (*n).clamp(1, 200),
-        Edit::Replace(project) => *p = (**project).clone(),
     }
-    Ok(())
 }
 
-/// One past the highest `I_nn` channel number on the strips.
-fn next_channel_number(p: &Project) -> usize {
-    p.strips
-        .iter()
-        .flat_map(|s| &s.positions)
-        .filter_map(|q| q.channel.strip_prefix("I_")?.parse::<usize>().ok())
-        .max()
-        .map_or(1, |n| n + 1)
+/// Applies a completion of the editor's background work.
+pub fn finished(editor: &mut Option<PanelEditor>, message: TaskMessage, out: &mut Outcome) {
+    match message {
+        TaskMessage::ProjectRead { path, result } => match result {
+            Ok((project, recovered)) => {
+                let mut opened = PanelEditor::new(project, Some(path));
+                opened.recovered = recovered;
+                *editor = Some(opened);
+            }
+            Err(e) => out.errors.push(e),
+        },
+        TaskMessage::ProjectSaved { path, result } => match (result, editor.as_mut()) {
+            (Ok(()), Some(e)) => {
+                out.effects.extend(e.saved(&path));
+                out.status = Some(format!("saved {}", path.display()));
+            }
+            (Ok(()), None) => {}
+            (Err(e), _) => out.errors.push(e),
+        },
+        TaskMessage::Autosaved { path, result } => {
+            if let Some(e) = editor.as_mut().filter(|e| e.autosave == path) {
+                e.autosave_error = result.as_ref().err().map(|err| format!("autosave failed: {err}"));
+            }
+            if let Err(e) = result {
+                out.errors.push(format!("autosave failed (your changes are not yet on disk): {e}"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Writes `text` to `path` in the background and says so.
+fn write_effect(path: PathBuf, text: String, what: &'static str) -> Effect {
+    Effect::work("export", move || {
+        match files::write_text(&path, &text) {
+            Ok(()) => TaskMessage::Done(format!("exported {what} to {}", path.display())),
+            Err(e) => TaskMessage::Failed(e),
+        }
+        .into()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::panel::{sample_panel, template};
+    use crate::app::message::Message;
+    use crate::app::tasks::Tasks;
+    use crate::panel::{BreakerKind, Main, Phase, SensorRef, sample_panel, template};
+
+    /// Runs an editor's effect here and now; returns what it answered.
+    fn run(effect: Option<Effect>) -> Vec<Message> {
+        let tasks = Tasks::new(eframe::egui::Context::default());
+        effect.map(|e| tasks.run_blocking(e)).unwrap_or_default()
+    }
+
+    /// Saves through the effect, as the app does.
+    fn save(e: &mut PanelEditor, path: &Path) {
+        for m in run(Some(e.save(path))) {
+            if let Message::Task(TaskMessage::ProjectSaved { path, result }) = m {
+                result.unwrap();
+                run(e.saved(&path));
+            }
+        }
+    }
 
     fn editor() -> PanelEditor {
         let mut e = PanelEditor::new(template("split-phase-20").unwrap(), None);
@@ -550,17 +390,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.ron");
         let mut e = PanelEditor::new(template("split-phase-30").unwrap(), None);
-        e.save(&path).unwrap();
+        save(&mut e, &path);
         assert!(!e.dirty);
-        e.apply(Edit::SetPanelName("Shop".into())).unwrap();
+        run(e.apply(Edit::SetPanelName("Shop".into())).unwrap());
         assert!(autosave_path(Some(&path)).exists(), "autosaved");
         // A crash now: the file is older than the autosave, which is offered back.
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let reopened = PanelEditor::open(&path).unwrap();
-        let recovered = reopened.recovered.clone().expect("the autosave is offered");
+        let open = |path: &Path| match files::read_project(path.to_path_buf(), &autosave_path(Some(path))) {
+            TaskMessage::ProjectRead { result, .. } => result.unwrap(),
+            other => panic!("{other:?}"),
+        };
+        let (_, recovered) = open(&path);
+        let recovered = recovered.expect("the autosave is offered");
         assert_eq!(recovered.panel.name, "Shop");
-        e.save(&path).unwrap();
+        save(&mut e, &path);
         assert!(!autosave_path(Some(&path)).exists(), "a save clears the autosave");
-        assert!(PanelEditor::open(&path).unwrap().recovered.is_none());
+        assert!(open(&path).1.is_none());
     }
 }

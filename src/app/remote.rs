@@ -1,37 +1,30 @@
 //! The explorer's side of the HTTP API: connect to a `panelscope serve`, browse its
 //! captures and panels, open a capture progressively (an overview first, then detail for
 //! the span in view), download one for offline use, and upload an install configuration.
-//! Every request runs on the app's tokio runtime and reports back as a [`Message`].
+//! Every request is an effect the task layer runs on the network runtime; its answer
+//! comes back as a [`RemoteTask`].
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use eframe::egui;
+use serde::{Deserialize, Serialize};
 
-use super::{App, Message, OpenCapture};
+use super::editor::PanelEditor;
+use super::explorer::{Explorer, OpenCapture};
+use super::message::{EditorAction, Message, Mode, TaskMessage};
+use super::tasks::{Effect, files};
+use super::Outcome;
 use crate::analysis::lod::Pyramid;
 use crate::api::client::Client;
 use crate::api::{CaptureInfo, CaptureSummary, Health, PanelSummary, Stored, WindowQuery};
 use crate::capture::Capture;
-use crate::panel::InstallConfig;
+use crate::panel::{InstallConfig, Project};
 
 /// Points per channel of a remote capture's overview.
 const OVERVIEW_POINTS: usize = 8000;
-
-/// The runtime every network request of the GUI runs on (two workers; started on first use).
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("panelscope-net")
-            .enable_all()
-            .build()
-            .expect("the network runtime starts")
-    })
-}
 
 /// Where the connection to a server stands.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -124,221 +117,207 @@ impl OpenCapture {
     }
 }
 
-/// What the network tells the app.
-#[derive(Debug)]
+/// What the user asks of the server connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum RemoteMessage {
     /// Connect to this server (URL and token as typed).
     Connect,
     Disconnect,
     /// Ask for the lists again.
     Refresh,
-    Connected(Result<(Health, Vec<CaptureSummary>, Vec<PanelSummary>), String>),
     ShowWindow(bool),
     SetUrl(String),
     SetToken(String),
     SetRememberToken(bool),
     /// Open a capture of the server in the explorer.
     Open(String),
-    Opened {
-        request: u64,
-        result: Result<Box<(CaptureInfo, Capture)>, String>,
-        client: Client,
-        capture_id: String,
-    },
     /// Stop opening (by request id): its answer is dropped when it comes.
     CancelOpen(u64),
-    /// Samples for the span in view arrived.
-    DetailReady {
-        open_id: u64,
-        span: (f64, f64, usize),
-        result: Result<crate::api::Window, String>,
-    },
     /// Download capture `id` to a file (then open it).
-    Download {
-        capture_id: String,
-        path: PathBuf,
-    },
+    Download { capture_id: String, path: PathBuf },
     CancelDownload(u64),
-    DownloadDone {
-        id: u64,
-        result: Result<Vec<PathBuf>, String>,
-    },
     /// Open a panel project of the server in the editor.
     OpenPanel(String),
-    PanelFetched(Result<(String, crate::panel::Project), String>),
     /// Which server panel the editor uploads to.
     SetUploadPanel(String),
     /// Upload the editor's install configuration to the chosen server panel.
     Upload,
-    Uploaded(Result<Stored, String>),
 }
 
-impl App {
-    /// The connection and what the server holds.
-    pub fn remote(&self) -> &RemoteState {
-        &self.remote
+/// What the network answers.
+#[derive(Debug)]
+pub enum RemoteTask {
+    Connected(Result<(Health, Vec<CaptureSummary>, Vec<PanelSummary>), String>),
+    Opened { request: u64, result: Result<Box<(CaptureInfo, Capture)>, String>, client: Client, capture_id: String },
+    /// Samples for the span in view arrived.
+    DetailReady { open_id: u64, span: (f64, f64, usize), result: Result<crate::api::Window, String> },
+    DownloadDone { id: u64, result: Result<Vec<PathBuf>, String> },
+    PanelFetched(Result<(String, Project), String>),
+    Uploaded(Result<Stored, String>),
+    /// The token file was written or removed (or could not be).
+    TokenKept(Result<(), String>),
+}
+
+impl From<RemoteTask> for Message {
+    fn from(t: RemoteTask) -> Self {
+        Message::Task(TaskMessage::Remote(t))
+    }
+}
+
+impl RemoteState {
+    /// The token file's effect: write the token when it is to be remembered, else remove it.
+    fn keep_token(&self) -> Option<Effect> {
+        let store = self.token_store.clone()?;
+        let token = Some(self.token.trim().to_string()).filter(|t| self.remember_token && !t.is_empty());
+        Some(Effect::work("token-file", move || RemoteTask::TokenKept(files::keep_token(&store, token.as_deref())).into()))
     }
 
-    /// Remembers the token in (and takes it back from) `path`; tests leave it unset.
-    pub fn set_token_store(&mut self, path: Option<PathBuf>) {
-        if let Some(token) = path.as_deref().and_then(read_token) {
-            self.remote.token = token;
-            self.remote.remember_token = true;
-        }
-        self.remote.token_store = path;
-    }
-
-    fn send_later(&self) -> impl Fn(RemoteMessage) + Send + 'static {
-        let report = self.reporter();
-        move |m| report(Message::Remote(m))
-    }
-
-    pub(super) fn remote_action(&mut self, message: RemoteMessage) {
-        let send = self.send_later();
+    /// Applies what the user asked of the connection. Opening captures and panels reaches
+    /// into the explorer (for ids) and the editor (for the project to upload).
+    pub fn update(
+        &mut self,
+        explorer: &mut Explorer,
+        editor: Option<&PanelEditor>,
+        message: RemoteMessage,
+        out: &mut Outcome,
+    ) {
         match message {
-            RemoteMessage::ShowWindow(show) => self.remote.window_open = show,
-            RemoteMessage::SetUrl(url) => self.remote.url = url,
-            RemoteMessage::SetToken(token) => self.remote.token = token,
+            RemoteMessage::ShowWindow(show) => self.window_open = show,
+            RemoteMessage::SetUrl(url) => self.url = url,
+            RemoteMessage::SetToken(token) => self.token = token,
             RemoteMessage::SetRememberToken(on) => {
-                self.remote.remember_token = on;
-                if !on && let Some(store) = &self.remote.token_store {
-                    let _ = std::fs::remove_file(store);
+                self.remember_token = on;
+                if !on {
+                    out.effects.extend(self.keep_token());
                 }
             }
             RemoteMessage::Connect => {
-                let token = Some(self.remote.token.clone()).filter(|t| !t.trim().is_empty());
-                match Client::new(&self.remote.url, token) {
-                    Err(e) => self.remote.connection = Connection::Failed(e.to_string()),
+                let token = Some(self.token.clone()).filter(|t| !t.trim().is_empty());
+                match Client::new(&self.url, token) {
+                    Err(e) => self.connection = Connection::Failed(e.to_string()),
                     Ok(client) => {
-                        if let Some(store) = &self.remote.token_store {
-                            let saved = if self.remote.remember_token && !self.remote.token.trim().is_empty() {
-                                write_token(store, self.remote.token.trim())
-                            } else {
-                                std::fs::remove_file(store)
-                                    .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
-                            };
-                            if let Err(e) = saved {
-                                self.errors.push(format!("{}: cannot keep the token: {e}", store.display()));
-                            }
-                        }
-                        self.remote.connection = Connection::Connecting;
-                        self.remote.client = Some(client.clone());
-                        runtime().spawn(fetch_lists(client, send));
+                        out.effects.extend(self.keep_token());
+                        self.connection = Connection::Connecting;
+                        self.client = Some(client.clone());
+                        out.effects.push(Effect::net(fetch_lists(client)));
                     }
                 }
             }
             RemoteMessage::Refresh => {
-                if let Some(client) = self.remote.client.clone() {
-                    runtime().spawn(fetch_lists(client, send));
+                if let Some(client) = self.client.clone() {
+                    out.effects.push(Effect::net(fetch_lists(client)));
                 }
             }
             RemoteMessage::Disconnect => {
-                self.remote.connection = Connection::Disconnected;
-                self.remote.client = None;
-                self.remote.captures.clear();
-                self.remote.panels.clear();
+                self.connection = Connection::Disconnected;
+                self.client = None;
+                self.captures.clear();
+                self.panels.clear();
             }
-            RemoteMessage::Connected(result) => match result {
+            RemoteMessage::Open(capture_id) => self.open(explorer, capture_id, out),
+            RemoteMessage::CancelOpen(request) => self.opening.retain(|(r, _)| *r != request),
+            RemoteMessage::Download { capture_id, path } => self.download(explorer, capture_id, path, out),
+            RemoteMessage::CancelDownload(id) => {
+                if let Some(d) = self.downloads.iter().find(|d| d.id == id) {
+                    d.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            RemoteMessage::OpenPanel(panel_id) => {
+                let Some(client) = self.client.clone() else { return };
+                out.effects.push(Effect::net(async move {
+                    let result = client.panel(&panel_id).await.map(|p| (panel_id, p)).map_err(|e| e.to_string());
+                    RemoteTask::PanelFetched(result).into()
+                }));
+            }
+            RemoteMessage::SetUploadPanel(id) => self.upload_panel = Some(id),
+            RemoteMessage::Upload => self.upload(editor, out),
+        }
+    }
+
+    /// Applies what the network answered.
+    pub fn finished(&mut self, explorer: &mut Explorer, task: RemoteTask, out: &mut Outcome) {
+        match task {
+            RemoteTask::Connected(result) => match result {
                 Ok((health, captures, panels)) => {
-                    self.remote.connection = Connection::Connected(health);
-                    self.remote.captures = captures;
-                    self.remote.panels = panels;
+                    self.connection = Connection::Connected(health);
+                    self.captures = captures;
+                    self.panels = panels;
                 }
                 Err(e) => {
-                    self.remote.connection = Connection::Failed(e);
-                    self.remote.client = None;
+                    self.connection = Connection::Failed(e);
+                    self.client = None;
                 }
             },
-            RemoteMessage::Open(capture_id) => self.open_remote(capture_id),
-            RemoteMessage::CancelOpen(request) => self.remote.opening.retain(|(r, _)| *r != request),
-            RemoteMessage::Opened { request, result, client, capture_id } => {
-                if !self.remote.opening.iter().any(|(r, _)| *r == request) {
+            RemoteTask::TokenKept(result) => {
+                if let Err(e) = result {
+                    out.errors.push(e);
+                }
+            }
+            RemoteTask::Opened { request, result, client, capture_id } => {
+                if !self.opening.iter().any(|(r, _)| *r == request) {
                     return; // cancelled
                 }
-                self.remote.opening.retain(|(r, _)| *r != request);
+                self.opening.retain(|(r, _)| *r != request);
                 match result {
                     Ok(boxed) => {
                         let (info, overview) = *boxed;
-                        let id = self.next_id;
-                        self.next_id += 1;
+                        let id = explorer.next_id();
                         let path = PathBuf::from(format!("{}/{}", client.base(), info.name));
                         let mut open = OpenCapture::build(id, path, overview);
                         // Statistics of every sample, from the server (not of the overview).
-                        open.stats = info.stats();
-                        open.remote = Some(RemoteView { client, capture_id, info, detail: None, pending: None });
+                        for (c, stats) in open.channels.iter_mut().zip(info.stats()) {
+                            c.stats = stats;
+                        }
                         // Events come from the server, detected on every sample.
-                        self.captures.push(open);
-                        self.select(self.captures.len() - 1);
-                        self.spawn_remote_events(id);
+                        let events = {
+                            let (client, capture_id) = (client.clone(), capture_id.clone());
+                            Effect::net(async move {
+                                let result = client.events(&capture_id).await.map_err(|e| e.to_string());
+                                TaskMessage::EventsDetected { id, result, trends: Vec::new() }.into()
+                            })
+                        };
+                        open.remote = Some(RemoteView { client, capture_id, info, detail: None, pending: None });
+                        explorer.add(open);
+                        out.effects.push(events);
                     }
-                    Err(e) => self.errors.push(e),
+                    Err(e) => out.errors.push(e),
                 }
             }
-            RemoteMessage::DetailReady { open_id, span, result } => {
-                let Some(open) = self.captures.iter_mut().find(|c| c.id == open_id) else { return };
+            RemoteTask::DetailReady { open_id, span, result } => {
+                let Some(open) = explorer.captures.iter_mut().find(|c| c.id == open_id) else { return };
                 let Some(remote) = open.remote.as_mut() else { return };
                 if remote.pending == Some(span) {
                     remote.pending = None;
                 }
                 match result {
-                    Ok(window) => {
-                        let capture = window.to_capture(&open.capture.name);
-                        let n = capture.sample_count().max(1);
-                        let pyramids = capture.channels.iter().map(|c| c.analog_values().map(Pyramid::build)).collect();
-                        let span_s = (window.to_s - window.from_s).max(f64::MIN_POSITIVE);
-                        remote.detail = Some(Detail {
-                            from_s: window.from_s,
-                            to_s: window.to_s,
-                            density: n as f64 / span_s,
-                            decimated: window.decimated,
-                            capture: Arc::new(capture),
-                            pyramids,
-                        });
-                    }
-                    Err(e) => self.status = Some(format!("detail not loaded: {e}")),
+                    Ok(window) => remote.detail = Some(Detail::of(&window, &open.capture.name)),
+                    Err(e) => out.status = Some(format!("detail not loaded: {e}")),
                 }
             }
-            RemoteMessage::Download { capture_id, path } => self.start_download(capture_id, path),
-            RemoteMessage::CancelDownload(id) => {
-                if let Some(d) = self.remote.downloads.iter().find(|d| d.id == id) {
-                    d.cancel.store(true, Ordering::Relaxed);
-                }
-            }
-            RemoteMessage::DownloadDone { id, result } => {
-                let Some(k) = self.remote.downloads.iter().position(|d| d.id == id) else { return };
-                let download = self.remote.downloads.remove(k);
+            RemoteTask::DownloadDone { id, result } => {
+                let Some(k) = self.downloads.iter().position(|d| d.id == id) else { return };
+                let download = self.downloads.remove(k);
                 match result {
                     Ok(paths) => {
-                        self.status = Some(format!("downloaded {} to {}", download.name, download.path.display()));
+                        out.status = Some(format!("downloaded {} to {}", download.name, download.path.display()));
                         if let Some(first) = paths.into_iter().next() {
-                            self.apply(Message::OpenFile(first));
+                            out.effects.push(Effect::Then(Message::OpenFile(first)));
                         }
                     }
-                    Err(e) if e == "cancelled" => {
-                        self.status = Some(format!("download of {} cancelled", download.name))
-                    }
-                    Err(e) => self.errors.push(format!("downloading {}: {e}", download.name)),
+                    Err(e) if e == "cancelled" => out.status = Some(format!("download of {} cancelled", download.name)),
+                    Err(e) => out.errors.push(format!("downloading {}: {e}", download.name)),
                 }
             }
-            RemoteMessage::OpenPanel(panel_id) => {
-                let Some(client) = self.remote.client.clone() else { return };
-                runtime().spawn(async move {
-                    let result = client.panel(&panel_id).await.map(|p| (panel_id, p)).map_err(|e| e.to_string());
-                    send(RemoteMessage::PanelFetched(result));
-                });
-            }
-            RemoteMessage::PanelFetched(result) => match result {
+            RemoteTask::PanelFetched(result) => match result {
                 Ok((panel_id, project)) => {
-                    self.editor = Some(super::PanelEditor::new(project, None));
-                    self.remote.upload_panel = Some(panel_id);
-                    self.mode = super::Mode::Panel;
+                    self.upload_panel = Some(panel_id);
+                    out.effects.push(Effect::Then(EditorAction::Adopt(Box::new(project)).into()));
+                    out.effects.push(Effect::Then(Message::SetMode(Mode::Panel)));
                 }
-                Err(e) => self.errors.push(e),
+                Err(e) => out.errors.push(e),
             },
-            RemoteMessage::SetUploadPanel(id) => self.remote.upload_panel = Some(id),
-            RemoteMessage::Upload => self.upload_install_config(),
-            RemoteMessage::Uploaded(result) => {
-                self.remote.uploading = false;
+            RemoteTask::Uploaded(result) => {
+                self.uploading = false;
                 match result {
                     Ok(stored) => {
                         let warnings = if stored.warnings.is_empty() {
@@ -352,29 +331,23 @@ impl App {
                             )
                         };
                         let kept = if stored.kept_previous { "; the previous version was kept" } else { "" };
-                        self.status = Some(format!("install configuration uploaded{kept}{warnings}"));
-                        self.apply(Message::Remote(RemoteMessage::Refresh));
+                        out.status = Some(format!("install configuration uploaded{kept}{warnings}"));
+                        out.effects.push(Effect::Then(RemoteMessage::Refresh.into()));
                     }
-                    Err(e) => self.errors.push(format!("upload refused: {e}")),
+                    Err(e) => out.errors.push(format!("upload refused: {e}")),
                 }
             }
         }
     }
 
     /// Fetches the capture's description and overview, then shows it.
-    fn open_remote(&mut self, capture_id: String) {
-        let Some(client) = self.remote.client.clone() else { return };
-        let name = self
-            .remote
-            .captures
-            .iter()
-            .find(|c| c.id == capture_id)
-            .map_or_else(|| capture_id.clone(), |c| c.name.clone());
-        let request = self.next_id;
-        self.next_id += 1;
-        self.remote.opening.push((request, name));
-        let send = self.send_later();
-        runtime().spawn(async move {
+    fn open(&mut self, explorer: &mut Explorer, capture_id: String, out: &mut Outcome) {
+        let Some(client) = self.client.clone() else { return };
+        let name =
+            self.captures.iter().find(|c| c.id == capture_id).map_or_else(|| capture_id.clone(), |c| c.name.clone());
+        let request = explorer.next_id();
+        self.opening.push((request, name));
+        out.effects.push(Effect::net(async move {
             let query = WindowQuery { max_points: Some(OVERVIEW_POINTS), ..Default::default() };
             let result = async {
                 let info = client.capture_with_stats(&capture_id).await?;
@@ -394,71 +367,17 @@ impl App {
                     .map(|t| t.to_utc());
                 Box::new((info, overview))
             });
-            send(RemoteMessage::Opened { request, result, client, capture_id });
-        });
+            RemoteTask::Opened { request, result, client, capture_id }.into()
+        }));
     }
 
-    /// Asks the server for the events of remote capture `open_id`.
-    fn spawn_remote_events(&self, open_id: u64) {
-        let Some(remote) = self.captures.iter().find(|c| c.id == open_id).and_then(|c| c.remote.as_ref()) else {
-            return;
-        };
-        let (client, capture_id) = (remote.client.clone(), remote.capture_id.clone());
-        let report = self.reporter();
-        runtime().spawn(async move {
-            let result = client.events(&capture_id).await.map_err(|e| e.to_string());
-            report(Message::EventsDetected { id: open_id, result, trends: Vec::new() });
-        });
-    }
-
-    /// After a frame: when the overview is too coarse for the span in view, fetch that span
-    /// (with a margin either side, so that small pans need nothing new) at the plots' width.
-    pub(super) fn request_remote_detail(&mut self, width_px: usize) {
-        let Some((x0, x1)) = self.view_s else { return };
-        let send = self.send_later();
-        let Some(open) = self.captures.get_mut(self.selected) else { return };
-        let overview_density = open.density();
-        let detail = open.remote_detail(x0, x1).map(|d| (d.density, d.decimated));
-        let Some(remote) = open.remote.as_mut() else { return };
-        if remote.pending.is_some() || x1.partial_cmp(&x0) != Some(std::cmp::Ordering::Greater) {
-            return;
-        }
-        let duration = remote.info.duration_s;
-        let in_view = (x1 - x0) * overview_density;
-        if in_view >= 2.0 * width_px as f64 {
-            return; // the overview is fine enough
-        }
-        let wanted = 2.0 * width_px as f64 / (x1 - x0);
-        if let Some((density, decimated)) = detail
-            && (density >= wanted * 0.9 || !decimated)
-        {
-            return;
-        }
-        let margin = (x1 - x0) * 0.5;
-        let (from, to) = ((x0 - margin).max(0.0), (x1 + margin).min(duration));
-        if to <= from || from >= duration {
-            return;
-        }
-        let max_points = (4 * width_px).clamp(200, crate::api::MAX_MAX_POINTS);
-        let span = (from, to, max_points);
-        remote.pending = Some(span);
-        let (client, capture_id, open_id) = (remote.client.clone(), remote.capture_id.clone(), open.id);
-        runtime().spawn(async move {
-            let query =
-                WindowQuery { from_s: Some(from), to_s: Some(to), channels: Vec::new(), max_points: Some(max_points) };
-            let result = client.window(&capture_id, &query).await.map_err(|e| e.to_string());
-            send(RemoteMessage::DetailReady { open_id, span, result });
-        });
-    }
-
-    fn start_download(&mut self, capture_id: String, path: PathBuf) {
-        let Some(client) = self.remote.client.clone() else { return };
-        let Some(summary) = self.remote.captures.iter().find(|c| c.id == capture_id).cloned() else { return };
-        let id = self.next_id;
-        self.next_id += 1;
+    fn download(&mut self, explorer: &mut Explorer, capture_id: String, path: PathBuf, out: &mut Outcome) {
+        let Some(client) = self.client.clone() else { return };
+        let Some(summary) = self.captures.iter().find(|c| c.id == capture_id).cloned() else { return };
+        let id = explorer.next_id();
         let done = Arc::new(AtomicU64::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
-        self.remote.downloads.push(Download {
+        self.downloads.push(Download {
             id,
             name: summary.name.clone(),
             path: path.clone(),
@@ -467,29 +386,30 @@ impl App {
             started: Instant::now(),
             cancel: cancel.clone(),
         });
-        let send = self.send_later();
-        let ctx = self.ctx.clone();
-        runtime().spawn(async move {
-            let progress = move |d: u64, _total: u64| {
-                done.store(d, Ordering::Relaxed);
-                ctx.request_repaint_after(std::time::Duration::from_millis(100));
-            };
-            let result = client.download(&capture_id, &path, &progress, &cancel).await.map_err(|e| e.to_string());
-            send(RemoteMessage::DownloadDone { id, result });
-        });
+        out.effects.push(Effect::Net(Box::new(move |report| {
+            Box::pin(async move {
+                let repaint = report.clone();
+                let progress = move |d: u64, _total: u64| {
+                    done.store(d, Ordering::Relaxed);
+                    repaint.repaint_after(std::time::Duration::from_millis(100));
+                };
+                let result = client.download(&capture_id, &path, &progress, &cancel).await.map_err(|e| e.to_string());
+                report.send(RemoteTask::DownloadDone { id, result });
+            })
+        })));
     }
 
     /// PUTs the editor's install configuration to the chosen server panel.
-    fn upload_install_config(&mut self) {
-        let (Some(client), Some(panel_id)) = (self.remote.client.clone(), self.remote.upload_panel.clone()) else {
-            self.errors.push("connect to a server and choose its panel first (File > Server…)".into());
+    fn upload(&mut self, editor: Option<&PanelEditor>, out: &mut Outcome) {
+        let (Some(client), Some(panel_id)) = (self.client.clone(), self.upload_panel.clone()) else {
+            out.errors.push("connect to a server and choose its panel first (File > Server…)".into());
             return;
         };
-        let Some(editor) = &self.editor else { return };
+        let Some(editor) = editor else { return };
         let config: InstallConfig = match editor.project.install_config() {
             Ok(c) => c,
             Err(report) => {
-                self.errors.push(format!(
+                out.errors.push(format!(
                     "{} errors: fix them before uploading (first: {})",
                     report.errors.len(),
                     report.errors.first().map_or("", |f| f.message.as_str())
@@ -497,9 +417,8 @@ impl App {
                 return;
             }
         };
-        self.remote.uploading = true;
-        let send = self.send_later();
-        runtime().spawn(async move {
+        self.uploading = true;
+        out.effects.push(Effect::net(async move {
             let result = client.put_install_config(&panel_id, &config).await.map_err(|e| match e {
                 crate::api::client::ClientError::Invalid { message, errors, .. } if !errors.is_empty() => {
                     let list: Vec<String> = errors.iter().map(|f| f.message.clone()).collect();
@@ -507,12 +426,68 @@ impl App {
                 }
                 other => other.to_string(),
             });
-            send(RemoteMessage::Uploaded(result));
-        });
+            RemoteTask::Uploaded(result).into()
+        }));
     }
 }
 
-async fn fetch_lists(client: Client, send: impl Fn(RemoteMessage)) {
+impl Detail {
+    /// A window answered by the server, as a capture with its pyramids.
+    fn of(window: &crate::api::Window, name: &str) -> Self {
+        let capture = window.to_capture(name);
+        let n = capture.sample_count().max(1);
+        let pyramids = capture.channels.iter().map(|c| c.analog_values().map(Pyramid::build)).collect();
+        let span_s = (window.to_s - window.from_s).max(f64::MIN_POSITIVE);
+        Self {
+            from_s: window.from_s,
+            to_s: window.to_s,
+            density: n as f64 / span_s,
+            decimated: window.decimated,
+            capture: Arc::new(capture),
+            pyramids,
+        }
+    }
+}
+
+/// After a frame: when the overview of the remote capture shown is too coarse for the
+/// span in view, fetch that span (with a margin either side, so that small pans need
+/// nothing new) at the plots' width.
+pub fn request_detail(open: &mut OpenCapture, width_px: usize) -> Option<Effect> {
+    let (x0, x1) = open.view.span_s?;
+    let overview_density = open.density();
+    let detail = open.remote_detail(x0, x1).map(|d| (d.density, d.decimated));
+    let remote = open.remote.as_mut()?;
+    if remote.pending.is_some() || x1.partial_cmp(&x0) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let duration = remote.info.duration_s;
+    let in_view = (x1 - x0) * overview_density;
+    if in_view >= 2.0 * width_px as f64 {
+        return None; // the overview is fine enough
+    }
+    let wanted = 2.0 * width_px as f64 / (x1 - x0);
+    if let Some((density, decimated)) = detail
+        && (density >= wanted * 0.9 || !decimated)
+    {
+        return None;
+    }
+    let margin = (x1 - x0) * 0.5;
+    let (from, to) = ((x0 - margin).max(0.0), (x1 + margin).min(duration));
+    if to <= from || from >= duration {
+        return None;
+    }
+    let max_points = (4 * width_px).clamp(200, crate::api::MAX_MAX_POINTS);
+    let span = (from, to, max_points);
+    remote.pending = Some(span);
+    let (client, capture_id, open_id) = (remote.client.clone(), remote.capture_id.clone(), open.id);
+    Some(Effect::net(async move {
+        let query = WindowQuery { from_s: Some(from), to_s: Some(to), channels: Vec::new(), max_points: Some(max_points) };
+        let result = client.window(&capture_id, &query).await.map_err(|e| e.to_string());
+        RemoteTask::DetailReady { open_id, span, result }.into()
+    }))
+}
+
+async fn fetch_lists(client: Client) -> Message {
     let result = async {
         let health = client.health().await?;
         let (captures, panels) = tokio::try_join!(client.captures(), client.panels())?;
@@ -520,31 +495,7 @@ async fn fetch_lists(client: Client, send: impl Fn(RemoteMessage)) {
     }
     .await
     .map_err(|e| e.to_string());
-    send(RemoteMessage::Connected(result));
-}
-
-/// The remembered token, if any.
-fn read_token(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let token = text.trim();
-    (!token.is_empty()).then(|| token.to_string())
-}
-
-/// Writes the token where only the user can read it (atomically).
-fn write_token(path: &Path, token: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let temp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temp)?;
-    file.write_all(token.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&temp, path)
+    RemoteTask::Connected(result).into()
 }
 
 /// Where the GUI keeps a remembered token: beside eframe's settings, in its own file

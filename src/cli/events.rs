@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::fmt_value;
-use crate::analysis::events::{DetectOptions, Detection, Event, detect};
+use crate::format::fmt_value;
+use crate::analysis::events::{DetectOptions, Detection, detect};
 use crate::capture;
 
 /// How `events` prints.
@@ -66,41 +66,7 @@ fn print_warnings(detection: &Detection) {
     }
 }
 
-/// Header of the CSV output.
-pub const CSV_HEADER: &str = "kind,channel,start_s,end_s,magnitude,unit,magnitude_pu,duration_s,level_before,\
-level_after,inrush_peak,inrush_duration_s,peak_deviation,note";
-
-/// The events as CSV, one row each, empty cells for fields that do not apply.
-pub fn write_csv(events: &[Event], out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(out, "{CSV_HEADER}")?;
-    let num = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    for e in events {
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            e.kind.as_str(),
-            csv_field(&e.channel),
-            e.start_s,
-            num(e.end_s),
-            e.magnitude,
-            csv_field(&e.unit),
-            num(e.magnitude_pu),
-            num(e.duration_s),
-            num(e.level_before),
-            num(e.level_after),
-            num(e.inrush_peak),
-            num(e.inrush_duration_s),
-            num(e.peak_deviation),
-            csv_field(&e.note),
-        )?;
-    }
-    Ok(())
-}
-
-/// A CSV cell, quoted when it holds a comma, quote or line break.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
-}
+pub use crate::analysis::events::csv::{CSV_HEADER, write_csv};
 
 fn write_text(path: &Path, detection: &Detection, out: &mut impl Write) -> std::io::Result<()> {
     let nominal = detection.nominal_frequency_hz.map_or(String::new(), |f| format!(" (a {f} Hz system)"));
@@ -138,16 +104,4 @@ fn write_text(path: &Path, detection: &Detection, out: &mut impl Write) -> std::
         writeln!(out, "{:>10.4}  {end:>10}  {:<12}  {:<width$}  {detail}", e.start_s, e.kind.as_str(), e.channel)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_what_needs_it() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
-        assert_eq!(csv_field("plain"), "plain");
-    }
 }

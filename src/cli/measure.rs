@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::fmt_value;
+use crate::format::fmt_value;
 use crate::analysis::measure::MeasureReport;
 use crate::capture;
 
@@ -21,13 +21,13 @@ pub fn measure(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let capture = capture::read(path)?;
-    // Pairs from the install configuration, when given: each current with its phase's voltage.
-    let pairs: Vec<(String, String)> = match config {
-        Some(config) => crate::panel::load_install_config(config)?.current_pairs(),
-        None => Vec::new(),
-    };
-    let report = crate::analysis::measure::measure_report_paired(&capture, from_s, to_s, &pairs)
-        .with_context(|| path.display().to_string())?;
+    // With an install configuration: each current paired with its phase's voltage, and
+    // the balance of each phase.
+    let report = match config {
+        Some(config) => crate::panel::load_install_config(config)?.measure(&capture, from_s, to_s),
+        None => crate::analysis::measure::measure_report_paired(&capture, from_s, to_s, &[]),
+    }
+    .with_context(|| path.display().to_string())?;
     if as_json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;
@@ -127,6 +127,21 @@ fn write_text(path: &Path, r: &MeasureReport, out: &mut impl Write) -> std::io::
         }
         if let (Some(neg), Some(zero)) = (q.negative_unbalance, q.zero_unbalance) {
             writeln!(out, "  unbalance  negative/positive {:.3} %, zero/positive {:.3} %", 100.0 * neg, 100.0 * zero)?;
+        }
+    }
+    if !r.balances.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "balance (mains minus the circuits on the phase, RMS):")?;
+        for b in &r.balances {
+            let share = if b.mains_rms > 0.0 { format!("{:.1} %", 100.0 * b.rms / b.mains_rms) } else { "-".into() };
+            writeln!(
+                out,
+                "  {:<12}  {:>10}  of mains {:>10}  ({share}, {} circuits)",
+                b.name,
+                fmt_value(b.rms),
+                fmt_value(b.mains_rms),
+                b.circuits
+            )?;
         }
     }
     if !r.notes.is_empty() {

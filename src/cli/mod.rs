@@ -13,10 +13,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::analysis::decimate::{bit_extremes, equal_index_buckets};
-use crate::analysis::lod::Pyramid;
-use crate::analysis::stats::stats;
+use crate::analysis::decimate::{analog_extremes, digital_extremes, window_buckets};
 use crate::capture::{self, Bits, Capture, Channel, Samples, Timebase};
+use crate::info::{CaptureInfo, channel_stats};
 
 /// `panelscope info FILE [--json] [--stats]`.
 pub fn info(path: &Path, as_json: bool, with_stats: bool, out: &mut impl Write) -> anyhow::Result<()> {
@@ -30,33 +29,26 @@ pub fn info(path: &Path, as_json: bool, with_stats: bool, out: &mut impl Write) 
     Ok(())
 }
 
-/// The `info --json` document (DESIGN.md), with statistics per analog channel when asked.
+/// The `info --json` document (DESIGN.md), with statistics per analog channel when asked
+/// (null where a channel has no sample).
 pub fn info_json(capture: &Capture, with_stats: bool) -> Value {
-    let channels: Vec<Value> = capture
-        .channels
-        .iter()
-        .map(|ch| {
-            let mut v = json!({"name": ch.name, "kind": ch.kind.as_str(), "unit": ch.unit});
-            if let (true, Samples::Analog(values)) = (with_stats, &ch.samples) {
-                let s = stats(values);
-                v["min"] = json!(s.map(|s| s.min));
-                v["max"] = json!(s.map(|s| s.max));
-                v["mean"] = json!(s.map(|s| s.mean));
-                v["rms"] = json!(s.map(|s| s.rms));
+    let mut info = CaptureInfo::of(capture);
+    if with_stats {
+        info = info.with_stats(&channel_stats(capture));
+    }
+    let mut value = serde_json::to_value(&info).unwrap_or(Value::Null);
+    if with_stats && let Some(channels) = value["channels"].as_array_mut() {
+        for (v, ch) in channels.iter_mut().zip(&capture.channels) {
+            if matches!(ch.samples, Samples::Analog(_)) {
+                for key in ["min", "max", "mean", "rms"] {
+                    if v.get(key).is_none() {
+                        v[key] = Value::Null;
+                    }
+                }
             }
-            v
-        })
-        .collect();
-    json!({
-        "format": capture.format.as_str(),
-        "sample_count": capture.sample_count(),
-        "sample_rate_hz": capture.sample_rate_hz(),
-        "duration_s": capture.duration_s(),
-        "start": capture.start.map(|s| s.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-        "analog_count": capture.analog_count(),
-        "digital_count": capture.digital_count(),
-        "channels": channels,
-    })
+        }
+    }
+    value
 }
 
 fn write_info_text(path: &Path, capture: &Capture, value: &Value, out: &mut impl Write) -> anyhow::Result<()> {
@@ -133,7 +125,7 @@ pub fn export(input: &Path, output: &Path, options: &ExportOptions) -> anyhow::R
 
 /// Selects the window and channels, then decimates when `max_points` asks for it.
 pub fn export_capture(capture: &Capture, options: &ExportOptions) -> anyhow::Result<Capture> {
-    let keep = channel_indices(capture, &options.channels)?;
+    let keep = capture.channel_indices(&options.channels)?;
     let range = capture.window(options.from_s, options.to_s)?;
     let lo = range.start;
     let window = capture.slice(range, Some(&keep));
@@ -149,61 +141,32 @@ pub fn export_capture(capture: &Capture, options: &ExportOptions) -> anyhow::Res
     }
 }
 
-/// Indices of the named channels, in the order given; all channels for an empty list.
-pub fn channel_indices(capture: &Capture, names: &[String]) -> anyhow::Result<Vec<usize>> {
-    if names.is_empty() {
-        return Ok((0..capture.channels.len()).collect());
-    }
-    names
-        .iter()
-        .map(|name| {
-            capture.channels.iter().position(|c| c.name == *name).with_context(|| {
-                let known: Vec<&str> = capture.channels.iter().map(|c| c.name.as_str()).collect();
-                format!("no channel named '{name}'; the capture has: {}", known.join(", "))
-            })
-        })
-        .collect()
-}
-
 /// Keeps the minimum and maximum of each of `buckets` equal time buckets, in time order.
 /// Every channel gets two points per bucket on a shared uniform grid (bucket start and
 /// bucket middle), so the result is a fixed-rate capture whose extremes are exact in
 /// value and within one bucket in time.
 pub fn decimate_min_max(capture: &Capture, buckets: usize, span_s: f64) -> Capture {
     let n = capture.sample_count();
-    let ranges: Vec<std::ops::Range<usize>> = match &capture.timebase {
-        Timebase::Fixed { .. } => equal_index_buckets(n, buckets).collect(),
-        Timebase::Irregular { times_s } => (0..buckets)
-            .map(|b| {
-                let edge = |b: usize| times_s.partition_point(|&t| t < span_s * b as f64 / buckets as f64);
-                edge(b)..if b + 1 == buckets { n } else { edge(b + 1) }
-            })
-            .collect(),
-    };
+    let ranges = window_buckets(&capture.timebase, 0..n, 0.0, span_s, buckets);
+    let equal_index = matches!(capture.timebase, Timebase::Fixed { .. });
     let channels = capture
         .channels
         .iter()
         .map(|ch| {
             let samples = match &ch.samples {
-                Samples::Analog(v) => {
-                    let pyramid = Pyramid::build(v);
-                    Samples::Analog(
-                        ranges
-                            .iter()
-                            .flat_map(|r| match pyramid.range_min_max(v, r.clone()) {
-                                Some(m) => m.in_order(),
-                                None => [f32::NAN, f32::NAN],
-                            })
-                            .collect(),
-                    )
-                }
+                Samples::Analog(v) => Samples::Analog(
+                    analog_extremes(v, None, 0..n, &ranges, equal_index)
+                        .into_iter()
+                        .flatten()
+                        .map(|x| x.unwrap_or(f32::NAN))
+                        .collect(),
+                ),
+                // An empty bucket (irregular time) holds the state that follows it.
                 Samples::Digital(bits) => Samples::Digital(
-                    ranges
-                        .iter()
-                        .flat_map(|r| {
-                            let first = bits.get(r.start).unwrap_or(false);
-                            bit_extremes(bits, r.clone()).unwrap_or([first, first])
-                        })
+                    digital_extremes(bits, &ranges)
+                        .into_iter()
+                        .zip(&ranges)
+                        .flat_map(|(pair, r)| pair.map(|b| b.unwrap_or_else(|| bits.get(r.start).unwrap_or(false))))
                         .collect::<Bits>(),
                 ),
             };
@@ -237,48 +200,4 @@ pub fn ground_truth_path(capture_path: &Path) -> PathBuf {
     let mut name = capture_path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".events.json");
     capture_path.with_file_name(name)
-}
-
-/// Four significant digits, without exponent for everyday magnitudes.
-pub(crate) fn fmt_value(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 || (1e-3..1e6).contains(&a) {
-        let digits = if a >= 1000.0 {
-            0
-        } else if a >= 100.0 {
-            1
-        } else if a >= 10.0 {
-            2
-        } else {
-            3
-        };
-        format!("{v:.digits$}")
-    } else {
-        format!("{v:.3e}")
-    }
-}
-
-/// Bytes for people: `1.2 GB`.
-pub fn human_bytes(bytes: u64) -> String {
-    let b = bytes as f64;
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", b / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", b / 1e6),
-        _ => format!("{:.2} GB", b / 1e9),
-    }
-}
-
-#[cfg(test)]
-mod fmt_tests {
-    use super::fmt_value;
-
-    #[test]
-    fn four_significant_digits() {
-        assert_eq!(fmt_value(81.536), "81.54");
-        assert_eq!(fmt_value(0.0), "0.000");
-        assert_eq!(fmt_value(23100.0), "23100");
-        assert_eq!(fmt_value(-1.5), "-1.500");
-        assert_eq!(fmt_value(1e-6), "1.000e-6");
-    }
 }

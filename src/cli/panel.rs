@@ -112,13 +112,8 @@ pub fn export(path: &Path, what: PanelExport<'_>, stderr: &mut impl Write) -> an
 
 /// `panel new`: an empty project from a template, or the bundled sample panel.
 pub fn new(template: &str, out: &Path) -> anyhow::Result<()> {
-    let project = if template == "sample" {
-        crate::panel::sample_panel()
-    } else {
-        crate::panel::template(template).with_context(|| {
-            format!("unknown template \"{template}\": sample, {}", crate::panel::TEMPLATES.join(", "))
-        })?
-    };
+    let project = crate::panel::template(template)
+        .with_context(|| format!("unknown template \"{template}\": {}", crate::panel::template_names()))?;
     project.save(out)?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
 
-use super::human_bytes;
+use crate::format::human_bytes;
 use crate::api::client::Client;
 use crate::api::server::ServerConfig;
 use crate::api::{self, read_token_file};

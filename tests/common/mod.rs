@@ -27,3 +27,24 @@ pub fn json_of(args: &[&str]) -> Value {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("JSON output")
 }
+
+/// `../shared/data/REL`, the real records kept beside the repository, when it is there.
+///
+/// In a clone without it, the calling test says on the terminal that it was skipped (past
+/// the test harness's capture, so it shows in a plain `cargo test`) and gets `None`; under
+/// CI (`CI=true`) the records are required and their absence fails the test.
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    use std::io::Write;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "{} is missing: CI runs with ../shared beside the repository",
+        path.display()
+    );
+    let test = std::thread::current().name().unwrap_or("a test").to_string();
+    let _ = writeln!(std::io::stderr().lock(), "skipped {test}: {} is not beside the repository", path.display());
+    None
+}

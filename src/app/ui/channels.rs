@@ -3,15 +3,13 @@
 
 use eframe::egui;
 
-use super::super::{App, Message, OpenCapture};
+use super::Shown;
+use super::super::{message::{ExplorerMessage, Message}, OpenCapture};
 use crate::capture::ChannelKind;
 
-impl App {
-    pub(super) fn channels_ui(&self, ui: &mut egui::Ui, filter: &mut String, messages: &mut Vec<Message>) {
-        let Some(open) = self.captures.get(self.selected) else {
-            ui.label("No capture open.");
-            return;
-        };
+impl Shown<'_> {
+    pub(super) fn channels_ui(&self, ui: &mut egui::Ui, search: &str, messages: &mut Vec<Message>) {
+        let open = self.open;
         let c = &open.capture;
         ui.heading(&c.name);
         match &open.remote {
@@ -52,22 +50,26 @@ impl App {
                 ui.label(format!("install config: {} ({} circuits)", config.panel, config.circuits.len()))
                     .on_hover_text(path.display().to_string());
                 if ui.small_button("×").on_hover_text("Clear the install configuration").clicked() {
-                    messages.push(Message::ClearInstallConfig);
+                    messages.push(ExplorerMessage::ClearInstallConfig.into());
                 }
             });
         }
         ui.separator();
         ui.horizontal(|ui| {
-            ui.add(egui::TextEdit::singleline(filter).hint_text("search channels").desired_width(170.0));
+            let mut text = search.to_string();
+            let edit = ui.add(egui::TextEdit::singleline(&mut text).hint_text("search channels").desired_width(170.0));
+            if edit.changed() {
+                messages.push(ExplorerMessage::SetSearch(text).into());
+            }
             if ui.small_button("all").on_hover_text("Show every channel").clicked() {
-                messages.push(Message::ShowAll(true));
+                messages.push(ExplorerMessage::ShowAll(true).into());
             }
             if ui.small_button("none").on_hover_text("Hide every channel").clicked() {
-                messages.push(Message::ShowAll(false));
+                messages.push(ExplorerMessage::ShowAll(false).into());
             }
         });
-        let wanted = filter.trim().to_lowercase();
-        let unit_header = if self.per_unit { "1 pu" } else { "RMS" };
+        let wanted = search.trim().to_lowercase();
+        let unit_header = if self.settings.per_unit { "1 pu" } else { "RMS" };
         egui::ScrollArea::vertical().id_salt("channel-list").show(ui, |ui| {
             egui::Grid::new("channel-grid").striped(true).num_columns(4).show(ui, |ui| {
                 let matches = |i: &usize| wanted.is_empty() || c.channels[*i].name.to_lowercase().contains(&wanted);
@@ -84,24 +86,25 @@ impl App {
                     ui.end_row();
                     for i in members {
                         let ch = &c.channels[i];
-                        let mut color = open.colors[i];
+                        let mut color = open.channels[i].color;
                         if ui.color_edit_button_srgba(&mut color).on_hover_text("Trace colour").changed() {
-                            messages.push(Message::SetColor { channel: i, color });
+                            let rgb = [color.r(), color.g(), color.b()];
+                            messages.push(ExplorerMessage::SetColor { channel: i, rgb }.into());
                         }
-                        let mut shown = open.visible[i];
+                        let mut shown = open.channels[i].visible;
                         if ui.checkbox(&mut shown, &ch.name).changed() {
-                            messages.push(Message::ToggleChannel { capture: self.selected, channel: i });
+                            messages.push(ExplorerMessage::ToggleChannel { capture: self.index, channel: i }.into());
                         }
                         match open.role(i) {
                             Some(role) => ui.label(format!("{} {role}", ch.unit)),
                             None => ui.label(&ch.unit),
                         };
-                        let value = if self.per_unit {
+                        let value = if self.settings.per_unit {
                             open.per_unit_base(i)
-                                .map(|(base, what)| format!("{} ({what})", crate::cli::fmt_value(base)))
+                                .map(|(base, what)| format!("{} ({what})", crate::format::fmt_value(base)))
                                 .unwrap_or_default()
                         } else {
-                            open.stats[i].map(|s| crate::cli::fmt_value(s.rms)).unwrap_or_default()
+                            open.channels[i].stats.map(|s| crate::format::fmt_value(s.rms)).unwrap_or_default()
                         };
                         ui.label(value);
                         ui.end_row();

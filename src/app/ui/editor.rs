@@ -4,9 +4,11 @@
 
 use eframe::egui::{self, Color32, Rect, Sense, pos2, vec2};
 
-use super::super::editor::{Edit, Selection};
-use super::super::{App, EditorAction, Message, RemoteMessage};
-use crate::panel::{BreakerKind, Layout, Phase, Project, SensorRef};
+use super::super::editor::{PanelEditor, Selection};
+use super::super::message::{EditorAction, Message};
+use super::super::remote::{RemoteMessage, RemoteState};
+use super::super::tasks::Purpose;
+use crate::panel::{BreakerKind, Edit, Layout, Phase, Project, SensorRef};
 
 /// Size of one space in the drawing (points): big enough for a finger.
 const CELL: egui::Vec2 = vec2(240.0, 44.0);
@@ -39,14 +41,19 @@ fn sensor_over(project: &Project, space: u32) -> Option<(SensorRef, &str)> {
     })
 }
 
-impl App {
-    pub(super) fn editor_toolbar_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
-        let Some(editor) = &self.editor else {
+pub(super) fn toolbar_ui(
+        editor: Option<&PanelEditor>,
+        remote: &RemoteState,
+        has_capture: bool,
+        ui: &mut egui::Ui,
+        messages: &mut Vec<Message>,
+    ) {
+        let Some(editor) = editor else {
             ui.horizontal(|ui| {
                 ui.label("No panel project open.");
                 new_menu(ui, messages);
                 if ui.button("Open project…").clicked() {
-                    messages.extend(pick_project().map(|p| Message::Editor(EditorAction::Open(p))));
+                    messages.push(Message::Choose(Purpose::OpenProject));
                 }
             });
             return;
@@ -54,17 +61,17 @@ impl App {
         ui.horizontal_wrapped(|ui| {
             new_menu(ui, messages);
             if ui.button("Open project…").clicked() {
-                messages.extend(pick_project().map(|p| Message::Editor(EditorAction::Open(p))));
+                messages.push(Message::Choose(Purpose::OpenProject));
             }
             let save = ui.button(if editor.dirty { "Save*" } else { "Save" }).on_hover_text("Ctrl+S");
             if save.clicked() {
                 match &editor.path {
                     Some(path) => messages.push(Message::Editor(EditorAction::Save(path.clone()))),
-                    None => messages.extend(save_project_as().map(|p| Message::Editor(EditorAction::Save(p)))),
+                    None => messages.push(Message::Choose(Purpose::SaveProjectAs)),
                 }
             }
             if ui.button("Save as…").clicked() {
-                messages.extend(save_project_as().map(|p| Message::Editor(EditorAction::Save(p))));
+                messages.push(Message::Choose(Purpose::SaveProjectAs));
             }
             ui.separator();
             if ui.add_enabled(editor.can_undo(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
@@ -75,26 +82,12 @@ impl App {
             }
             ui.separator();
             if ui.button("Export install config…").clicked() {
-                messages.extend(
-                    rfd::FileDialog::new()
-                        .add_filter("JSON", &["json"])
-                        .add_filter("RON", &["ron"])
-                        .set_file_name("install.json")
-                        .save_file()
-                        .map(|p| Message::Editor(EditorAction::ExportInstallConfig(p))),
-                );
+                messages.push(Message::Choose(Purpose::ExportInstallConfig));
             }
             if ui.button("Export directory…").clicked() {
-                messages.extend(
-                    rfd::FileDialog::new()
-                        .add_filter("SVG", &["svg"])
-                        .add_filter("CSV", &["csv"])
-                        .set_file_name("directory.svg")
-                        .save_file()
-                        .map(|p| Message::Editor(EditorAction::ExportDirectory(p))),
-                );
+                messages.push(Message::Choose(Purpose::ExportDirectory));
             }
-            let can_apply = !self.captures.is_empty() && editor.report.is_ok();
+            let can_apply = has_capture && editor.report.is_ok();
             if ui
                 .add_enabled(can_apply, egui::Button::new("Apply to capture"))
                 .on_hover_text("Name the open capture's channels by this panel's circuits")
@@ -102,7 +95,7 @@ impl App {
             {
                 messages.push(Message::Editor(EditorAction::ApplyToCapture));
             }
-            self.upload_ui(ui, editor.report.is_ok(), messages);
+            upload_ui(remote, ui, editor.report.is_ok(), messages);
             ui.separator();
             let name = editor.path.as_ref().map_or("unsaved".to_string(), |p| p.display().to_string());
             ui.weak(name);
@@ -122,8 +115,8 @@ impl App {
     }
 
     /// The panel drawing.
-    pub(super) fn editor_panel_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
-        let Some(editor) = &self.editor else {
+pub(super) fn panel_ui(editor: Option<&PanelEditor>, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
+        let Some(editor) = editor else {
             ui.centered_and_justified(|ui| {
                 ui.label("Start a panel from a template (New) or open a project (.ron).");
             });
@@ -246,8 +239,7 @@ impl App {
     }
 
     /// The inspector of the selection (or the panel's own properties).
-    pub(super) fn editor_inspector_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
-        let Some(editor) = &self.editor else { return };
+pub(super) fn inspector_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
         let p = &editor.project;
         let edit = |e: Edit| Message::Editor(EditorAction::Edit(e));
         egui::ScrollArea::vertical().id_salt("inspector").show(ui, |ui| match editor.selection {
@@ -490,8 +482,7 @@ impl App {
     }
 
     /// The live validation list.
-    pub(super) fn editor_findings_ui(&self, ui: &mut egui::Ui) {
-        let Some(editor) = &self.editor else { return };
+pub(super) fn findings_ui(editor: &PanelEditor, ui: &mut egui::Ui) {
         let r = &editor.report;
         ui.strong(format!("{} errors, {} warnings", r.errors.len(), r.warnings.len()));
         egui::ScrollArea::vertical().id_salt("findings").auto_shrink([false, false]).show(ui, |ui| {
@@ -506,7 +497,7 @@ impl App {
             }
         });
     }
-}
+
 
 /// What is being dragged: a breaker, by index.
 #[derive(Clone, Copy)]
@@ -514,37 +505,18 @@ struct Dragged(usize);
 
 fn new_menu(ui: &mut egui::Ui, messages: &mut Vec<Message>) {
     ui.menu_button("New", |ui| {
-        for (name, label) in [
-            ("split-phase-20", "20-space 120/240 V"),
-            ("split-phase-30", "30-space 120/240 V"),
-            ("split-phase-42", "42-space 120/240 V"),
-            ("208y-42", "42-space 208Y/120 V"),
-            ("480y-42", "42-space 480Y/277 V"),
-            ("high-leg-delta-30", "30-space 120/240 V high-leg delta"),
-            ("din-12", "12-module 230 V board"),
-            ("din-24", "24-module 400/230 V board"),
-            ("sample", "the sample panel"),
-        ] {
-            if ui.button(label).clicked() {
-                messages.push(Message::Editor(EditorAction::New(name.to_string())));
+        for t in crate::panel::TEMPLATES {
+            if ui.button(t.description).clicked() {
+                messages.push(Message::Editor(EditorAction::New(t.name.to_string())));
                 ui.close();
             }
         }
     });
 }
 
-fn pick_project() -> Option<std::path::PathBuf> {
-    rfd::FileDialog::new().add_filter("panel project", &["ron"]).pick_file()
-}
 
-fn save_project_as() -> Option<std::path::PathBuf> {
-    rfd::FileDialog::new().add_filter("panel project", &["ron"]).set_file_name("panel.ron").save_file()
-}
-
-impl App {
     /// Upload the install configuration to a panel of the connected server.
-    fn upload_ui(&self, ui: &mut egui::Ui, valid: bool, messages: &mut Vec<Message>) {
-        let r = &self.remote;
+    fn upload_ui(r: &RemoteState, ui: &mut egui::Ui, valid: bool, messages: &mut Vec<Message>) {
         if r.client.is_none() {
             if ui.button("Server…").on_hover_text("Connect to a server to upload the install configuration").clicked()
             {
@@ -588,6 +560,60 @@ impl App {
         }
         if r.uploading {
             ui.spinner();
+        }
+    }
+
+
+/// The editor's single keys: arrows move the selection, 1/2/3/T/S/B fill an empty space.
+pub(super) fn editor_keys(editor: &PanelEditor, ctx: &egui::Context, messages: &mut Vec<Message>) {
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let key = |k: egui::Key| ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, k));
+    let p = &editor.project;
+    let step = if p.layout() == Layout::NorthAmerican { 2 } else { 1 };
+    // The first and last space the selection is on, to move from.
+    let at = match editor.selection {
+        Some(Selection::Space(s)) => Some((s, s)),
+        Some(Selection::Breaker(i)) => p.breakers.get(i).map(|b| {
+            let spaces = p.spaces_of(b);
+            (b.space, spaces.last().copied().unwrap_or(b.space))
+        }),
+        _ => None,
+    };
+    let select_space = |space: u32| {
+        let selection = match p.breaker_at(space) {
+            Some((i, _)) => Selection::Breaker(i),
+            None => Selection::Space(space),
+        };
+        Message::Editor(EditorAction::Select(Some(selection)))
+    };
+    if let Some((space, last)) = at {
+        if key(egui::Key::ArrowDown) && last + step <= p.panel.spaces {
+            messages.push(select_space(last + step));
+        }
+        if key(egui::Key::ArrowUp) && space > step {
+            messages.push(select_space(space - step));
+        }
+        if key(egui::Key::ArrowRight) && step == 2 && space % 2 == 1 && space < p.panel.spaces {
+            messages.push(select_space(space + 1));
+        }
+        if key(egui::Key::ArrowLeft) && step == 2 && space % 2 == 0 {
+            messages.push(select_space(space - 1));
+        }
+    }
+    if let Some(Selection::Space(space)) = editor.selection {
+        for (k, poles, kind) in [
+            (egui::Key::Num1, 1, BreakerKind::Breaker),
+            (egui::Key::Num2, 2, BreakerKind::Breaker),
+            (egui::Key::Num3, 3, BreakerKind::Breaker),
+            (egui::Key::T, 1, BreakerKind::Tandem),
+            (egui::Key::S, 1, BreakerKind::Spare),
+            (egui::Key::B, 1, BreakerKind::Space),
+        ] {
+            if key(k) {
+                messages.push(Message::Editor(EditorAction::Edit(Edit::AddBreaker { space, poles, kind })));
+            }
         }
     }
 }

@@ -3,14 +3,14 @@
 
 use eframe::egui;
 
-use super::super::{App, EventSort, Message, TimeMode};
+use super::Shown;
+use super::super::message::{ExplorerMessage, Message};
+use super::super::{EventSort, TimeMode};
 use crate::analysis::events::EventKind;
 
-impl App {
+impl Shown<'_> {
     pub(super) fn events_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
-        let Some(open) = self.captures.get(self.selected) else {
-            return;
-        };
+        let open = self.open;
         let detection = match &open.events {
             None => {
                 ui.horizontal(|ui| {
@@ -25,8 +25,8 @@ impl App {
             }
             Some(Ok(d)) => d,
         };
-        let rows = self.listed_events();
-        let mut filter = self.event_filter.clone();
+        let rows = self.open.listed_events();
+        let mut filter = self.open.view.event_filter.clone();
         ui.horizontal_wrapped(|ui| {
             ui.strong(format!("{} of {} events", rows.len(), detection.events.len()));
             ui.separator();
@@ -62,7 +62,7 @@ impl App {
                 ui.weak(format!(
                     "{} 1 pu = {} {} ({})",
                     r.channel,
-                    crate::cli::fmt_value(r.reference),
+                    crate::format::fmt_value(r.reference),
                     r.unit,
                     r.source
                 ));
@@ -72,7 +72,7 @@ impl App {
             }
         });
         let cycle_s = 1.0 / detection.frequency_hz;
-        let view = self.view_s;
+        let view = self.open.view.span_s;
         egui::ScrollArea::vertical().id_salt("event-table").auto_shrink([false, false]).show(ui, |ui| {
             egui::Grid::new("event-grid").striped(true).num_columns(7).show(ui, |ui| {
                 for (title, sort) in [
@@ -107,7 +107,7 @@ impl App {
                 ui.end_row();
                 for i in rows {
                     let e = &detection.events[i];
-                    let selected = self.selected_event.is_some_and(|(s, _)| s == i);
+                    let selected = self.open.view.selected_event.is_some_and(|(s, _)| s == i);
                     let in_view = view.is_some_and(|(a, b)| e.start_s >= a && e.start_s <= b);
                     let start = self.format_time(e.start_s, 4);
                     let text = if in_view { egui::RichText::new(start).strong() } else { egui::RichText::new(start) };
@@ -119,23 +119,23 @@ impl App {
                             ui.visuals().selection.stroke,
                             egui::StrokeKind::Outside,
                         );
-                        if self.selected_event.is_some_and(|(_, scroll)| scroll) {
+                        if self.open.view.selected_event.is_some_and(|(_, scroll)| scroll) {
                             link.scroll_to_me(Some(egui::Align::Center));
                         }
                     }
                     if link.on_hover_text("Zoom to this event").clicked() {
                         let end = e.end_s.unwrap_or(e.start_s);
-                        messages.push(Message::ZoomTo { from_s: e.start_s - 3.0 * cycle_s, to_s: end + 3.0 * cycle_s });
-                        messages.push(Message::SelectEvent(Some(i)));
+                        messages.push(ExplorerMessage::ZoomTo { from_s: e.start_s - 3.0 * cycle_s, to_s: end + 3.0 * cycle_s }.into());
+                        messages.push(ExplorerMessage::SelectEvent(Some(i)).into());
                     }
                     ui.colored_label(super::plots::kind_color(e.kind), e.kind.as_str());
                     ui.label(&e.channel);
                     let pu = e.magnitude_pu.map_or(String::new(), |pu| format!(" ({pu:.3} pu)"));
-                    ui.label(format!("{} {}{pu}", crate::cli::fmt_value(e.magnitude), e.unit));
+                    ui.label(format!("{} {}{pu}", crate::format::fmt_value(e.magnitude), e.unit));
                     ui.label(e.end_s.map_or("-".into(), |end| format_duration(end - e.start_s)));
                     ui.label(match (e.level_before, e.level_after) {
                         (Some(b), Some(a)) => {
-                            format!("{} to {} {}", crate::cli::fmt_value(b), crate::cli::fmt_value(a), e.unit)
+                            format!("{} to {} {}", crate::format::fmt_value(b), crate::format::fmt_value(a), e.unit)
                         }
                         _ => String::new(),
                     });
@@ -143,7 +143,7 @@ impl App {
                     if let (Some(peak), Some(d)) = (e.inrush_peak, e.inrush_duration_s) {
                         note = format!(
                             "inrush {} {} for {}{}{note}",
-                            crate::cli::fmt_value(peak),
+                            crate::format::fmt_value(peak),
                             e.unit,
                             format_duration(d),
                             if note.is_empty() { "" } else { "; " }
@@ -154,15 +154,15 @@ impl App {
                 }
             });
         });
-        if filter != self.event_filter {
-            messages.push(Message::SetEventFilter(filter));
+        if filter != self.open.view.event_filter {
+            messages.push(ExplorerMessage::SetEventFilter(filter).into());
         }
     }
 
     /// A time (seconds from the first sample) as the time mode shows it.
     pub(in crate::app) fn format_time(&self, t_s: f64, decimals: usize) -> String {
-        let start = self.captures.get(self.selected).and_then(|c| c.capture.start);
-        match (self.time_mode, start) {
+        let start = self.open.capture.start;
+        match (self.settings.time_mode, start) {
             (TimeMode::Absolute, Some(start)) => {
                 let micros = (t_s * 1e6).round() as i64;
                 let at = start + chrono::Duration::microseconds(micros);

@@ -5,30 +5,27 @@ use eframe::egui;
 use egui_plot::{GridMark, Legend, Line, Plot, PlotPoints, VLine};
 use rayon::prelude::*;
 
-use super::super::{App, Message, TimeMode, Trend};
+use super::Shown;
+use super::super::message::{ExplorerMessage, Message};
+use super::super::{TimeMode, Trend};
 use super::envelope::Envelope;
 use crate::analysis::events::EventKind;
+use crate::analysis::decimate::{analog_extremes, bucket_times, equal_index_buckets};
 use crate::analysis::lod::Pyramid;
 use crate::capture::{Capture, ChannelKind, Samples};
 
-impl App {
+impl Shown<'_> {
     /// Draws the stacked plots; returns the time span they show and where they are.
     pub(super) fn plots_ui(
         &self,
         ui: &mut egui::Ui,
-        zoom: Option<(f64, f64)>,
-        fit: bool,
         messages: &mut Vec<Message>,
     ) -> (Option<(f64, f64)>, Option<egui::Rect>) {
-        let Some(open) = self.captures.get(self.selected) else {
-            ui.centered_and_justified(|ui| {
-                ui.label("Open a capture (.csv, .parquet, .cfg, .cff): File > Open, or drop files here.")
-            });
-            return (None, None);
-        };
+        let open = self.open;
+        let (zoom, fit) = (open.view.pending_zoom, open.view.pending_fit);
         let kinds: Vec<ChannelKind> = ChannelKind::ALL
             .into_iter()
-            .filter(|k| open.capture.channels.iter().zip(&open.visible).any(|(c, v)| *v && c.kind == *k))
+            .filter(|k| open.capture.channels.iter().zip(&open.channels).any(|(c, v)| v.visible && c.kind == *k))
             .collect();
         if kinds.is_empty() {
             ui.label("No channel is shown: tick some in the channel list.");
@@ -39,22 +36,22 @@ impl App {
         let width_px = ui.available_width().max(100.0) as usize;
         let link = ui.scope_id().with("time-axis");
         let cursor_color = ui.visuals().strong_text_color();
-        let start = open.capture.start.filter(|_| self.time_mode == TimeMode::Absolute);
+        let start = open.capture.start.filter(|_| self.settings.time_mode == TimeMode::Absolute);
         let events = match &open.events {
             Some(Ok(d)) => Some(d),
             _ => None,
         };
-        let selected_event = self.selected_event.map(|(i, _)| i);
+        let selected_event = self.open.view.selected_event.map(|(i, _)| i);
         let mut view = None;
         for (row, kind) in kinds.iter().copied().enumerate() {
             let unit = open
                 .capture
                 .channels
                 .iter()
-                .zip(&open.visible)
-                .find(|(c, v)| **v && c.kind == kind)
+                .zip(&open.channels)
+                .find(|(c, v)| v.visible && c.kind == kind)
                 .map_or("", |(c, _)| c.unit.as_str());
-            let label = match (kind, self.per_unit) {
+            let label = match (kind, self.settings.per_unit) {
                 (ChannelKind::Digital, _) => "digital".to_string(),
                 (_, true) => format!("{} (pu)", kind.as_str()),
                 _ => format!("{} ({unit})", kind.as_str()),
@@ -97,7 +94,7 @@ impl App {
                 view = Some((x0, x1));
                 let mut digital_row = 0.0;
                 let shown: Vec<usize> = (0..open.capture.channels.len())
-                    .filter(|&i| open.capture.channels[i].kind == kind && open.visible[i])
+                    .filter(|&i| open.capture.channels[i].kind == kind && open.channels[i].visible)
                     .collect();
                 // All traces of the plot at once: one hand-off to the worker threads a plot.
                 // A capture from a server: its detail for this span when finer than the overview.
@@ -106,11 +103,11 @@ impl App {
                     .par_iter()
                     .map(|&i| match detail {
                         Some(d) => decimated_points(&d.capture, d.pyramids[i].as_ref(), i, x0, x1, width_px),
-                        None => decimated_points(&open.capture, open.pyramids[i].as_ref(), i, x0, x1, width_px),
+                        None => decimated_points(&open.capture, open.channels[i].pyramid.as_ref(), i, x0, x1, width_px),
                     })
                     .collect();
                 for (i, mut points) in shown.into_iter().zip(traces) {
-                    let scale = if self.per_unit && kind != ChannelKind::Digital {
+                    let scale = if self.settings.per_unit && kind != ChannelKind::Digital {
                         open.per_unit_base(i).map_or(1.0, |(base, _)| 1.0 / base)
                     } else {
                         1.0
@@ -124,17 +121,17 @@ impl App {
                     }
                     // Denser than the columns: per-column spans; else an anti-aliased line.
                     if points.len() > width_px {
-                        plot_ui.add(Envelope::new(open.display_name(i), points, open.colors[i], 1.0));
+                        plot_ui.add(Envelope::new(open.display_name(i), points, open.channels[i].color, 1.0));
                     } else {
-                        plot_ui.line(Line::new(open.display_name(i), PlotPoints::from(points)).color(open.colors[i]));
+                        plot_ui.line(Line::new(open.display_name(i), PlotPoints::from(points)).color(open.channels[i].color));
                     }
-                    if self.show_trends
-                        && let Some(Some(trend)) = open.trends.get(i)
+                    if self.settings.show_trends
+                        && let Some(trend) = &open.channels[i].trend
                     {
                         let mut points = trend_points(trend, x0, x1, width_px);
                         points.iter_mut().for_each(|p| p[1] *= scale);
                         let (name, color) =
-                            (format!("{} RMS", open.display_name(i)), open.colors[i].gamma_multiply(0.6));
+                            (format!("{} RMS", open.display_name(i)), open.channels[i].color.gamma_multiply(0.6));
                         if points.len() > width_px {
                             plot_ui.add(Envelope::new(name, points, color, 2.5));
                         } else {
@@ -144,14 +141,14 @@ impl App {
                 }
                 if let Some(d) = events {
                     for (k, e) in d.events.iter().enumerate() {
-                        if !(x0..=x1).contains(&e.start_s) || self.event_filter.hidden_kinds.contains(&e.kind) {
+                        if !(x0..=x1).contains(&e.start_s) || self.open.view.event_filter.hidden_kinds.contains(&e.kind) {
                             continue;
                         }
                         let width = if selected_event == Some(k) { 3.0 } else { 1.0 };
                         plot_ui.vline(VLine::new(e.kind.as_str(), e.start_s).color(kind_color(e.kind)).width(width));
                     }
                 }
-                for (which, cursor) in self.cursors.iter().enumerate() {
+                for (which, cursor) in self.open.view.cursors.iter().enumerate() {
                     if let Some(t) = cursor {
                         let name = if which == 0 { "cursor A" } else { "cursor B" };
                         let style =
@@ -165,7 +162,7 @@ impl App {
                     && let Some(pointer) = plot_ui.pointer_coordinate()
                 {
                     let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
-                    messages.push(Message::Click { t_s: pointer.x, secondary: secondary || shift });
+                    messages.push(ExplorerMessage::Click { t_s: pointer.x, secondary: secondary || shift }.into());
                 }
             });
         }
@@ -196,24 +193,23 @@ pub fn trend_points(trend: &Trend, x0: f64, x1: f64, width_px: usize) -> Vec<[f6
     if lo >= hi {
         return Vec::new();
     }
-    let time = |k: f64| first_s + k * step_s;
+    let time = |k: usize| first_s + k as f64 * step_s;
     let width_px = width_px.max(1);
     if hi - lo <= 2 * width_px {
-        return (lo..hi).filter(|&k| values[k].is_finite()).map(|k| [time(k as f64), f64::from(values[k])]).collect();
+        return (lo..hi).filter(|&k| values[k].is_finite()).map(|k| [time(k), f64::from(values[k])]).collect();
     }
-    let per_px = (hi - lo) as f64 / width_px as f64;
-    let mut points = Vec::with_capacity(2 * width_px);
-    for (k, m) in trend.pyramid.query(values, lo..hi, width_px).into_iter().enumerate() {
-        let Some(m) = m else { continue };
-        let [a, b] = m.in_order();
-        points.push([time(lo as f64 + k as f64 * per_px), f64::from(a)]);
-        points.push([time(lo as f64 + (k as f64 + 0.5) * per_px), f64::from(b)]);
-    }
-    points
+    let buckets: Vec<_> = equal_index_buckets(hi - lo, width_px).map(|r| lo + r.start..lo + r.end).collect();
+    let extremes = analog_extremes(values, Some(&trend.pyramid), lo..hi, &buckets, true);
+    points(&bucket_times(&buckets, n, time), &extremes)
+}
+
+/// The decimated points that have a value, as plot points.
+fn points(times: &[f64], extremes: &[[Option<f32>; 2]]) -> Vec<[f64; 2]> {
+    times.iter().zip(extremes.iter().flatten()).filter_map(|(&t, v)| Some([t, f64::from((*v)?)])).collect()
 }
 
 /// Min/max points of channel `index` between `x0` and `x1` seconds, two per pixel column,
-/// from its pyramid (analog channels) or the bits themselves (digital).
+/// from its pyramid (analog channels), or the states and their changes (digital).
 pub fn decimated_points(
     capture: &Capture,
     pyramid: Option<&Pyramid>,
@@ -235,32 +231,23 @@ pub fn decimated_points(
             (lo..hi).filter(|&i| v[i].is_finite()).map(|i| [capture.time_s(i), f64::from(v[i])]).collect()
         }
         (Samples::Analog(v), Some(p)) => {
-            // Two points per column, at the column's start and middle: exact in value and
-            // in order, within a column in time.
-            let per_px = (hi - lo) as f64 / width_px as f64;
-            let mut points = Vec::with_capacity(2 * width_px);
-            for (k, m) in p.query(v, lo..hi, width_px).into_iter().enumerate() {
-                let Some(m) = m else { continue };
-                let t = |offset: f64| capture.time_s(lo + (k as f64 * per_px + offset * per_px) as usize);
-                let [a, b] = m.in_order();
-                points.push([t(0.0), f64::from(a)]);
-                points.push([t(0.5), f64::from(b)]);
-            }
-            points
+            // Two points per column, at the column's first and middle sample: exact in
+            // value and in order, within a column in time.
+            let buckets: Vec<_> = equal_index_buckets(hi - lo, width_px).map(|r| lo + r.start..lo + r.end).collect();
+            let extremes = analog_extremes(v, Some(p), lo..hi, &buckets, true);
+            points(&bucket_times(&buckets, n, |i| capture.time_s(i)), &extremes)
         }
         (Samples::Analog(_), None) => Vec::new(),
         (Samples::Digital(b), _) => {
-            // Per column: its first state, and the other one if it changes inside (a scan
-            // of the bits in view; digital channels are small).
+            // Per column: its first state, and the sample where it changes if it does (a
+            // scan of the bits in view; digital channels are small).
             let bit = |i: usize| if b.get(i) == Some(true) { 1.0 } else { 0.0 };
             let columns = width_px.min(hi - lo);
             let mut points = Vec::with_capacity(2 * columns);
-            for k in 0..columns {
-                let a = lo + k * (hi - lo) / columns;
-                let z = lo + (k + 1) * (hi - lo) / columns;
-                let first = bit(a);
-                points.push([capture.time_s(a), first]);
-                if let Some(change) = (a + 1..z).find(|&i| bit(i) != first) {
+            for r in equal_index_buckets(hi - lo, columns).map(|r| lo + r.start..lo + r.end) {
+                let first = bit(r.start);
+                points.push([capture.time_s(r.start), first]);
+                if let Some(change) = (r.start + 1..r.end).find(|&i| bit(i) != first) {
                     points.push([capture.time_s(change), 1.0 - first]);
                 }
             }

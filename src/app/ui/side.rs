@@ -5,25 +5,27 @@
 use eframe::egui;
 use egui_plot::{Arrows, Bar, BarChart, Line, Plot, PlotPoints, Text};
 
-use super::super::{App, Message, SideTab};
+use super::Shown;
+use super::super::SideTab;
+use super::super::message::{ExplorerMessage, Message};
 use crate::analysis::measure::MeasureReport;
 use crate::capture::ChannelKind;
-use crate::cli::fmt_value;
+use crate::format::fmt_value;
 
-impl App {
+impl Shown<'_> {
     pub(super) fn side_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
         ui.horizontal(|ui| {
             for (tab, label) in
                 [(SideTab::Readout, "Readout"), (SideTab::Spectrum, "Spectrum"), (SideTab::Phasors, "Phasors")]
             {
-                if ui.selectable_label(self.side_tab == tab, label).clicked() {
-                    messages.push(Message::SetSideTab(tab));
+                if ui.selectable_label(self.settings.side_tab == tab, label).clicked() {
+                    messages.push(ExplorerMessage::SetSideTab(tab).into());
                 }
             }
         });
         ui.separator();
         self.cursor_times_ui(ui, messages);
-        let report = match &self.readout {
+        let report = match &self.open.view.readout {
             None => {
                 ui.weak("Place cursors A and B to measure the window between them.");
                 return;
@@ -42,7 +44,7 @@ impl App {
             Some((_, Some(Ok(r)))) => r,
         };
         ui.separator();
-        match self.side_tab {
+        match self.settings.side_tab {
             SideTab::Readout => self.readout_ui(ui, report),
             SideTab::Spectrum => self.spectrum_ui(ui, report, messages),
             SideTab::Phasors => phasors_ui(ui, report),
@@ -50,7 +52,7 @@ impl App {
     }
 
     fn cursor_times_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
-        let [a, b] = self.cursors;
+        let [a, b] = self.open.view.cursors;
         let t = |c: Option<f64>| c.map_or("-".to_string(), |t| self.format_time(t, 6));
         egui::Grid::new("cursor-times").num_columns(2).show(ui, |ui| {
             ui.label("A");
@@ -70,29 +72,29 @@ impl App {
             }
         });
         ui.horizontal(|ui| {
-            if let Some((from_s, to_s)) = self.view_s
+            if let Some((from_s, to_s)) = self.open.view.span_s
                 && ui
                     .small_button("Cursors on the view")
                     .on_hover_text("Place A and B at the edges of the visible span")
                     .clicked()
             {
-                let duration = self.captures.get(self.selected).map_or(to_s, |c| c.capture.duration_s());
-                messages.push(Message::SetCursor { which: 0, t_s: from_s.max(0.0) });
-                messages.push(Message::SetCursor { which: 1, t_s: to_s.min(duration) });
+                let duration = self.open.capture.duration_s();
+                messages.push(ExplorerMessage::SetCursor { which: 0, t_s: from_s.max(0.0) }.into());
+                messages.push(ExplorerMessage::SetCursor { which: 1, t_s: to_s.min(duration) }.into());
             }
-            if let Some((from_s, to_s)) = self.cursor_span()
+            if let Some((from_s, to_s)) = self.open.view.cursor_span()
                 && ui.small_button("Zoom to cursors").clicked()
             {
-                messages.push(Message::ZoomTo { from_s, to_s });
+                messages.push(ExplorerMessage::ZoomTo { from_s, to_s }.into());
             }
-            if self.cursors.iter().any(Option::is_some) && ui.small_button("Clear").on_hover_text("Esc").clicked() {
-                messages.push(Message::ClearCursors);
+            if self.open.view.cursors.iter().any(Option::is_some) && ui.small_button("Clear").on_hover_text("Esc").clicked() {
+                messages.push(ExplorerMessage::ClearCursors.into());
             }
         });
     }
 
     fn readout_ui(&self, ui: &mut egui::Ui, report: &MeasureReport) {
-        let Some(open) = self.captures.get(self.selected) else { return };
+        let open = self.open;
         let num = |v: Option<f64>| v.map_or("-".to_string(), fmt_value);
         egui::ScrollArea::vertical().id_salt("readout").show(ui, |ui| {
             egui::Grid::new("readout-grid").striped(true).show(ui, |ui| {
@@ -102,7 +104,7 @@ impl App {
                 ui.end_row();
                 for c in &report.channels {
                     let shown =
-                        open.capture.channels.iter().position(|ch| ch.name == c.name).is_some_and(|i| open.visible[i]);
+                        open.capture.channels.iter().position(|ch| ch.name == c.name).is_some_and(|i| open.channels[i].visible);
                     if !shown {
                         continue;
                     }
@@ -132,13 +134,13 @@ impl App {
                     }
                 });
             }
-            if !self.balances.is_empty() {
+            if !report.balances.is_empty() {
                 ui.separator();
                 ui.strong("Balance: mains minus circuits").on_hover_text(
                     "What no circuit sensor sees, per phase: unsensed circuits, or a sensor on the wrong phase or reversed",
                 );
                 egui::Grid::new("balance-grid").striped(true).show(ui, |ui| {
-                    for b in &self.balances {
+                    for b in &report.balances {
                         ui.label(&b.name);
                         ui.label(format!("{} A RMS", fmt_value(b.rms)));
                         let share = if b.mains_rms > 0.0 { format!("{:.1} % of mains", 100.0 * b.rms / b.mains_rms) } else { "-".into() };
@@ -162,6 +164,8 @@ impl App {
         }
         // The chosen channel, else the first current (the usual question), else the first.
         let chosen = self
+            .open
+            .view
             .spectrum_channel
             .as_ref()
             .and_then(|name| with_harmonics.iter().find(|c| &c.name == name))
@@ -170,7 +174,7 @@ impl App {
         egui::ComboBox::from_id_salt("spectrum-channel").selected_text(&chosen.name).show_ui(ui, |ui| {
             for c in &with_harmonics {
                 if ui.selectable_label(c.name == chosen.name, &c.name).clicked() {
-                    messages.push(Message::SpectrumChannel(c.name.clone()));
+                    messages.push(ExplorerMessage::SpectrumChannel(c.name.clone()).into());
                 }
             }
         });
@@ -256,7 +260,7 @@ fn phasors_ui(ui: &mut egui::Ui, report: &MeasureReport) {
                 let r = radius * p.magnitude / largest(&p.unit);
                 let a = p.angle_deg.to_radians();
                 let tip = [r * a.cos(), r * a.sin()];
-                let color = super::super::palette(k);
+                let color = super::super::explorer::palette(k);
                 plot_ui.arrows(
                     Arrows::new(p.name.clone(), PlotPoints::from(vec![[0.0, 0.0]]), PlotPoints::from(vec![tip]))
                         .color(color),

@@ -1,14 +1,15 @@
-//! An install configuration applied to a capture: channel roles (circuit, phase), the
-//! voltage each current pairs with, and the balance of each phase (mains minus the sum of
-//! that phase's circuits: what no sensor sees).
+//! An install configuration applied to a capture: the balance of each phase (mains minus
+//! the sum of that phase's circuits: what no sensor sees), and measurements paired by the
+//! configuration.
 
 use std::ops::Range;
 
-use crate::capture::Capture;
+use crate::analysis::measure::{MeasureReport, measure_report_paired};
+use crate::capture::{Capture, WindowError};
 use crate::panel::InstallConfig;
 
 /// The balance of one phase over a window.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Balance {
     /// `balance A`.
     pub name: String,
@@ -57,13 +58,28 @@ pub fn balances(capture: &Capture, config: &InstallConfig, range: Range<usize>) 
     out
 }
 
+impl InstallConfig {
+    /// Measures `capture` over the window (the whole capture by default) with each current
+    /// paired to its phase's voltage by this configuration, and each phase's balance.
+    pub fn measure(
+        &self,
+        capture: &Capture,
+        from_s: Option<f64>,
+        to_s: Option<f64>,
+    ) -> Result<MeasureReport, WindowError> {
+        let mut report = measure_report_paired(capture, from_s, to_s, &self.current_pairs())?;
+        report.balances = balances(capture, self, capture.window(from_s, to_s)?);
+        Ok(report)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_sample_panel_balances_on_the_sample_capture() {
-        let path = super::super::default_sample_path();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/split-phase-10s.parquet");
         let capture = crate::capture::read(&path).unwrap();
         let config = crate::panel::sample_panel().install_config().unwrap();
         let b = balances(&capture, &config, 0..capture.sample_count());
@@ -76,5 +92,7 @@ mod tests {
         let p = config.current_pairs();
         assert!(p.contains(&("I_03".to_string(), "V_B".to_string())));
         assert!(p.contains(&("I_MAIN_A".to_string(), "V_A".to_string())));
+        let report = config.measure(&capture, Some(1.0), Some(2.0)).unwrap();
+        assert_eq!(report.balances, balances(&capture, &config, capture.window(Some(1.0), Some(2.0)).unwrap()));
     }
 }

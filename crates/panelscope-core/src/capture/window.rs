@@ -21,7 +21,32 @@ pub enum WindowError {
     Empty { from_s: f64, to_s: f64 },
 }
 
+/// A channel asked for by name that the capture does not have.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("no channel named '{name}'; the capture has: {known}")]
+pub struct UnknownChannel {
+    pub name: String,
+    /// The capture's channel names, comma separated.
+    pub known: String,
+}
+
 impl Capture {
+    /// Indices of the named channels, in the order given; every channel for an empty list.
+    pub fn channel_indices(&self, names: &[String]) -> Result<Vec<usize>, UnknownChannel> {
+        if names.is_empty() {
+            return Ok((0..self.channels.len()).collect());
+        }
+        names
+            .iter()
+            .map(|name| {
+                self.channels.iter().position(|c| c.name == *name).ok_or_else(|| UnknownChannel {
+                    name: name.clone(),
+                    known: self.channels.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                })
+            })
+            .collect()
+    }
+
     /// The sample indices from `from_s` (default: the first sample) up to, not including,
     /// `to_s` (default: the end; an end past the capture is the end), in seconds from the
     /// first sample.

@@ -134,6 +134,10 @@ pub struct MeasureReport {
     pub phasors: Vec<PhasorReport>,
     /// Symmetrical components of each three-phase set recognised by name.
     pub three_phase: Vec<SequenceReport>,
+    /// Per phase with a mains sensor, mains minus the circuits on it (with an install
+    /// configuration; see `InstallConfig::measure`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub balances: Vec<crate::panel::Balance>,
     /// What could not be computed, and why.
     pub notes: Vec<String>,
 }
@@ -364,6 +368,7 @@ pub fn measure_report_paired(
         phasor_reference: reference.map(|r| analog[r].name.clone()),
         phasors,
         three_phase,
+        balances: Vec::new(),
         notes,
     })
 }

@@ -2,7 +2,9 @@
 //! validation, schedule import, the install configuration and the circuit directory. A
 //! plain library: no egui.
 
+mod balance;
 mod directory;
+mod edit;
 mod install;
 mod model;
 mod schedule;
@@ -15,6 +17,8 @@ mod tests;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub use balance::{Balance, balances};
+pub use edit::{Edit, History, edit_project};
 pub use directory::{directory_csv, directory_svg};
 pub use install::{
     ChannelRole, ConfigChannel, ConfigCircuit, ConfigMain, ConfigVoltage, INSTALL_CONFIG_SCHEMA_VERSION, InstallConfig,
@@ -25,7 +29,7 @@ pub use model::{
     Position, Project, SensorRef, Service, Strip, StripDirection, VoltageRef,
 };
 pub use schedule::import_schedule;
-pub use templates::{TEMPLATES, sample_panel, template};
+pub use templates::{TEMPLATES, Template, sample_panel, template, template_names};
 pub use validate::{Finding, Report};
 
 use crate::capture::atomic::PendingFile;

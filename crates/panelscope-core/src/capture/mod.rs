@@ -13,7 +13,7 @@ use std::path::Path;
 pub use atomic::PendingFile;
 pub use error::{CaptureError, Result};
 pub use model::{Bits, Capture, Channel, ChannelKind, Format, Samples, Timebase};
-pub use window::WindowError;
+pub use window::{UnknownChannel, WindowError};
 
 /// The on-disk formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,40 +6,59 @@ use super::model::{
     StripDirection, VoltageRef,
 };
 
-/// An empty panel: `split-phase-20`, `split-phase-30`, `split-phase-42`, `208y-42`,
-/// `480y-42`, `high-leg-delta-30`, `din-12` (230 V single phase) or `din-24` (400/230 V
-/// three phase).
-pub fn template(name: &str) -> Option<Project> {
-    let (service, spaces, main) = match name {
-        "split-phase-20" => (Service::SplitPhase120_240, 20, 100.0),
-        "split-phase-30" => (Service::SplitPhase120_240, 30, 150.0),
-        "split-phase-42" => (Service::SplitPhase120_240, 42, 200.0),
-        "208y-42" => (Service::Wye208_120, 42, 225.0),
-        "480y-42" => (Service::Wye480_277, 42, 225.0),
-        "high-leg-delta-30" => (Service::HighLegDelta120_240, 30, 200.0),
-        "din-12" => (Service::SinglePhase230, 12, 63.0),
-        "din-24" => (Service::ThreePhase400_230, 24, 63.0),
-        _ => return None,
-    };
-    Some(Project::new(
-        format!("{spaces}-space {}", service.as_str()),
-        service,
-        spaces,
-        Main::Breaker { rating_a: main },
-    ))
+/// A panel to start a project from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Template {
+    /// The name `panel new --template` and the editor use.
+    pub name: &'static str,
+    /// What a menu shows.
+    pub description: &'static str,
+    /// `None` for the bundled sample panel.
+    shape: Option<(Service, u32, f64)>,
 }
 
-/// Names of the templates, for menus and `--help`.
-pub const TEMPLATES: [&str; 8] = [
-    "split-phase-20",
-    "split-phase-30",
-    "split-phase-42",
-    "208y-42",
-    "480y-42",
-    "high-leg-delta-30",
-    "din-12",
-    "din-24",
+/// Every template: empty panels of common sizes, and the bundled sample panel (`sample`).
+/// The one table behind the CLI, its help and the editor's New menu.
+pub const TEMPLATES: [Template; 9] = [
+    Template { name: "split-phase-20", description: "20-space 120/240 V", shape: Some((Service::SplitPhase120_240, 20, 100.0)) },
+    Template { name: "split-phase-30", description: "30-space 120/240 V", shape: Some((Service::SplitPhase120_240, 30, 150.0)) },
+    Template { name: "split-phase-42", description: "42-space 120/240 V", shape: Some((Service::SplitPhase120_240, 42, 200.0)) },
+    Template { name: "208y-42", description: "42-space 208Y/120 V", shape: Some((Service::Wye208_120, 42, 225.0)) },
+    Template { name: "480y-42", description: "42-space 480Y/277 V", shape: Some((Service::Wye480_277, 42, 225.0)) },
+    Template {
+        name: "high-leg-delta-30",
+        description: "30-space 120/240 V high-leg delta",
+        shape: Some((Service::HighLegDelta120_240, 30, 200.0)),
+    },
+    Template { name: "din-12", description: "12-module 230 V board", shape: Some((Service::SinglePhase230, 12, 63.0)) },
+    Template { name: "din-24", description: "24-module 400/230 V board", shape: Some((Service::ThreePhase400_230, 24, 63.0)) },
+    Template { name: "sample", description: "the sample panel", shape: None },
 ];
+
+impl Template {
+    /// A new project from this template.
+    pub fn project(&self) -> Project {
+        match self.shape {
+            None => sample_panel(),
+            Some((service, spaces, main)) => Project::new(
+                format!("{spaces}-space {}", service.as_str()),
+                service,
+                spaces,
+                Main::Breaker { rating_a: main },
+            ),
+        }
+    }
+}
+
+/// The project of the template called `name` (see [`TEMPLATES`]).
+pub fn template(name: &str) -> Option<Project> {
+    TEMPLATES.iter().find(|t| t.name == name).map(Template::project)
+}
+
+/// The template names, comma separated, for messages and `--help`.
+pub fn template_names() -> String {
+    TEMPLATES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+}
 
 fn breaker(space: u32, poles: u8, rating_a: f64, label: &str, load_type: &str, sensors: &[(usize, usize)]) -> Breaker {
     let mut circuit = Circuit::new(label);

@@ -23,7 +23,7 @@ pub fn write_window(capture: &Capture, from_s: f64, to_s: f64, keep: &[usize], p
 /// Writes events as CSV (the columns of `panelscope events --csv`).
 pub fn write_events_csv(events: &[Event], path: &Path) -> Result<(), String> {
     let mut file = PendingFile::create(path).map_err(|e| e.to_string())?;
-    crate::cli::events::write_csv(events, file.writer())
+    crate::analysis::events::csv::write_csv(events, file.writer())
         .and_then(|()| file.writer().flush())
         .map_err(|e| format!("{}: {e}", path.display()))?;
     file.commit().map_err(|e| e.to_string())

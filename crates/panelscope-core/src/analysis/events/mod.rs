@@ -10,6 +10,7 @@
 //!
 //! See [`DetectOptions`] for the thresholds and their defaults.
 
+pub mod csv;
 mod loads;
 mod transients;
 mod voltage;

@@ -1,0 +1,40 @@
+//! What the window remembers between runs: one serde struct, saved by eframe. Runtime
+//! state (captures, caches, tasks) never goes to disk.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::explorer::{CursorMode, SideTab, TimeMode};
+
+/// How many recent files the menu lists.
+pub const RECENT_FILES: usize = 10;
+
+/// The persisted settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Captures opened lately, newest first.
+    pub recent: Vec<PathBuf>,
+    /// Captures open when the window closed, reopened when it starts without arguments.
+    pub open: Vec<PathBuf>,
+    /// Overlay the one-cycle RMS trends.
+    pub show_trends: bool,
+    /// Light theme instead of dark.
+    pub light: bool,
+    pub time_mode: TimeMode,
+    pub per_unit: bool,
+    pub cursor_mode: CursorMode,
+    pub side_tab: SideTab,
+    /// The server last connected to (its token is never kept here).
+    pub server_url: String,
+}
+
+impl Settings {
+    /// Puts `path` first in the recent files.
+    pub fn remember_recent(&mut self, path: &Path) {
+        self.recent.retain(|p| p != path);
+        self.recent.insert(0, path.to_path_buf());
+        self.recent.truncate(RECENT_FILES);
+    }
+}

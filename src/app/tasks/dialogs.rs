@@ -1,0 +1,127 @@
+//! File dialogs, asked for by purpose: the dialog runs on a worker (rfd's asynchronous
+//! dialog, driven there), and the chosen paths come back as a message that turns into the
+//! intent the purpose names. The frame never waits for the user.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::app::explorer::ExportSpan;
+use crate::app::message::{EditorAction, ExplorerMessage, Message};
+use crate::app::remote::RemoteMessage;
+
+/// Why a file is asked for, and so what the answer does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Purpose {
+    /// Captures (or panel projects) to open.
+    OpenCaptures,
+    ApplyInstallConfig,
+    ExportWindow(ExportSpan),
+    ExportEvents,
+    SavePng,
+    OpenProject,
+    SaveProjectAs,
+    ExportInstallConfig,
+    ExportDirectory,
+    /// Where to download a server's capture.
+    Download { capture_id: String, file_name: String },
+}
+
+/// Whether a dialog opens files or names one to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogKind {
+    OpenOne,
+    OpenMany,
+    Save,
+}
+
+impl Purpose {
+    pub fn kind(&self) -> DialogKind {
+        match self {
+            Self::OpenCaptures => DialogKind::OpenMany,
+            Self::ApplyInstallConfig | Self::OpenProject => DialogKind::OpenOne,
+            _ => DialogKind::Save,
+        }
+    }
+
+    /// The filters offered, first the default: (name, extensions).
+    pub fn filters(&self) -> &'static [(&'static str, &'static [&'static str])] {
+        const CAPTURES: &[&str] = &["csv", "parquet", "cfg", "cff", "dat", "ron", "CFG", "CFF", "DAT"];
+        match self {
+            Self::OpenCaptures => &[("captures and panel projects", CAPTURES)],
+            Self::ApplyInstallConfig => &[("install configuration", &["json", "ron"])],
+            Self::ExportWindow(_) => &[("Parquet", &["parquet"]), ("CSV", &["csv"]), ("COMTRADE", &["cfg", "cff"])],
+            Self::ExportEvents => &[("CSV", &["csv"])],
+            Self::SavePng => &[("PNG", &["png"])],
+            Self::OpenProject | Self::SaveProjectAs => &[("panel project", &["ron"])],
+            Self::ExportInstallConfig => &[("JSON", &["json"]), ("RON", &["ron"])],
+            Self::ExportDirectory => &[("SVG", &["svg"]), ("CSV", &["csv"])],
+            Self::Download { .. } => &[],
+        }
+    }
+
+    /// The file name a save dialog proposes.
+    pub fn file_name(&self) -> Option<String> {
+        Some(
+            match self {
+                Self::ExportWindow(ExportSpan::Visible) => "window.parquet",
+                Self::ExportWindow(ExportSpan::Cursors) => "cursors.parquet",
+                Self::ExportEvents => "events.csv",
+                Self::SavePng => "plots.png",
+                Self::SaveProjectAs => "panel.ron",
+                Self::ExportInstallConfig => "install.json",
+                Self::ExportDirectory => "directory.svg",
+                Self::Download { file_name, .. } => file_name,
+                Self::OpenCaptures | Self::ApplyInstallConfig | Self::OpenProject => return None,
+            }
+            .to_string(),
+        )
+    }
+
+    /// What the chosen paths ask for (nothing when the dialog was cancelled).
+    pub fn messages(self, paths: Vec<PathBuf>) -> Vec<Message> {
+        if let Self::OpenCaptures = self {
+            return paths.into_iter().map(Message::OpenFile).collect();
+        }
+        let Some(path) = paths.into_iter().next() else { return Vec::new() };
+        vec![match self {
+            Self::OpenCaptures => return Vec::new(),
+            Self::ApplyInstallConfig => ExplorerMessage::ApplyInstallConfig(path).into(),
+            Self::ExportWindow(span) => ExplorerMessage::ExportWindow { span, path }.into(),
+            Self::ExportEvents => ExplorerMessage::ExportEvents(path).into(),
+            Self::SavePng => ExplorerMessage::SavePng(path).into(),
+            Self::OpenProject => EditorAction::Open(path).into(),
+            Self::SaveProjectAs => EditorAction::Save(path).into(),
+            Self::ExportInstallConfig => EditorAction::ExportInstallConfig(path).into(),
+            Self::ExportDirectory => EditorAction::ExportDirectory(path).into(),
+            Self::Download { capture_id, .. } => RemoteMessage::Download { capture_id, path }.into(),
+        }]
+    }
+}
+
+/// Asks the user for files. Called on a worker thread, so it may take as long as the
+/// user does.
+pub trait FileDialogs: Send + Sync {
+    fn choose(&self, purpose: &Purpose) -> Vec<PathBuf>;
+}
+
+/// The desktop's own dialogs (rfd).
+pub struct SystemDialogs;
+
+impl FileDialogs for SystemDialogs {
+    fn choose(&self, purpose: &Purpose) -> Vec<PathBuf> {
+        let mut dialog = rfd::AsyncFileDialog::new();
+        for (name, extensions) in purpose.filters() {
+            dialog = dialog.add_filter(*name, extensions);
+        }
+        if let Some(name) = purpose.file_name() {
+            dialog = dialog.set_file_name(name);
+        }
+        let chosen = match purpose.kind() {
+            DialogKind::OpenMany => pollster::block_on(dialog.pick_files()).unwrap_or_default(),
+            DialogKind::OpenOne => pollster::block_on(dialog.pick_file()).into_iter().collect(),
+            DialogKind::Save => pollster::block_on(dialog.save_file()).into_iter().collect(),
+        };
+        chosen.into_iter().map(|f| f.path().to_path_buf()).collect()
+    }
+}
