@@ -4,7 +4,6 @@
 mod common;
 use common::{json_of, panelscope, s, sample, shared_data};
 
-
 use serde_json::Value;
 
 fn find<'a>(v: &'a Value, list: &str, key: &str, name: &str) -> &'a Value {

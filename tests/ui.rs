@@ -241,7 +241,9 @@ fn exports_the_visible_window_the_cursor_window_and_the_events() {
     harness.step();
     harness.step();
     let visible = dir.path().join("visible.parquet");
-    harness.state_mut().apply(ExplorerMessage::ExportWindow { span: ExportSpan::Visible, path: visible.clone() }.into());
+    harness
+        .state_mut()
+        .apply(ExplorerMessage::ExportWindow { span: ExportSpan::Visible, path: visible.clone() }.into());
     run_until(&mut harness, |app| app.status().is_some() || !app.errors().is_empty());
     assert!(harness.state().errors().is_empty(), "{:?}", harness.state().errors());
     let part = panelscope::capture::read(&visible).unwrap();
@@ -252,14 +254,18 @@ fn exports_the_visible_window_the_cursor_window_and_the_events() {
 
     // Without cursors the cursor export is refused, in the window.
     let cursors = dir.path().join("cursors.csv");
-    harness.state_mut().apply(ExplorerMessage::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() }.into());
+    harness
+        .state_mut()
+        .apply(ExplorerMessage::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() }.into());
     harness.step();
     assert!(!harness.state().errors().is_empty());
     assert!(!cursors.exists());
     harness.state_mut().apply(Message::DismissErrors);
     harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 1.5 }.into());
     harness.state_mut().apply(ExplorerMessage::SetCursor { which: 1, t_s: 1.25 }.into());
-    harness.state_mut().apply(ExplorerMessage::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() }.into());
+    harness
+        .state_mut()
+        .apply(ExplorerMessage::ExportWindow { span: ExportSpan::Cursors, path: cursors.clone() }.into());
     run_until(&mut harness, |app| app.status().is_some_and(|s| s.contains("cursors.csv")));
     let part = panelscope::capture::read(&cursors).unwrap();
     assert!((part.duration_s() - 0.25).abs() < 0.01, "{}", part.duration_s());

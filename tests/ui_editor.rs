@@ -105,6 +105,13 @@ fn an_error_blocks_the_install_config_export() {
         label: "Garage".into(),
     })));
     harness.state_mut().apply(Message::Editor(EditorAction::ExportInstallConfig(out.clone())));
+    // The write runs in the background and reports back on the status line.
+    let start = std::time::Instant::now();
+    while !harness.state().status().is_some_and(|s| s.contains("exported")) {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the export did not report back");
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert!(out.exists());
     let config = panelscope::panel::parse_install_config(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(config.circuits[0].label, "Garage");

@@ -62,7 +62,8 @@ pub fn window(capture: &Capture, pyramids: &[Option<Pyramid>], query: &WindowQue
         .map(|&c| {
             let ch = &capture.channels[c];
             let pyramid = pyramids.get(c).and_then(Option::as_ref);
-            let values = extremes(&ch.samples, pyramid, range.clone(), &ranges, equal_index).into_iter().flatten().collect();
+            let values =
+                extremes(&ch.samples, pyramid, range.clone(), &ranges, equal_index).into_iter().flatten().collect();
             WindowChannel { name: ch.name.clone(), kind: ch.kind.as_str().into(), unit: ch.unit.clone(), values }
         })
         .collect();

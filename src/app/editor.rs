@@ -164,12 +164,7 @@ impl PanelEditor {
 
 /// Applies what the user asked of the editor (`editor` is `None` until a project is open).
 /// `shown_capture` is the id of the capture shown in the explorer, for "Apply to capture".
-pub fn update(
-    editor: &mut Option<PanelEditor>,
-    shown_capture: Option<u64>,
-    action: EditorAction,
-    out: &mut Outcome,
-) {
+pub fn update(editor: &mut Option<PanelEditor>, shown_capture: Option<u64>, action: EditorAction, out: &mut Outcome) {
     match action {
         EditorAction::New(template) => match crate::panel::template(&template) {
             Some(p) => *editor = Some(PanelEditor::new(p, None)),
@@ -198,8 +193,11 @@ pub fn update(
                         report.errors.first().map_or("", |f| f.message.as_str())
                     )),
                     Ok(config) => {
-                        let text =
-                            if path.extension().is_some_and(|e| e == "ron") { config.to_ron() } else { config.to_json() };
+                        let text = if path.extension().is_some_and(|e| e == "ron") {
+                            config.to_ron()
+                        } else {
+                            config.to_json()
+                        };
                         Ok(Some(write_effect(path, text, "the install configuration")))
                     }
                 },
@@ -216,7 +214,8 @@ pub fn update(
                     (Ok(_), None) => Ok(None),
                     (Ok(config), Some(id)) => {
                         let path = editor.path.clone().unwrap_or_else(|| PathBuf::from("panel editor"));
-                        out.effects.push(Effect::Then(TaskMessage::InstallConfigRead { id, path, result: Ok(config) }.into()));
+                        out.effects
+                            .push(Effect::Then(TaskMessage::InstallConfigRead { id, path, result: Ok(config) }.into()));
                         Ok(Some(Effect::Then(super::message::Message::SetMode(super::message::Mode::Explorer))))
                     }
                 },
@@ -292,7 +291,9 @@ mod tests {
     /// Saves through the effect, as the app does.
     fn save(e: &mut PanelEditor, path: &Path) {
         for m in run(Some(e.save(path))) {
-            if let Message::Task(TaskMessage::ProjectSaved { path, result }) = m {
+            if let Message::Task(task) = m
+                && let TaskMessage::ProjectSaved { path, result } = *task
+            {
                 result.unwrap();
                 run(e.saved(&path));
             }

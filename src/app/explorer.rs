@@ -311,10 +311,19 @@ impl OpenCapture {
 
     /// Refits the value axes in the next frame, keeping the time span.
     fn refit_values(&mut self) {
-        if let Some(span) = self.view.span_s {
-            self.view.pending_zoom = Some(span);
-            self.view.pending_fit = true;
+        if self.view.pending_zoom.is_none() {
+            self.view.pending_zoom = self.view.span_s;
         }
+        self.view.pending_fit = self.view.pending_zoom.is_some();
+    }
+
+    /// Shows this tab's own span again (the plots are shared by every tab).
+    fn restore_view(&mut self) {
+        if self.view.pending_zoom.is_none() {
+            let whole = (0.0, self.capture.duration_s().max(f64::MIN_POSITIVE));
+            self.view.pending_zoom = Some(self.view.span_s.unwrap_or(whole));
+        }
+        self.view.pending_fit = true;
     }
 
     /// Measures between the cursors in the background (when both are placed).
@@ -390,7 +399,15 @@ impl Explorer {
     /// Shows a capture built elsewhere (loaded, or from a server) in a new tab.
     pub fn add(&mut self, open: OpenCapture) {
         self.captures.push(open);
-        self.selected = self.captures.len() - 1;
+        self.select(self.captures.len() - 1);
+    }
+
+    /// Shows tab `i` as it was left.
+    fn select(&mut self, i: usize) {
+        self.selected = i.min(self.captures.len().saturating_sub(1));
+        if let Some(open) = self.shown_mut() {
+            open.restore_view();
+        }
     }
 
     /// Starts loading a capture file (once at a time per path).
@@ -436,12 +453,10 @@ impl Explorer {
                     self.read_install_config(config, out);
                 }
             }
-            TaskMessage::LoadFailed { id, path, error } => {
-                if self.loading.iter().any(|j| j.id == id) {
-                    self.loading.retain(|j| j.id != id);
-                    settings.recent.retain(|p| p != &path);
-                    out.errors.push(error);
-                }
+            TaskMessage::LoadFailed { id, path, error } if self.loading.iter().any(|j| j.id == id) => {
+                self.loading.retain(|j| j.id != id);
+                settings.recent.retain(|p| p != &path);
+                out.errors.push(error);
             }
             TaskMessage::EventsDetected { id, result, trends } => {
                 if let Some(open) = self.captures.iter_mut().find(|c| c.id == id) {
@@ -526,11 +541,11 @@ impl Explorer {
                 }
             }
             M::SetSideTab(tab) => settings.side_tab = tab,
-            M::Select(i) => self.selected = i.min(self.captures.len().saturating_sub(1)),
+            M::Select(i) => self.select(i),
             M::CloseCapture(i) => {
                 if i < self.captures.len() {
                     self.captures.remove(i);
-                    self.selected = self.selected.min(self.captures.len().saturating_sub(1));
+                    self.select(self.selected.min(self.captures.len().saturating_sub(1)));
                 }
             }
             M::SetSearch(text) => self.search = text,
@@ -624,10 +639,8 @@ fn view_update(open: &mut OpenCapture, settings: &Settings, message: ExplorerMes
     use ExplorerMessage as M;
     let view = &mut open.view;
     match message {
-        M::ZoomTo { from_s, to_s } => {
-            if from_s.is_finite() && to_s.is_finite() && to_s > from_s {
-                view.pending_zoom = Some((from_s, to_s));
-            }
+        M::ZoomTo { from_s, to_s } if from_s.is_finite() && to_s.is_finite() && to_s > from_s => {
+            view.pending_zoom = Some((from_s, to_s));
         }
         M::ZoomFit => {
             view.pending_zoom = Some((0.0, open.capture.duration_s().max(f64::MIN_POSITIVE)));

@@ -43,17 +43,24 @@ pub enum Message {
     Editor(EditorAction),
     Remote(RemoteMessage),
     /// Background work finished.
-    Task(TaskMessage),
+    Task(Box<TaskMessage>),
     /// What the plots showed in the frame just drawn (the time span, where they are, and
     /// the scale), kept on the view of the capture shown.
-    FrameShown { span_s: Option<(f64, f64)>, plots: Option<egui::Rect>, pixels_per_point: f32 },
+    FrameShown {
+        span_s: Option<(f64, f64)>,
+        plots: Option<egui::Rect>,
+        pixels_per_point: f32,
+    },
 }
 
 /// What the user asks of the explorer (the capture tab shown, unless a message names one).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ExplorerMessage {
     /// Open a capture and apply an install configuration to it once loaded.
-    OpenWithInstallConfig { capture: PathBuf, config: PathBuf },
+    OpenWithInstallConfig {
+        capture: PathBuf,
+        config: PathBuf,
+    },
     /// Stop loading this file (by load id).
     CancelLoad(u64),
     /// Overlay the one-cycle RMS trends on the plots, or not.
@@ -64,7 +71,10 @@ pub enum ExplorerMessage {
     SetCursorMode(CursorMode),
     SetSideTab(SideTab),
     /// Show this time span (seconds) in every plot.
-    ZoomTo { from_s: f64, to_s: f64 },
+    ZoomTo {
+        from_s: f64,
+        to_s: f64,
+    },
     /// Show the whole capture, values fitted.
     ZoomFit,
     /// Move the view by this fraction of its width (negative: earlier).
@@ -72,9 +82,15 @@ pub enum ExplorerMessage {
     /// Narrow (factor < 1) or widen the view around its centre.
     Zoom(f64),
     /// Place cursor 0 (A) or 1 (B) at a time, seconds from the first sample.
-    SetCursor { which: usize, t_s: f64 },
+    SetCursor {
+        which: usize,
+        t_s: f64,
+    },
     /// A plain click in a plot: places a cursor as the cursor mode says.
-    Click { t_s: f64, secondary: bool },
+    Click {
+        t_s: f64,
+        secondary: bool,
+    },
     ClearCursors,
     /// Highlight this event (index in the detection's list) in the table.
     SelectEvent(Option<usize>),
@@ -83,16 +99,25 @@ pub enum ExplorerMessage {
     SpectrumChannel(String),
     /// Show capture tab `i`.
     Select(usize),
-    ToggleChannel { capture: usize, channel: usize },
+    ToggleChannel {
+        capture: usize,
+        channel: usize,
+    },
     /// Show (true) or hide every channel of the capture shown.
     ShowAll(bool),
     /// A channel's colour (RGB).
-    SetColor { channel: usize, rgb: [u8; 3] },
+    SetColor {
+        channel: usize,
+        rgb: [u8; 3],
+    },
     /// The channel list's search text.
     SetSearch(String),
     CloseCapture(usize),
     /// Write the visible or cursor window of the visible channels to a capture file.
-    ExportWindow { span: ExportSpan, path: PathBuf },
+    ExportWindow {
+        span: ExportSpan,
+        path: PathBuf,
+    },
     /// Write the listed events to a CSV file.
     ExportEvents(PathBuf),
     /// Save the plots as a PNG (a screenshot of their area).
@@ -128,9 +153,16 @@ pub enum EditorAction {
 #[derive(Debug)]
 pub enum TaskMessage {
     /// A file dialog closed; no paths when cancelled.
-    Chosen { purpose: Purpose, paths: Vec<PathBuf> },
+    Chosen {
+        purpose: Purpose,
+        paths: Vec<PathBuf>,
+    },
     CaptureLoaded(Box<OpenCapture>),
-    LoadFailed { id: u64, path: PathBuf, error: String },
+    LoadFailed {
+        id: u64,
+        path: PathBuf,
+        error: String,
+    },
     /// Event detection on the capture with this id finished.
     EventsDetected {
         id: u64,
@@ -140,17 +172,37 @@ pub enum TaskMessage {
     },
     /// Measurements between the cursors of capture `id` are ready (with the per-phase
     /// balance when an install configuration is applied).
-    ReadoutReady { id: u64, span_s: (f64, f64), result: Result<Box<MeasureReport>, String> },
+    ReadoutReady {
+        id: u64,
+        span_s: (f64, f64),
+        result: Result<Box<MeasureReport>, String>,
+    },
     /// An install configuration was read for capture `id`.
-    InstallConfigRead { id: u64, path: PathBuf, result: Result<InstallConfig, String> },
+    InstallConfigRead {
+        id: u64,
+        path: PathBuf,
+        result: Result<InstallConfig, String>,
+    },
     /// The window's screenshot for a pending PNG.
-    Screenshot { path: PathBuf, image: Arc<egui::ColorImage> },
+    Screenshot {
+        path: PathBuf,
+        image: Arc<egui::ColorImage>,
+    },
     /// A project file was read for the editor.
-    ProjectRead { path: PathBuf, result: Result<(Project, Option<Project>), String> },
+    ProjectRead {
+        path: PathBuf,
+        result: Result<(Project, Option<Project>), String>,
+    },
     /// The editor's project was saved to `path`.
-    ProjectSaved { path: PathBuf, result: Result<(), String> },
+    ProjectSaved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
     /// An autosave of the editor's project was written (or failed).
-    Autosaved { path: PathBuf, result: Result<(), String> },
+    Autosaved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
     Remote(RemoteTask),
     /// Work finished with a line for the status bar.
     Done(String),
@@ -177,6 +229,6 @@ impl From<RemoteMessage> for Message {
 
 impl From<TaskMessage> for Message {
     fn from(m: TaskMessage) -> Self {
-        Self::Task(m)
+        Self::Task(Box::new(m))
     }
 }

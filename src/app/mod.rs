@@ -28,12 +28,14 @@ pub use explorer::{
     Trend, View,
 };
 pub use message::{EditorAction, ExplorerMessage, Message, Mode, TaskMessage};
-pub use remote::{Connection, Detail, Download, RemoteMessage, RemoteState, RemoteTask, RemoteView, default_token_store};
+pub use remote::{
+    Connection, Detail, Download, RemoteMessage, RemoteState, RemoteTask, RemoteView, default_token_store,
+};
 pub use settings::Settings;
 pub use tasks::{Effect, FileDialogs, Purpose};
 
-pub use crate::panel::{Balance, Edit};
 use crate::analysis::measure::MeasureReport;
+pub use crate::panel::{Balance, Edit};
 use explorer::Explorer;
 use tasks::Tasks;
 
@@ -55,8 +57,10 @@ fn icon() -> Option<egui::IconData> {
 /// Opens the GUI on `files`; with none, on the captures open when the window last closed,
 /// or on the bundled sample capture the first time.
 pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
-    let mut viewport =
-        egui::ViewportBuilder::default().with_inner_size([1400.0, 860.0]).with_title("panelscope").with_app_id("panelscope");
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_inner_size([1400.0, 860.0])
+        .with_title("panelscope")
+        .with_app_id("panelscope");
     if let Some(icon) = icon() {
         viewport = viewport.with_icon(Arc::new(icon));
     }
@@ -176,7 +180,7 @@ impl App {
                 }
                 self.remote.update(&mut self.explorer, self.editor.as_ref(), m, out);
             }
-            Message::Task(task) => match task {
+            Message::Task(task) => match *task {
                 TaskMessage::Chosen { purpose, paths } => {
                     out.effects.extend(purpose.messages(paths).into_iter().map(Effect::Then));
                 }

@@ -12,11 +12,11 @@ use std::time::Instant;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
+use super::Outcome;
 use super::editor::PanelEditor;
 use super::explorer::{Explorer, OpenCapture};
 use super::message::{EditorAction, Message, Mode, TaskMessage};
 use super::tasks::{Effect, files};
-use super::Outcome;
 use crate::analysis::lod::Pyramid;
 use crate::api::client::Client;
 use crate::api::{CaptureInfo, CaptureSummary, Health, PanelSummary, Stored, WindowQuery};
@@ -134,7 +134,10 @@ pub enum RemoteMessage {
     /// Stop opening (by request id): its answer is dropped when it comes.
     CancelOpen(u64),
     /// Download capture `id` to a file (then open it).
-    Download { capture_id: String, path: PathBuf },
+    Download {
+        capture_id: String,
+        path: PathBuf,
+    },
     CancelDownload(u64),
     /// Open a panel project of the server in the editor.
     OpenPanel(String),
@@ -148,10 +151,22 @@ pub enum RemoteMessage {
 #[derive(Debug)]
 pub enum RemoteTask {
     Connected(Result<(Health, Vec<CaptureSummary>, Vec<PanelSummary>), String>),
-    Opened { request: u64, result: Result<Box<(CaptureInfo, Capture)>, String>, client: Client, capture_id: String },
+    Opened {
+        request: u64,
+        result: Result<Box<(CaptureInfo, Capture)>, String>,
+        client: Client,
+        capture_id: String,
+    },
     /// Samples for the span in view arrived.
-    DetailReady { open_id: u64, span: (f64, f64, usize), result: Result<crate::api::Window, String> },
-    DownloadDone { id: u64, result: Result<Vec<PathBuf>, String> },
+    DetailReady {
+        open_id: u64,
+        span: (f64, f64, usize),
+        result: Result<crate::api::Window, String>,
+    },
+    DownloadDone {
+        id: u64,
+        result: Result<Vec<PathBuf>, String>,
+    },
     PanelFetched(Result<(String, Project), String>),
     Uploaded(Result<Stored, String>),
     /// The token file was written or removed (or could not be).
@@ -160,7 +175,7 @@ pub enum RemoteTask {
 
 impl From<RemoteTask> for Message {
     fn from(t: RemoteTask) -> Self {
-        Message::Task(TaskMessage::Remote(t))
+        TaskMessage::Remote(t).into()
     }
 }
 
@@ -169,7 +184,9 @@ impl RemoteState {
     fn keep_token(&self) -> Option<Effect> {
         let store = self.token_store.clone()?;
         let token = Some(self.token.trim().to_string()).filter(|t| self.remember_token && !t.is_empty());
-        Some(Effect::work("token-file", move || RemoteTask::TokenKept(files::keep_token(&store, token.as_deref())).into()))
+        Some(Effect::work("token-file", move || {
+            RemoteTask::TokenKept(files::keep_token(&store, token.as_deref())).into()
+        }))
     }
 
     /// Applies what the user asked of the connection. Opening captures and panels reaches
@@ -481,7 +498,8 @@ pub fn request_detail(open: &mut OpenCapture, width_px: usize) -> Option<Effect>
     remote.pending = Some(span);
     let (client, capture_id, open_id) = (remote.client.clone(), remote.capture_id.clone(), open.id);
     Some(Effect::net(async move {
-        let query = WindowQuery { from_s: Some(from), to_s: Some(to), channels: Vec::new(), max_points: Some(max_points) };
+        let query =
+            WindowQuery { from_s: Some(from), to_s: Some(to), channels: Vec::new(), max_points: Some(max_points) };
         let result = client.window(&capture_id, &query).await.map_err(|e| e.to_string());
         RemoteTask::DetailReady { open_id, span, result }.into()
     }))

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::format::fmt_value;
 use crate::analysis::events::{DetectOptions, Detection, detect};
 use crate::capture;
+use crate::format::fmt_value;
 
 /// How `events` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

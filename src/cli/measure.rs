@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::format::fmt_value;
 use crate::analysis::measure::MeasureReport;
 use crate::capture;
+use crate::format::fmt_value;
 
 /// `panelscope measure IN [--from S] [--to S] [--json]`: reads `path`, measures the window
 /// `from_s`..`to_s` (the whole capture by default) and prints the report to `out`.

@@ -7,10 +7,10 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, bail};
 
-use crate::format::human_bytes;
 use crate::api::client::Client;
 use crate::api::server::ServerConfig;
 use crate::api::{self, read_token_file};
+use crate::format::human_bytes;
 
 /// Options of `serve`.
 #[derive(Debug, Clone)]

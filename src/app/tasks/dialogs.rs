@@ -24,7 +24,10 @@ pub enum Purpose {
     ExportInstallConfig,
     ExportDirectory,
     /// Where to download a server's capture.
-    Download { capture_id: String, file_name: String },
+    Download {
+        capture_id: String,
+        file_name: String,
+    },
 }
 
 /// Whether a dialog opens files or names one to write.

@@ -3,8 +3,11 @@
 
 use eframe::egui;
 
+use super::super::{
+    OpenCapture,
+    message::{ExplorerMessage, Message},
+};
 use super::Shown;
-use super::super::{message::{ExplorerMessage, Message}, OpenCapture};
 use crate::capture::ChannelKind;
 
 impl Shown<'_> {

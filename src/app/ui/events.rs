@@ -3,9 +3,9 @@
 
 use eframe::egui;
 
-use super::Shown;
 use super::super::message::{ExplorerMessage, Message};
 use super::super::{EventSort, TimeMode};
+use super::Shown;
 use crate::analysis::events::EventKind;
 
 impl Shown<'_> {
@@ -125,7 +125,10 @@ impl Shown<'_> {
                     }
                     if link.on_hover_text("Zoom to this event").clicked() {
                         let end = e.end_s.unwrap_or(e.start_s);
-                        messages.push(ExplorerMessage::ZoomTo { from_s: e.start_s - 3.0 * cycle_s, to_s: end + 3.0 * cycle_s }.into());
+                        messages.push(
+                            ExplorerMessage::ZoomTo { from_s: e.start_s - 3.0 * cycle_s, to_s: end + 3.0 * cycle_s }
+                                .into(),
+                        );
                         messages.push(ExplorerMessage::SelectEvent(Some(i)).into());
                     }
                     ui.colored_label(super::plots::kind_color(e.kind), e.kind.as_str());

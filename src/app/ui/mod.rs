@@ -14,14 +14,13 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
+use super::App;
 use super::commands::{self, Command};
 use super::explorer::{CursorMode, LoadStage, TimeMode};
 use super::message::{ExplorerMessage, Message, Mode};
 use super::remote::RemoteMessage;
 use super::tasks::Purpose;
-use super::App;
 use crate::format::human_bytes;
-
 
 impl App {
     /// Draws the whole window, then applies what the user did.
@@ -61,7 +60,8 @@ impl App {
     }
 
     fn explorer_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
-        let shown = self.explorer.shown().map(|open| Shown { open, settings: &self.settings, index: self.explorer.selected });
+        let shown =
+            self.explorer.shown().map(|open| Shown { open, settings: &self.settings, index: self.explorer.selected });
         egui::Panel::left("channels").default_size(330.0).resizable(true).show(ui, |ui| match &shown {
             Some(shown) => shown.channels_ui(ui, &self.explorer.search, messages),
             None => {
@@ -89,8 +89,10 @@ impl App {
                 }
             })
             .inner;
+        // What this frame drew comes before what the user asked in it (a zoom asked now is
+        // for the next frame).
         if shown.is_some() {
-            messages.push(Message::FrameShown { span_s, plots, pixels_per_point: ui.ctx().pixels_per_point() });
+            messages.insert(0, Message::FrameShown { span_s, plots, pixels_per_point: ui.ctx().pixels_per_point() });
         }
     }
 

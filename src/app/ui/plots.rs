@@ -5,12 +5,12 @@ use eframe::egui;
 use egui_plot::{GridMark, Legend, Line, Plot, PlotPoints, VLine};
 use rayon::prelude::*;
 
-use super::Shown;
 use super::super::message::{ExplorerMessage, Message};
 use super::super::{TimeMode, Trend};
+use super::Shown;
 use super::envelope::Envelope;
-use crate::analysis::events::EventKind;
 use crate::analysis::decimate::{analog_extremes, bucket_times, equal_index_buckets};
+use crate::analysis::events::EventKind;
 use crate::analysis::lod::Pyramid;
 use crate::capture::{Capture, ChannelKind, Samples};
 
@@ -123,7 +123,9 @@ impl Shown<'_> {
                     if points.len() > width_px {
                         plot_ui.add(Envelope::new(open.display_name(i), points, open.channels[i].color, 1.0));
                     } else {
-                        plot_ui.line(Line::new(open.display_name(i), PlotPoints::from(points)).color(open.channels[i].color));
+                        plot_ui.line(
+                            Line::new(open.display_name(i), PlotPoints::from(points)).color(open.channels[i].color),
+                        );
                     }
                     if self.settings.show_trends
                         && let Some(trend) = &open.channels[i].trend
@@ -141,7 +143,8 @@ impl Shown<'_> {
                 }
                 if let Some(d) = events {
                     for (k, e) in d.events.iter().enumerate() {
-                        if !(x0..=x1).contains(&e.start_s) || self.open.view.event_filter.hidden_kinds.contains(&e.kind) {
+                        if !(x0..=x1).contains(&e.start_s) || self.open.view.event_filter.hidden_kinds.contains(&e.kind)
+                        {
                             continue;
                         }
                         let width = if selected_event == Some(k) { 3.0 } else { 1.0 };

@@ -9,7 +9,7 @@ use super::super::remote::{Connection, RemoteMessage, RemoteState};
 use super::super::tasks::Purpose;
 use crate::format::human_bytes;
 
-    /// The Server window, when it is open.
+/// The Server window, when it is open.
 pub(super) fn server_window(remote: &RemoteState, ctx: &egui::Context, messages: &mut Vec<Message>) {
     if !remote.window_open {
         return;
@@ -31,8 +31,7 @@ fn server_ui(r: &RemoteState, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
     egui::Grid::new("server-connect").num_columns(2).show(ui, |ui| {
         let label = ui.label("URL");
         let mut url = r.url.clone();
-        let edit =
-            ui.add(egui::TextEdit::singleline(&mut url).hint_text("http://127.0.0.1:7878").desired_width(320.0));
+        let edit = ui.add(egui::TextEdit::singleline(&mut url).hint_text("http://127.0.0.1:7878").desired_width(320.0));
         let edit = edit.labelled_by(label.id);
         if edit.changed() {
             send(messages, RemoteMessage::SetUrl(url));
@@ -169,7 +168,6 @@ fn server_ui(r: &RemoteState, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
         ui.weak("none");
     }
 }
-
 
 /// `1 panel`, `3 captures`.
 fn count(n: usize, what: &str) -> String {

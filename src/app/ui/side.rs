@@ -5,9 +5,9 @@
 use eframe::egui;
 use egui_plot::{Arrows, Bar, BarChart, Line, Plot, PlotPoints, Text};
 
-use super::Shown;
 use super::super::SideTab;
 use super::super::message::{ExplorerMessage, Message};
+use super::Shown;
 use crate::analysis::measure::MeasureReport;
 use crate::capture::ChannelKind;
 use crate::format::fmt_value;
@@ -87,7 +87,9 @@ impl Shown<'_> {
             {
                 messages.push(ExplorerMessage::ZoomTo { from_s, to_s }.into());
             }
-            if self.open.view.cursors.iter().any(Option::is_some) && ui.small_button("Clear").on_hover_text("Esc").clicked() {
+            if self.open.view.cursors.iter().any(Option::is_some)
+                && ui.small_button("Clear").on_hover_text("Esc").clicked()
+            {
                 messages.push(ExplorerMessage::ClearCursors.into());
             }
         });

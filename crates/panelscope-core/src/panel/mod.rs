@@ -18,8 +18,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use balance::{Balance, balances};
-pub use edit::{Edit, History, edit_project};
 pub use directory::{directory_csv, directory_svg};
+pub use edit::{Edit, History, edit_project};
 pub use install::{
     ChannelRole, ConfigChannel, ConfigCircuit, ConfigMain, ConfigVoltage, INSTALL_CONFIG_SCHEMA_VERSION, InstallConfig,
     RoleKind, VirtualOutput,

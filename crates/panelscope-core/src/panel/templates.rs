@@ -20,9 +20,21 @@ pub struct Template {
 /// Every template: empty panels of common sizes, and the bundled sample panel (`sample`).
 /// The one table behind the CLI, its help and the editor's New menu.
 pub const TEMPLATES: [Template; 9] = [
-    Template { name: "split-phase-20", description: "20-space 120/240 V", shape: Some((Service::SplitPhase120_240, 20, 100.0)) },
-    Template { name: "split-phase-30", description: "30-space 120/240 V", shape: Some((Service::SplitPhase120_240, 30, 150.0)) },
-    Template { name: "split-phase-42", description: "42-space 120/240 V", shape: Some((Service::SplitPhase120_240, 42, 200.0)) },
+    Template {
+        name: "split-phase-20",
+        description: "20-space 120/240 V",
+        shape: Some((Service::SplitPhase120_240, 20, 100.0)),
+    },
+    Template {
+        name: "split-phase-30",
+        description: "30-space 120/240 V",
+        shape: Some((Service::SplitPhase120_240, 30, 150.0)),
+    },
+    Template {
+        name: "split-phase-42",
+        description: "42-space 120/240 V",
+        shape: Some((Service::SplitPhase120_240, 42, 200.0)),
+    },
     Template { name: "208y-42", description: "42-space 208Y/120 V", shape: Some((Service::Wye208_120, 42, 225.0)) },
     Template { name: "480y-42", description: "42-space 480Y/277 V", shape: Some((Service::Wye480_277, 42, 225.0)) },
     Template {
@@ -31,7 +43,11 @@ pub const TEMPLATES: [Template; 9] = [
         shape: Some((Service::HighLegDelta120_240, 30, 200.0)),
     },
     Template { name: "din-12", description: "12-module 230 V board", shape: Some((Service::SinglePhase230, 12, 63.0)) },
-    Template { name: "din-24", description: "24-module 400/230 V board", shape: Some((Service::ThreePhase400_230, 24, 63.0)) },
+    Template {
+        name: "din-24",
+        description: "24-module 400/230 V board",
+        shape: Some((Service::ThreePhase400_230, 24, 63.0)),
+    },
     Template { name: "sample", description: "the sample panel", shape: None },
 ];
 
