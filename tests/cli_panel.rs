@@ -129,3 +129,24 @@ fn measure_and_events_take_the_install_config() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such.json"));
 }
+
+#[test]
+fn measure_with_the_install_config_reports_each_phase_balance() {
+    let capture = sample("split-phase-10s.parquet");
+    let config = sample("sample-panel.install.json");
+    let v = json_of(&["measure", s(&capture), "--from", "0.6", "--to", "1.6", "--json", "--config", s(&config)]);
+    let balances = v["balances"].as_array().expect("balances with an install configuration");
+    let names: Vec<&str> = balances.iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["balance A", "balance B"]);
+    for b in balances {
+        // The generator's mains are the sum of the branch currents plus sensor noise.
+        assert_eq!(b["circuits"], 4, "{b}");
+        let (rms, mains) = (b["rms"].as_f64().unwrap(), b["mains_rms"].as_f64().unwrap());
+        assert!(mains > 5.0 && rms < 0.05 * mains, "{b}");
+    }
+    let plain = json_of(&["measure", s(&capture), "--from", "0.6", "--to", "1.6", "--json"]);
+    assert!(plain.get("balances").is_none(), "no balance without a configuration");
+    let out = panelscope().args(["measure", s(&capture), "--config", s(&config)]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("balance A") && text.contains("of mains"), "{text}");
+}

@@ -44,7 +44,13 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
         "{} is missing: CI runs with ../shared beside the repository",
         path.display()
     );
+    // Once per test (a property test asks for every case).
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let test = std::thread::current().name().unwrap_or("a test").to_string();
-    let _ = writeln!(std::io::stderr().lock(), "skipped {test}: {} is not beside the repository", path.display());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.contains(&test) {
+        let _ = writeln!(std::io::stderr().lock(), "skipped {test}: {} is not beside the repository", path.display());
+        said.push(test);
+    }
     None
 }
