@@ -5,10 +5,8 @@
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
 use super::App;
-use super::explorer::ExportSpan;
-use super::message::{EditorAction, ExplorerMessage, Message, Mode};
-use super::remote::RemoteMessage;
-use super::tasks::Purpose;
+use super::message::{EditorAction, ExplorerMessage, Message, Mode, Purpose, RemoteMessage};
+use super::state::{ExportSpan, Selection};
 
 /// Where a command's shortcut works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +178,7 @@ impl Command {
             Self::Undo => editor.is_some_and(|e| e.can_undo()),
             Self::Redo => editor.is_some_and(|e| e.can_redo()),
             Self::Save | Self::SaveAs => editor.is_some(),
-            Self::Delete => editor.is_some_and(|e| matches!(e.selection, Some(super::editor::Selection::Breaker(_)))),
+            Self::Delete => editor.is_some_and(|e| matches!(e.selection, Some(Selection::Breaker(_)))),
         }
     }
 
@@ -215,9 +213,7 @@ impl Command {
             },
             Self::SaveAs => Message::Choose(Purpose::SaveProjectAs),
             Self::Delete => match app.editor()?.selection {
-                Some(super::editor::Selection::Breaker(i)) => {
-                    EditorAction::Edit(crate::panel::Edit::DeleteBreaker(i)).into()
-                }
+                Some(Selection::Breaker(i)) => EditorAction::Edit(crate::panel::Edit::DeleteBreaker(i)).into(),
                 _ => return None,
             },
         })

@@ -5,23 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use super::Outcome;
 use super::message::{EditorAction, TaskMessage};
-use super::tasks::{Effect, files};
+use super::state::Selection;
+use super::tasks::{Effect, Outcome, files};
 use crate::panel::{Edit, History, Project, Report};
-
-/// What is selected in the drawing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Selection {
-    /// An empty space.
-    Space(u32),
-    /// A breaker (index in the project).
-    Breaker(usize),
-    /// A sensor strip (index in the project).
-    Strip(usize),
-}
 
 /// The editor: a project and its history.
 pub struct PanelEditor {

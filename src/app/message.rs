@@ -10,11 +10,12 @@ use std::sync::Arc;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use super::explorer::{CursorMode, EventFilter, ExportSpan, OpenCapture, SideTab, TimeMode, Trend};
-use super::remote::{RemoteMessage, RemoteTask};
-use super::tasks::Purpose;
+use super::state::{CursorMode, EventFilter, ExportSpan, OpenCapture, Selection, SideTab, TimeMode, Trend};
 use crate::analysis::events::Detection;
 use crate::analysis::measure::MeasureReport;
+use crate::api::client::Client;
+use crate::api::{CaptureInfo, CaptureSummary, Health, PanelSummary, Stored};
+use crate::capture::Capture;
 use crate::panel::{Edit, InstallConfig, Project};
 
 /// The two halves of the window.
@@ -140,7 +141,7 @@ pub enum EditorAction {
     Undo,
     Redo,
     Edit(Edit),
-    Select(Option<super::editor::Selection>),
+    Select(Option<Selection>),
     ExportInstallConfig(PathBuf),
     ExportDirectory(PathBuf),
     /// Apply the project's install configuration to the capture shown.
@@ -230,5 +231,109 @@ impl From<RemoteMessage> for Message {
 impl From<TaskMessage> for Message {
     fn from(m: TaskMessage) -> Self {
         Self::Task(Box::new(m))
+    }
+}
+
+/// What the user asks of the server connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RemoteMessage {
+    /// Connect to this server (URL and token as typed).
+    Connect,
+    Disconnect,
+    /// Ask for the lists again.
+    Refresh,
+    ShowWindow(bool),
+    SetUrl(String),
+    SetToken(String),
+    SetRememberToken(bool),
+    /// Open a capture of the server in the explorer.
+    Open(String),
+    /// Stop opening (by request id): its answer is dropped when it comes.
+    CancelOpen(u64),
+    /// Download capture `id` to a file (then open it).
+    Download {
+        capture_id: String,
+        path: PathBuf,
+    },
+    CancelDownload(u64),
+    /// Open a panel project of the server in the editor.
+    OpenPanel(String),
+    /// Which server panel the editor uploads to.
+    SetUploadPanel(String),
+    /// Upload the editor's install configuration to the chosen server panel.
+    Upload,
+}
+
+/// What the network answers.
+#[derive(Debug)]
+pub enum RemoteTask {
+    Connected(Result<(Health, Vec<CaptureSummary>, Vec<PanelSummary>), String>),
+    Opened {
+        request: u64,
+        result: Result<Box<(CaptureInfo, Capture)>, String>,
+        client: Client,
+        capture_id: String,
+    },
+    /// Samples for the span in view arrived.
+    DetailReady {
+        open_id: u64,
+        span: (f64, f64, usize),
+        result: Result<crate::api::Window, String>,
+    },
+    DownloadDone {
+        id: u64,
+        result: Result<Vec<PathBuf>, String>,
+    },
+    PanelFetched(Result<(String, Project), String>),
+    Uploaded(Result<Stored, String>),
+    /// The token file was written or removed (or could not be).
+    TokenKept(Result<(), String>),
+}
+
+impl From<RemoteTask> for Message {
+    fn from(t: RemoteTask) -> Self {
+        TaskMessage::Remote(t).into()
+    }
+}
+
+/// Why a file is asked for, and so what the answer does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Purpose {
+    /// Captures (or panel projects) to open.
+    OpenCaptures,
+    ApplyInstallConfig,
+    ExportWindow(ExportSpan),
+    ExportEvents,
+    SavePng,
+    OpenProject,
+    SaveProjectAs,
+    ExportInstallConfig,
+    ExportDirectory,
+    /// Where to download a server's capture.
+    Download {
+        capture_id: String,
+        file_name: String,
+    },
+}
+
+impl Purpose {
+    /// What the chosen paths ask for (nothing when the dialog was cancelled).
+    pub fn messages(self, paths: Vec<PathBuf>) -> Vec<Message> {
+        if let Self::OpenCaptures = self {
+            return paths.into_iter().map(Message::OpenFile).collect();
+        }
+        let Some(path) = paths.into_iter().next() else { return Vec::new() };
+        vec![match self {
+            Self::OpenCaptures => return Vec::new(),
+            Self::ApplyInstallConfig => ExplorerMessage::ApplyInstallConfig(path).into(),
+            Self::ExportWindow(span) => ExplorerMessage::ExportWindow { span, path }.into(),
+            Self::ExportEvents => ExplorerMessage::ExportEvents(path).into(),
+            Self::SavePng => ExplorerMessage::SavePng(path).into(),
+            Self::OpenProject => EditorAction::Open(path).into(),
+            Self::SaveProjectAs => EditorAction::Save(path).into(),
+            Self::ExportInstallConfig => EditorAction::ExportInstallConfig(path).into(),
+            Self::ExportDirectory => EditorAction::ExportDirectory(path).into(),
+            Self::Download { capture_id, .. } => RemoteMessage::Download { capture_id, path }.into(),
+        }]
     }
 }

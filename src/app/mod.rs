@@ -14,6 +14,7 @@ pub mod explorer;
 pub mod message;
 pub mod remote;
 pub mod settings;
+pub mod state;
 pub mod tasks;
 mod ui;
 
@@ -22,26 +23,20 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-pub use editor::{PanelEditor, Selection};
-pub use explorer::{
-    ChannelView, CursorMode, EventFilter, EventSort, ExportSpan, LoadJob, LoadStage, OpenCapture, SideTab, TimeMode,
-    Trend, View,
-};
-pub use message::{EditorAction, ExplorerMessage, Message, Mode, TaskMessage};
-pub use remote::{
-    Connection, Detail, Download, RemoteMessage, RemoteState, RemoteTask, RemoteView, default_token_store,
-};
+pub use editor::PanelEditor;
+pub use message::{EditorAction, ExplorerMessage, Message, Mode, Purpose, RemoteMessage, RemoteTask, TaskMessage};
+pub use remote::{Connection, Download, RemoteState, default_token_store};
 pub use settings::Settings;
-pub use tasks::{Effect, FileDialogs, Purpose};
+pub use state::{
+    ChannelView, CursorMode, Detail, EventFilter, EventSort, ExportSpan, LoadJob, LoadStage, OpenCapture,
+    REMOTE_NEEDS_SAMPLES, RemoteView, Selection, SideTab, TimeMode, Trend, View,
+};
+pub use tasks::{Effect, FileDialogs, Outcome};
 
 use crate::analysis::measure::MeasureReport;
 pub use crate::panel::{Balance, Edit};
 use explorer::Explorer;
 use tasks::Tasks;
-
-/// Why a capture shown from a server is not measured or exported here.
-pub const REMOTE_NEEDS_SAMPLES: &str =
-    "this capture is shown from the server at plot resolution: download it (File > Server...) to measure or export it";
 
 /// The bundled sample capture opened when no file is given.
 pub fn default_sample_path() -> PathBuf {
@@ -90,16 +85,6 @@ pub fn run(files: Vec<PathBuf>) -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
-}
-
-/// What a sub-update asks for beyond its own part of the state.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub effects: Vec<Effect>,
-    /// Shown in the window until dismissed.
-    pub errors: Vec<String>,
-    /// The status line.
-    pub status: Option<String>,
 }
 
 /// The application state, and the task layer that carries out its effects.

@@ -10,18 +10,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use eframe::egui;
-use serde::{Deserialize, Serialize};
 
-use super::Outcome;
 use super::editor::PanelEditor;
-use super::explorer::{Explorer, OpenCapture};
-use super::message::{EditorAction, Message, Mode, TaskMessage};
-use super::tasks::{Effect, files};
-use crate::analysis::lod::Pyramid;
+use super::explorer::Explorer;
+use super::message::{EditorAction, Message, Mode, RemoteMessage, RemoteTask, TaskMessage};
+use super::state::{Detail, OpenCapture, RemoteView};
+use super::tasks::{Effect, Outcome, files};
 use crate::api::client::Client;
-use crate::api::{CaptureInfo, CaptureSummary, Health, PanelSummary, Stored, WindowQuery};
-use crate::capture::Capture;
-use crate::panel::{InstallConfig, Project};
+use crate::api::{CaptureSummary, Health, PanelSummary, WindowQuery};
+use crate::panel::InstallConfig;
 
 /// Points per channel of a remote capture's overview.
 const OVERVIEW_POINTS: usize = 8000;
@@ -77,106 +74,6 @@ pub struct RemoteState {
     pub uploading: bool,
     /// The token store; `None` in tests (nothing is written).
     pub token_store: Option<PathBuf>,
-}
-
-/// Where a remote capture comes from, and the detail fetched for the span in view.
-#[derive(Debug)]
-pub struct RemoteView {
-    pub client: Client,
-    pub capture_id: String,
-    pub info: CaptureInfo,
-    /// Samples for part of the capture at a finer resolution than the overview.
-    pub detail: Option<Detail>,
-    /// The span (and width) a detail request is out for.
-    pub pending: Option<(f64, f64, usize)>,
-}
-
-/// A window of a remote capture at the resolution of the plots.
-#[derive(Debug)]
-pub struct Detail {
-    pub from_s: f64,
-    pub to_s: f64,
-    /// Samples per second of capture time it holds.
-    pub density: f64,
-    pub decimated: bool,
-    pub capture: Arc<Capture>,
-    pub pyramids: Vec<Option<Pyramid>>,
-}
-
-impl OpenCapture {
-    /// Points per second of the capture held: the samples, or a remote capture's overview.
-    pub fn density(&self) -> f64 {
-        self.capture.sample_count() as f64 / self.capture.duration_s().max(f64::MIN_POSITIVE)
-    }
-
-    /// For a remote capture: the detail, when it covers `x0..x1` more finely than the
-    /// overview does.
-    pub fn remote_detail(&self, x0: f64, x1: f64) -> Option<&Detail> {
-        let overview = self.density();
-        self.remote.as_ref()?.detail.as_ref().filter(|d| d.from_s <= x0 && d.to_s >= x1 && d.density > overview)
-    }
-}
-
-/// What the user asks of the server connection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum RemoteMessage {
-    /// Connect to this server (URL and token as typed).
-    Connect,
-    Disconnect,
-    /// Ask for the lists again.
-    Refresh,
-    ShowWindow(bool),
-    SetUrl(String),
-    SetToken(String),
-    SetRememberToken(bool),
-    /// Open a capture of the server in the explorer.
-    Open(String),
-    /// Stop opening (by request id): its answer is dropped when it comes.
-    CancelOpen(u64),
-    /// Download capture `id` to a file (then open it).
-    Download {
-        capture_id: String,
-        path: PathBuf,
-    },
-    CancelDownload(u64),
-    /// Open a panel project of the server in the editor.
-    OpenPanel(String),
-    /// Which server panel the editor uploads to.
-    SetUploadPanel(String),
-    /// Upload the editor's install configuration to the chosen server panel.
-    Upload,
-}
-
-/// What the network answers.
-#[derive(Debug)]
-pub enum RemoteTask {
-    Connected(Result<(Health, Vec<CaptureSummary>, Vec<PanelSummary>), String>),
-    Opened {
-        request: u64,
-        result: Result<Box<(CaptureInfo, Capture)>, String>,
-        client: Client,
-        capture_id: String,
-    },
-    /// Samples for the span in view arrived.
-    DetailReady {
-        open_id: u64,
-        span: (f64, f64, usize),
-        result: Result<crate::api::Window, String>,
-    },
-    DownloadDone {
-        id: u64,
-        result: Result<Vec<PathBuf>, String>,
-    },
-    PanelFetched(Result<(String, Project), String>),
-    Uploaded(Result<Stored, String>),
-    /// The token file was written or removed (or could not be).
-    TokenKept(Result<(), String>),
-}
-
-impl From<RemoteTask> for Message {
-    fn from(t: RemoteTask) -> Self {
-        TaskMessage::Remote(t).into()
-    }
 }
 
 impl RemoteState {
@@ -445,24 +342,6 @@ impl RemoteState {
             });
             RemoteTask::Uploaded(result).into()
         }));
-    }
-}
-
-impl Detail {
-    /// A window answered by the server, as a capture with its pyramids.
-    fn of(window: &crate::api::Window, name: &str) -> Self {
-        let capture = window.to_capture(name);
-        let n = capture.sample_count().max(1);
-        let pyramids = capture.channels.iter().map(|c| c.analog_values().map(Pyramid::build)).collect();
-        let span_s = (window.to_s - window.from_s).max(f64::MIN_POSITIVE);
-        Self {
-            from_s: window.from_s,
-            to_s: window.to_s,
-            density: n as f64 / span_s,
-            decimated: window.decimated,
-            capture: Arc::new(capture),
-            pyramids,
-        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::explorer::{CursorMode, SideTab, TimeMode};
+use super::state::{CursorMode, SideTab, TimeMode};
 
 /// How many recent files the menu lists.
 pub const RECENT_FILES: usize = 10;

@@ -4,31 +4,8 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
-use crate::app::explorer::ExportSpan;
-use crate::app::message::{EditorAction, ExplorerMessage, Message};
-use crate::app::remote::RemoteMessage;
-
-/// Why a file is asked for, and so what the answer does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Purpose {
-    /// Captures (or panel projects) to open.
-    OpenCaptures,
-    ApplyInstallConfig,
-    ExportWindow(ExportSpan),
-    ExportEvents,
-    SavePng,
-    OpenProject,
-    SaveProjectAs,
-    ExportInstallConfig,
-    ExportDirectory,
-    /// Where to download a server's capture.
-    Download {
-        capture_id: String,
-        file_name: String,
-    },
-}
+use crate::app::message::Purpose;
+use crate::app::state::ExportSpan;
 
 /// Whether a dialog opens files or names one to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,26 +56,6 @@ impl Purpose {
             }
             .to_string(),
         )
-    }
-
-    /// What the chosen paths ask for (nothing when the dialog was cancelled).
-    pub fn messages(self, paths: Vec<PathBuf>) -> Vec<Message> {
-        if let Self::OpenCaptures = self {
-            return paths.into_iter().map(Message::OpenFile).collect();
-        }
-        let Some(path) = paths.into_iter().next() else { return Vec::new() };
-        vec![match self {
-            Self::OpenCaptures => return Vec::new(),
-            Self::ApplyInstallConfig => ExplorerMessage::ApplyInstallConfig(path).into(),
-            Self::ExportWindow(span) => ExplorerMessage::ExportWindow { span, path }.into(),
-            Self::ExportEvents => ExplorerMessage::ExportEvents(path).into(),
-            Self::SavePng => ExplorerMessage::SavePng(path).into(),
-            Self::OpenProject => EditorAction::Open(path).into(),
-            Self::SaveProjectAs => EditorAction::Save(path).into(),
-            Self::ExportInstallConfig => EditorAction::ExportInstallConfig(path).into(),
-            Self::ExportDirectory => EditorAction::ExportDirectory(path).into(),
-            Self::Download { capture_id, .. } => RemoteMessage::Download { capture_id, path }.into(),
-        }]
     }
 }
 

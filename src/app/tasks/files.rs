@@ -3,7 +3,6 @@
 //! the token file. Plain functions, run by [`super::Tasks`] on worker threads.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use rayon::prelude::*;
@@ -12,8 +11,8 @@ use crate::analysis::cycles::cycle_rms;
 use crate::analysis::events::{DetectOptions, Detection, detect};
 use crate::analysis::lod::Pyramid;
 use crate::analysis::measure::{MeasureReport, measure_report_paired};
-use crate::app::explorer::{LoadStage, OpenCapture, Trend};
 use crate::app::message::TaskMessage;
+use crate::app::state::{LoadStage, OpenCapture, Trend};
 use crate::capture::{self, Capture, ChannelKind, PendingFile, Samples};
 use crate::panel::{InstallConfig, Project};
 
@@ -135,13 +134,6 @@ pub fn read_token(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
     let token = text.trim();
     (!token.is_empty()).then(|| token.to_string())
-}
-
-/// Shared progress of a load: its stage, and a flag that cancels it.
-#[derive(Debug, Clone, Default)]
-pub struct LoadHandle {
-    pub stage: Arc<AtomicU8>,
-    pub cancelled: Arc<AtomicBool>,
 }
 
 #[cfg(test)]

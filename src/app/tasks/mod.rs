@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use eframe::egui;
 
-pub use dialogs::{FileDialogs, Purpose, SystemDialogs};
+pub use dialogs::{FileDialogs, SystemDialogs};
 
-use super::message::{Message, TaskMessage};
+use super::message::{Message, Purpose, TaskMessage};
 
 /// A future the network runtime runs.
 pub type NetFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -66,6 +66,16 @@ impl std::fmt::Debug for Effect {
             Self::Then(m) => write!(f, "Then({m:?})"),
         }
     }
+}
+
+/// What a sub-update asks for beyond its own part of the state.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub effects: Vec<Effect>,
+    /// Shown in the window until dismissed.
+    pub errors: Vec<String>,
+    /// The status line.
+    pub status: Option<String>,
 }
 
 /// How background work reports back: a message to the app, then a repaint.

@@ -4,10 +4,10 @@
 
 use eframe::egui::{self, Color32, Rect, Sense, pos2, vec2};
 
-use super::super::editor::{PanelEditor, Selection};
-use super::super::message::{EditorAction, Message};
-use super::super::remote::{RemoteMessage, RemoteState};
-use super::super::tasks::Purpose;
+use super::super::editor::PanelEditor;
+use super::super::message::{EditorAction, Message, Purpose, RemoteMessage};
+use super::super::remote::RemoteState;
+use super::super::state::Selection;
 use crate::panel::{BreakerKind, Edit, Layout, Phase, Project, SensorRef};
 
 /// Size of one space in the drawing (points): big enough for a finger.

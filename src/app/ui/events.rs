@@ -4,7 +4,7 @@
 use eframe::egui;
 
 use super::super::message::{ExplorerMessage, Message};
-use super::super::{EventSort, TimeMode};
+use super::super::state::{EventSort, TimeMode};
 use super::Shown;
 use crate::analysis::events::EventKind;
 

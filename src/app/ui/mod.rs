@@ -16,10 +16,8 @@ use eframe::egui;
 
 use super::App;
 use super::commands::{self, Command};
-use super::explorer::{CursorMode, LoadStage, TimeMode};
-use super::message::{ExplorerMessage, Message, Mode};
-use super::remote::RemoteMessage;
-use super::tasks::Purpose;
+use super::message::{ExplorerMessage, Message, Mode, Purpose, RemoteMessage};
+use super::state::{CursorMode, LoadStage, TimeMode};
 use crate::format::human_bytes;
 
 impl App {

@@ -6,7 +6,7 @@ use egui_plot::{GridMark, Legend, Line, Plot, PlotPoints, VLine};
 use rayon::prelude::*;
 
 use super::super::message::{ExplorerMessage, Message};
-use super::super::{TimeMode, Trend};
+use super::super::state::{TimeMode, Trend};
 use super::Shown;
 use super::envelope::Envelope;
 use crate::analysis::decimate::{analog_extremes, bucket_times, equal_index_buckets};

@@ -4,9 +4,8 @@
 
 use eframe::egui;
 
-use super::super::message::Message;
-use super::super::remote::{Connection, RemoteMessage, RemoteState};
-use super::super::tasks::Purpose;
+use super::super::message::{Message, Purpose, RemoteMessage};
+use super::super::remote::{Connection, RemoteState};
 use crate::format::human_bytes;
 
 /// The Server window, when it is open.

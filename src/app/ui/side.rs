@@ -5,8 +5,8 @@
 use eframe::egui;
 use egui_plot::{Arrows, Bar, BarChart, Line, Plot, PlotPoints, Text};
 
-use super::super::SideTab;
 use super::super::message::{ExplorerMessage, Message};
+use super::super::state::SideTab;
 use super::Shown;
 use crate::analysis::measure::MeasureReport;
 use crate::capture::ChannelKind;
@@ -262,7 +262,7 @@ fn phasors_ui(ui: &mut egui::Ui, report: &MeasureReport) {
                 let r = radius * p.magnitude / largest(&p.unit);
                 let a = p.angle_deg.to_radians();
                 let tip = [r * a.cos(), r * a.sin()];
-                let color = super::super::explorer::palette(k);
+                let color = super::super::state::palette(k);
                 plot_ui.arrows(
                     Arrows::new(p.name.clone(), PlotPoints::from(vec![[0.0, 0.0]]), PlotPoints::from(vec![tip]))
                         .color(color),

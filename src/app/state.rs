@@ -1,0 +1,424 @@
+//! The state the app's parts share: an open capture with the view it is shown in (time
+//! span, cursors and readout, event filter and selection, one entry per channel), what a
+//! capture from a server holds, the loads in progress, and the small choices (time mode,
+//! cursor mode, side tab, the editor's selection). Plain data with the methods that read
+//! it; the updates that change it live in the parts above.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::Instant;
+
+use eframe::egui;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::cycles::CycleRms;
+use crate::analysis::events::{Detection, EventKind};
+use crate::analysis::lod::Pyramid;
+use crate::analysis::measure::MeasureReport;
+use crate::analysis::stats::Stats;
+use crate::api::CaptureInfo;
+use crate::api::client::Client;
+use crate::capture::{Capture, ChannelKind};
+use crate::panel::{InstallConfig, RoleKind};
+
+/// Why a capture shown from a server is not measured or exported here.
+pub const REMOTE_NEEDS_SAMPLES: &str =
+    "this capture is shown from the server at plot resolution: download it (File > Server...) to measure or export it";
+
+/// How time is shown on the axis and in the readouts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimeMode {
+    /// Seconds from the first sample.
+    #[default]
+    Relative,
+    /// Clock time (UTC) when the capture has a start time.
+    Absolute,
+}
+
+/// Which cursor a plain click places.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CursorMode {
+    /// A click places A; right-click or Shift+click places B.
+    #[default]
+    AThenShiftB,
+    /// Clicks place A and B in turn.
+    Alternate,
+}
+
+/// What the side panel shows for the cursor window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SideTab {
+    #[default]
+    Readout,
+    Spectrum,
+    Phasors,
+}
+
+/// How the event table is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventSort {
+    #[default]
+    Start,
+    Kind,
+    Channel,
+    Magnitude,
+    Duration,
+}
+
+/// Which events the table lists, and in what order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventFilter {
+    /// Kinds hidden from the table (and the plots).
+    pub hidden_kinds: Vec<EventKind>,
+    /// Only events on this channel.
+    pub channel: Option<String>,
+    /// Only events inside the visible time span.
+    pub in_view: bool,
+    pub sort: EventSort,
+    pub descending: bool,
+}
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportSpan {
+    /// The span the plots show.
+    Visible,
+    /// Between the cursors.
+    Cursors,
+}
+
+/// Where a load is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LoadStage {
+    Reading = 0,
+    Indexing = 1,
+}
+
+/// A file being loaded: its stage, and a flag that cancels it.
+#[derive(Debug)]
+pub struct LoadJob {
+    pub id: u64,
+    pub path: PathBuf,
+    /// Size of the file (and of a COMTRADE `.dat` beside it), when known.
+    pub bytes: Option<u64>,
+    pub started: Instant,
+    pub(crate) handle: LoadHandle,
+}
+
+impl LoadJob {
+    pub fn stage(&self) -> LoadStage {
+        if self.handle.stage.load(Ordering::Relaxed) == LoadStage::Indexing as u8 {
+            LoadStage::Indexing
+        } else {
+            LoadStage::Reading
+        }
+    }
+}
+
+/// A derived channel: one-cycle RMS every half cycle, with its pyramid for drawing.
+#[derive(Debug)]
+pub struct Trend {
+    pub rms: CycleRms,
+    pub pyramid: Pyramid,
+}
+
+/// Measurements between the cursors, or why they failed.
+pub type Readout = Result<Box<MeasureReport>, String>;
+
+/// One channel of an open capture as the explorer shows it.
+#[derive(Debug)]
+pub struct ChannelView {
+    /// Over the whole capture (analog channels).
+    pub stats: Option<Stats>,
+    /// The level-of-detail pyramid the plots read (analog channels).
+    pub pyramid: Option<Pyramid>,
+    /// The one-cycle RMS refreshed every half cycle (voltages and currents), computed with
+    /// the events.
+    pub trend: Option<Trend>,
+    pub visible: bool,
+    pub color: egui::Color32,
+}
+
+/// How one capture tab is looked at; kept while other tabs are shown.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// The time span the plots showed in the last frame.
+    pub span_s: Option<(f64, f64)>,
+    /// A time span the plots show in the next frame.
+    pub pending_zoom: Option<(f64, f64)>,
+    /// Fit the value axes in the next frame.
+    pub pending_fit: bool,
+    /// Cursors A and B, seconds from the first sample.
+    pub cursors: [Option<f64>; 2],
+    /// The cursor the next plain click places in the alternate mode.
+    pub next_cursor: usize,
+    /// Measurements between the cursors: the span they are for, and the result (`None`
+    /// while they are computed).
+    pub readout: Option<((f64, f64), Option<Readout>)>,
+    pub event_filter: EventFilter,
+    /// The highlighted event, and whether the table still has to scroll to it.
+    pub selected_event: Option<(usize, bool)>,
+    /// Which channel the spectrum shows.
+    pub spectrum_channel: Option<String>,
+}
+
+impl View {
+    /// A fresh view of a capture lasting `duration_s`: all of it, values fitted.
+    pub(crate) fn whole(duration_s: f64) -> Self {
+        Self { pending_zoom: Some((0.0, duration_s.max(f64::MIN_POSITIVE))), pending_fit: true, ..Self::default() }
+    }
+
+    /// The cursor window, ordered, when both cursors are placed and apart.
+    pub fn cursor_span(&self) -> Option<(f64, f64)> {
+        let (Some(a), Some(b)) = (self.cursors[0], self.cursors[1]) else { return None };
+        (a != b).then(|| (a.min(b), a.max(b)))
+    }
+}
+
+/// A loaded capture with what the explorer shows of it.
+#[derive(Debug)]
+pub struct OpenCapture {
+    /// Tells captures apart in messages from background work.
+    pub id: u64,
+    pub path: PathBuf,
+    pub capture: Arc<Capture>,
+    /// Per channel of `capture`, in its order.
+    pub channels: Vec<ChannelView>,
+    /// Detected events: `None` while detection runs.
+    pub events: Option<Result<Detection, String>>,
+    /// The install configuration applied, and the file it came from.
+    pub install: Option<(PathBuf, Arc<InstallConfig>)>,
+    /// For a capture opened from a server: where it lives and the detail fetched for the
+    /// span in view (`capture` then holds the overview).
+    pub remote: Option<RemoteView>,
+    pub view: View,
+}
+
+impl OpenCapture {
+    /// Statistics and pyramids of every channel, built in parallel (the load thread's work).
+    pub fn build(id: u64, path: PathBuf, capture: Capture) -> Self {
+        match Self::build_with(id, path, capture, &|| false) {
+            Some(open) => open,
+            None => unreachable!("a build that is never cancelled finishes"),
+        }
+    }
+
+    /// As [`Self::build`], giving up (`None`) as soon as `cancelled` says so.
+    pub fn build_with(id: u64, path: PathBuf, capture: Capture, cancelled: &(dyn Fn() -> bool + Sync)) -> Option<Self> {
+        let (stats, pyramids) = crate::analysis::lod::index_channels(&capture, cancelled)?;
+        let channels = capture
+            .channels
+            .iter()
+            .zip(stats.into_iter().zip(pyramids))
+            .enumerate()
+            .map(|(i, (c, (stats, pyramid)))| ChannelView {
+                stats,
+                pyramid,
+                trend: None,
+                visible: c.kind != ChannelKind::Digital,
+                color: palette(i),
+            })
+            .collect();
+        let view = View::whole(capture.duration_s());
+        Some(Self { id, path, capture: Arc::new(capture), channels, events: None, install: None, remote: None, view })
+    }
+
+    /// What the install configuration says channel `i` is: `Water heater · A`,
+    /// `mains · A`, `voltage · A`.
+    pub fn role(&self, i: usize) -> Option<String> {
+        let (_, config) = self.install.as_ref()?;
+        let name = &self.capture.channels.get(i)?.name;
+        let role = config.channel_roles().into_iter().find(|r| &r.channel == name)?;
+        Some(match role.kind {
+            RoleKind::Circuit => format!("{} · {:?}", role.label, role.phase),
+            RoleKind::Mains => format!("mains · {:?}", role.phase),
+            RoleKind::Voltage => format!("voltage · {:?}", role.phase),
+        })
+    }
+
+    /// The name a trace is shown under: the channel, with its circuit when known.
+    pub fn display_name(&self, i: usize) -> String {
+        let name = self.capture.channels.get(i).map_or("", |c| c.name.as_str());
+        match self.role(i) {
+            Some(role) => format!("{name} · {role}"),
+            None => name.to_string(),
+        }
+    }
+
+    /// The value that is 1 pu for channel `i`, and what it is: a voltage's nominal from
+    /// event detection, otherwise the channel's RMS over the whole capture.
+    pub fn per_unit_base(&self, i: usize) -> Option<(f64, &'static str)> {
+        let ch = self.capture.channels.get(i)?;
+        if ch.kind == ChannelKind::Voltage
+            && let Some(Ok(d)) = &self.events
+            && let Some(r) = d.references.iter().find(|r| r.channel == ch.name)
+            && r.reference > 0.0
+        {
+            return Some((r.reference, "nominal"));
+        }
+        let rms = self.channels.get(i)?.stats?.rms;
+        (rms.is_finite() && rms > 0.0).then_some((rms, "capture RMS"))
+    }
+
+    /// Indices of the events that the table lists, in its order.
+    pub fn listed_events(&self) -> Vec<usize> {
+        let Some(Ok(d)) = &self.events else { return Vec::new() };
+        let f = &self.view.event_filter;
+        let mut rows: Vec<usize> = (0..d.events.len())
+            .filter(|&i| {
+                let e = &d.events[i];
+                !f.hidden_kinds.contains(&e.kind)
+                    && f.channel.as_ref().is_none_or(|c| *c == e.channel)
+                    && (!f.in_view
+                        || self.view.span_s.is_none_or(|(a, b)| e.start_s <= b && e.end_s.unwrap_or(e.start_s) >= a))
+            })
+            .collect();
+        let key = |i: &usize| {
+            let e = &d.events[*i];
+            match f.sort {
+                EventSort::Start => (String::new(), e.start_s),
+                EventSort::Kind => (e.kind.as_str().to_string(), e.start_s),
+                EventSort::Channel => (e.channel.clone(), e.start_s),
+                EventSort::Magnitude => (String::new(), e.magnitude_pu.unwrap_or(e.magnitude).abs()),
+                EventSort::Duration => (String::new(), e.end_s.map_or(0.0, |end| end - e.start_s)),
+            }
+        };
+        rows.sort_by(|a, b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+        });
+        if f.descending {
+            rows.reverse();
+        }
+        rows
+    }
+
+    /// Highlights the listed event whose marker is within a few pixels of `t_s`.
+    pub(crate) fn select_event_near(&mut self, t_s: f64) {
+        let Some((a, b)) = self.view.span_s else { return };
+        let Some(Ok(d)) = &self.events else { return };
+        let tolerance = (b - a) / 300.0;
+        let nearest = self
+            .listed_events()
+            .into_iter()
+            .map(|i| (i, (d.events[i].start_s - t_s).abs()))
+            .filter(|&(_, dist)| dist <= tolerance)
+            .min_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((i, _)) = nearest {
+            self.view.selected_event = Some((i, true));
+        }
+    }
+
+    /// Refits the value axes in the next frame, keeping the time span.
+    pub(crate) fn refit_values(&mut self) {
+        if self.view.pending_zoom.is_none() {
+            self.view.pending_zoom = self.view.span_s;
+        }
+        self.view.pending_fit = self.view.pending_zoom.is_some();
+    }
+
+    /// Shows this tab's own span again (the plots are shared by every tab).
+    pub(crate) fn restore_view(&mut self) {
+        if self.view.pending_zoom.is_none() {
+            let whole = (0.0, self.capture.duration_s().max(f64::MIN_POSITIVE));
+            self.view.pending_zoom = Some(self.view.span_s.unwrap_or(whole));
+        }
+        self.view.pending_fit = true;
+    }
+}
+
+/// A distinct colour for channel `i`.
+pub fn palette(i: usize) -> egui::Color32 {
+    const COLORS: [(u8, u8, u8); 12] = [
+        (31, 119, 180),
+        (255, 127, 14),
+        (44, 160, 44),
+        (214, 39, 40),
+        (148, 103, 189),
+        (140, 86, 75),
+        (227, 119, 194),
+        (127, 127, 127),
+        (188, 189, 34),
+        (23, 190, 207),
+        (255, 187, 120),
+        (152, 223, 138),
+    ];
+    let (r, g, b) = COLORS[i % COLORS.len()];
+    egui::Color32::from_rgb(r, g, b)
+}
+
+/// Where a remote capture comes from, and the detail fetched for the span in view.
+#[derive(Debug)]
+pub struct RemoteView {
+    pub client: Client,
+    pub capture_id: String,
+    pub info: CaptureInfo,
+    /// Samples for part of the capture at a finer resolution than the overview.
+    pub detail: Option<Detail>,
+    /// The span (and width) a detail request is out for.
+    pub pending: Option<(f64, f64, usize)>,
+}
+
+/// A window of a remote capture at the resolution of the plots.
+#[derive(Debug)]
+pub struct Detail {
+    pub from_s: f64,
+    pub to_s: f64,
+    /// Samples per second of capture time it holds.
+    pub density: f64,
+    pub decimated: bool,
+    pub capture: Arc<Capture>,
+    pub pyramids: Vec<Option<Pyramid>>,
+}
+
+impl OpenCapture {
+    /// Points per second of the capture held: the samples, or a remote capture's overview.
+    pub fn density(&self) -> f64 {
+        self.capture.sample_count() as f64 / self.capture.duration_s().max(f64::MIN_POSITIVE)
+    }
+
+    /// For a remote capture: the detail, when it covers `x0..x1` more finely than the
+    /// overview does.
+    pub fn remote_detail(&self, x0: f64, x1: f64) -> Option<&Detail> {
+        let overview = self.density();
+        self.remote.as_ref()?.detail.as_ref().filter(|d| d.from_s <= x0 && d.to_s >= x1 && d.density > overview)
+    }
+}
+
+impl Detail {
+    /// A window answered by the server, as a capture with its pyramids.
+    pub(crate) fn of(window: &crate::api::Window, name: &str) -> Self {
+        let capture = window.to_capture(name);
+        let n = capture.sample_count().max(1);
+        let pyramids = capture.channels.iter().map(|c| c.analog_values().map(Pyramid::build)).collect();
+        let span_s = (window.to_s - window.from_s).max(f64::MIN_POSITIVE);
+        Self {
+            from_s: window.from_s,
+            to_s: window.to_s,
+            density: n as f64 / span_s,
+            decimated: window.decimated,
+            capture: Arc::new(capture),
+            pyramids,
+        }
+    }
+}
+
+/// Shared progress of a load: its stage, and a flag that cancels it.
+#[derive(Debug, Clone, Default)]
+pub struct LoadHandle {
+    pub stage: Arc<AtomicU8>,
+    pub cancelled: Arc<AtomicBool>,
+}
+
+/// What is selected in the drawing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Selection {
+    /// An empty space.
+    Space(u32),
+    /// A breaker (index in the project).
+    Breaker(usize),
+    /// A sensor strip (index in the project).
+    Strip(usize),
+}
