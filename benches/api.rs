@@ -10,8 +10,6 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-mod common;
-
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use panelscope::api::WindowQuery;
 use panelscope::api::client::Client;
@@ -36,7 +34,12 @@ fn bench_dir(n: usize) -> PathBuf {
         for c in 0..CHANNELS {
             let (name, unit, amplitude) =
                 if c < 3 { (format!("V_{c}"), "V", 170.0) } else { (format!("I_{c}"), "A", 20.0) };
-            capture.channels.push(Channel::analog(name, unit, None, common::wave(n, c as u64, amplitude)));
+            capture.channels.push(Channel::analog(
+                name,
+                unit,
+                None,
+                panelscope::generate::bench_wave(n, c as u64, amplitude),
+            ));
         }
         panelscope::capture::write(&capture, &cfg).unwrap();
     }

@@ -11,8 +11,6 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-mod common;
-
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use eframe::egui;
 use panelscope::app::{App, ExplorerMessage, Message, OpenCapture};
@@ -32,7 +30,7 @@ fn synthetic(n: usize) -> Capture {
     for ch in 0..8u64 {
         let amplitude = if ch < 2 { 170.0 } else { 5.0 + ch as f32 };
         let (name, unit) = if ch < 2 { (format!("V_{ch}"), "V") } else { (format!("I_{ch}"), "A") };
-        capture.channels.push(Channel::analog(name, unit, None, common::wave(n, ch, amplitude)));
+        capture.channels.push(Channel::analog(name, unit, None, panelscope::generate::bench_wave(n, ch, amplitude)));
     }
     capture
 }

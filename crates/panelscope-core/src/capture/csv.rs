@@ -1,16 +1,16 @@
 //! Wide CSV captures: a header row, a time column (`time_s` or RFC 3339 `time`), then one
 //! column per channel with an optional unit in brackets (`V_A [V]`).
 //!
-//! Parsing is done by polars; a streaming pre-pass checks the shape of every line first so
-//! that errors name the line, and a diagnostic pass finds the cell polars could not parse.
+//! One streaming pass reads the file in blocks, splits each block at line ends and parses
+//! its lines on every core; every error names its line (and its cell), and the file is
+//! never held whole beside the samples.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::{Bits, Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase};
 
@@ -64,10 +64,14 @@ pub(crate) fn time_column_kind(name: &str) -> Option<TimeColumn> {
     }
 }
 
+/// Bytes read per block; each block is parsed in parallel.
+const BLOCK_BYTES: usize = 1 << 23;
+
 /// Reads a wide CSV capture.
 pub fn read(path: &Path) -> Result<Capture> {
     let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
-    let (header_fields, data_lines) = prescan(path, file)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let header_fields = read_header(path, &mut reader)?;
     let Some(time_kind) = time_column_kind(&header_fields[0]) else {
         return Err(CaptureError::line(
             path,
@@ -78,53 +82,45 @@ pub fn read(path: &Path) -> Result<Capture> {
     if header_fields.len() < 2 {
         return Err(CaptureError::line(path, 1, "no channel columns after the time column"));
     }
-    if data_lines == 0 {
-        return Err(CaptureError::invalid(path, "no data rows after the header"));
-    }
     let headers: Vec<ColumnHeader> = header_fields[1..].iter().map(|h| parse_column_header(h)).collect();
     check_unique_names(path, &headers)?;
 
-    // Column names are replaced by positional ones so that odd header text (quotes,
-    // duplicates) never reaches polars.
-    let mut schema = Schema::with_capacity(header_fields.len());
-    let time_dtype = match time_kind {
-        TimeColumn::Seconds => DataType::Float64,
-        TimeColumn::Timestamp => DataType::String,
-    };
-    schema.insert("c0".into(), time_dtype);
-    for (i, _) in headers.iter().enumerate() {
-        schema.insert(format!("c{}", i + 1).into(), DataType::Float32);
-    }
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_schema(Some(Arc::new(schema)))
-        .map_parse_options(|o| o.with_truncate_ragged_lines(false))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .map_err(|e| diagnose(path, &headers, time_kind, e))?;
-
-    // Columns are converted one at a time and dropped, so that polars' copy and ours
-    // never both hold the whole capture.
-    let mut columns = df.into_columns().into_iter();
-    let Some(time) = columns.next() else {
-        return Err(CaptureError::invalid(path, "no columns"));
-    };
-    let (timebase, start, offset_s) = read_time_column(path, time.as_materialized_series(), time_kind)?;
-    drop(time);
-    let mut channels = Vec::with_capacity(headers.len());
-    for (header, column) in headers.into_iter().zip(columns) {
-        let ca =
-            column.take_materialized_series().f32().cloned().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-        let values = f32_values_owned(ca);
-        if let Some(row) = values.iter().position(|v| v.is_infinite()) {
-            return Err(CaptureError::line(
-                path,
-                row + 2,
-                format!("column '{}' holds an infinite value; expected a finite number or an empty cell", header.name),
-            ));
+    let mut rows = Rows::new(headers.len());
+    let mut block: Vec<u8> = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
+    let mut next_line = 2usize;
+    loop {
+        let kept = block.len();
+        block.resize(kept + BLOCK_BYTES, 0);
+        let n = read_full(&mut reader, &mut block[kept..]).map_err(|e| CaptureError::io(path, e))?;
+        block.truncate(kept + n);
+        let at_end = n == 0;
+        // Whole lines now; a partial last line waits for the next block.
+        let cut = if at_end { block.len() } else { memchr::memrchr(b'\n', &block).map_or(0, |i| i + 1) };
+        if cut > 0 {
+            next_line = parse_block(path, &headers, time_kind, &block[..cut], next_line, &mut rows)?;
         }
-        channels.push(channel_from_values(path, header, values)?);
+        block.drain(..cut);
+        if at_end {
+            break;
+        }
     }
+    if rows.len() == 0 {
+        return Err(CaptureError::invalid(path, "no data rows after the header"));
+    }
+    let (times, start) = match rows.time {
+        Times::Seconds(t) => (t, None),
+        Times::Clock(stamps) => {
+            let t0 = stamps[0];
+            (stamps.iter().map(|t| (*t - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9).collect(), Some(t0))
+        }
+    };
+    let offset_s = times[0];
+    let (timebase, _) = timebase_from_times(path, times)?;
+    let channels = headers
+        .into_iter()
+        .zip(rows.columns)
+        .map(|(header, values)| channel_from_values(path, header, values))
+        .collect::<Result<Vec<_>>>()?;
     let mut capture = Capture {
         name: file_name(path),
         format: Format::Csv,
@@ -139,6 +135,172 @@ pub fn read(path: &Path) -> Result<Capture> {
         capture.metadata.push(("time_offset_s".into(), offset_s.to_string()));
     }
     Ok(capture)
+}
+
+/// Reads until `buf` is full or the file ends; returns the bytes read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The header row's fields (a byte-order mark is skipped).
+fn read_header(path: &Path, reader: &mut impl BufRead) -> Result<Vec<String>> {
+    let mut header = Vec::new();
+    reader.read_until(b'\n', &mut header).map_err(|e| CaptureError::io(path, e))?;
+    let header = header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&header);
+    let header = std::str::from_utf8(header)
+        .map_err(|_| CaptureError::line(path, 1, "the header is not UTF-8 text"))?
+        .trim_end_matches(['\r', '\n']);
+    if header.trim().is_empty() {
+        return Err(CaptureError::invalid(path, "the file is empty: expected a header row"));
+    }
+    Ok(header.split(',').map(str::to_string).collect())
+}
+
+/// The time column as read: seconds, or clock times.
+enum Times {
+    Seconds(Vec<f64>),
+    Clock(Vec<DateTime<Utc>>),
+}
+
+/// Parsed rows: the time column and one array per channel.
+struct Rows {
+    time: Times,
+    columns: Vec<Vec<f32>>,
+}
+
+impl Rows {
+    fn new(channels: usize) -> Self {
+        Self { time: Times::Seconds(Vec::new()), columns: vec![Vec::new(); channels] }
+    }
+
+    fn len(&self) -> usize {
+        match &self.time {
+            Times::Seconds(t) => t.len(),
+            Times::Clock(t) => t.len(),
+        }
+    }
+
+    fn append(&mut self, other: Rows) {
+        match (&mut self.time, other.time) {
+            (Times::Seconds(a), Times::Seconds(b)) => a.extend(b),
+            (Times::Clock(a), Times::Clock(b)) => a.extend(b),
+            (mine, theirs) if self.columns.first().is_none_or(Vec::is_empty) => *mine = theirs,
+            _ => {}
+        }
+        for (a, b) in self.columns.iter_mut().zip(other.columns) {
+            if a.is_empty() {
+                *a = b;
+            } else {
+                a.extend_from_slice(&b);
+            }
+        }
+    }
+}
+
+/// Parses the whole lines of `block` (its first is line `first_line` of the file) in
+/// parallel and appends them to `rows`; returns the number of the line after the block.
+fn parse_block(
+    path: &Path,
+    headers: &[ColumnHeader],
+    time_kind: TimeColumn,
+    block: &[u8],
+    first_line: usize,
+    rows: &mut Rows,
+) -> Result<usize> {
+    let mut starts = vec![0usize];
+    starts.extend(memchr::memchr_iter(b'\n', block).map(|i| i + 1));
+    // A block that ends with a line end has no line after it.
+    if starts.last() == Some(&block.len()) {
+        starts.pop();
+    }
+    let lines = starts.len();
+    let parts = (rayon::current_num_threads() * 4).clamp(1, lines.max(1));
+    let bounds: Vec<(usize, usize)> = (0..parts).map(|p| (p * lines / parts, (p + 1) * lines / parts)).collect();
+    let parsed: Vec<Result<Rows>> = bounds
+        .par_iter()
+        .map(|&(lo, hi)| {
+            let mut part = Rows::new(headers.len());
+            part.time = match time_kind {
+                TimeColumn::Seconds => Times::Seconds(Vec::with_capacity(hi - lo)),
+                TimeColumn::Timestamp => Times::Clock(Vec::with_capacity(hi - lo)),
+            };
+            part.columns.iter_mut().for_each(|c| c.reserve(hi - lo));
+            for k in lo..hi {
+                let end = starts.get(k + 1).map_or(block.len(), |&e| e - 1);
+                parse_line(path, headers, &block[starts[k]..end], first_line + k, &mut part)?;
+            }
+            Ok(part)
+        })
+        .collect();
+    for part in parsed {
+        rows.append(part?);
+    }
+    Ok(first_line + lines)
+}
+
+/// Parses one data line into `rows`.
+fn parse_line(path: &Path, headers: &[ColumnHeader], line: &[u8], line_no: usize, rows: &mut Rows) -> Result<()> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Err(CaptureError::line(path, line_no, "blank line inside the data"));
+    }
+    if let Some(&b) = line.iter().find(|&&b| b == b'"' || b == 0) {
+        let what = if b == 0 { "a NUL byte" } else { "a quote character" };
+        return Err(CaptureError::line(path, line_no, format!("{what}; expected plain numbers")));
+    }
+    let text = std::str::from_utf8(line).map_err(|_| CaptureError::line(path, line_no, "not UTF-8 text"))?;
+    let fields = memchr::memchr_iter(b',', line).count() + 1;
+    if fields != headers.len() + 1 {
+        return Err(CaptureError::line(
+            path,
+            line_no,
+            format!("{fields} fields, expected {} as in the header", headers.len() + 1),
+        ));
+    }
+    let mut cells = text.split(',');
+    let time = cells.next().unwrap_or("").trim();
+    match &mut rows.time {
+        Times::Seconds(t) => match time.parse::<f64>() {
+            Ok(v) if v.is_finite() => t.push(v),
+            Ok(_) => return Err(CaptureError::line(path, line_no, "time is empty or not finite")),
+            Err(_) if time.is_empty() => return Err(CaptureError::line(path, line_no, "time is empty or not finite")),
+            Err(_) => return Err(CaptureError::line(path, line_no, format!("column time: '{time}' is not a number"))),
+        },
+        Times::Clock(t) => match DateTime::parse_from_rfc3339(time) {
+            Ok(at) => t.push(at.with_timezone(&Utc)),
+            Err(_) => {
+                return Err(CaptureError::line(path, line_no, format!("time '{time}' is not an RFC 3339 timestamp")));
+            }
+        },
+    }
+    for ((cell, column), header) in cells.zip(rows.columns.iter_mut()).zip(headers) {
+        let cell = cell.trim();
+        let value = if cell.is_empty() {
+            f32::NAN
+        } else {
+            cell.parse::<f32>().map_err(|_| {
+                CaptureError::line(path, line_no, format!("column '{}': '{cell}' is not a number", header.name))
+            })?
+        };
+        if value.is_infinite() {
+            return Err(CaptureError::line(
+                path,
+                line_no,
+                format!("column '{}' holds an infinite value; expected a finite number or an empty cell", header.name),
+            ));
+        }
+        column.push(value);
+    }
+    Ok(())
 }
 
 /// The final component of `path`, for naming a capture.
@@ -157,36 +319,6 @@ pub(crate) fn check_unique_names(path: &Path, headers: &[ColumnHeader]) -> Resul
         return Err(CaptureError::line(path, 1, "a column has an empty name"));
     }
     Ok(())
-}
-
-/// Copies a float column out of polars; nulls become NaN (missing samples).
-pub(crate) fn f32_values(ca: &Float32Chunked) -> Vec<f32> {
-    let mut out = Vec::with_capacity(ca.len());
-    for arr in ca.downcast_iter() {
-        let values = arr.values().as_slice();
-        match arr.validity().filter(|v| v.unset_bits() > 0) {
-            None => out.extend_from_slice(values),
-            Some(validity) => {
-                out.extend(values.iter().zip(validity.iter()).map(|(&v, ok)| if ok { v } else { f32::NAN }))
-            }
-        }
-    }
-    out
-}
-
-/// Takes a float column out of polars without copying when polars' buffer is ours alone.
-pub(crate) fn f32_values_owned(ca: Float32Chunked) -> Vec<f32> {
-    if ca.null_count() > 0 {
-        return f32_values(&ca);
-    }
-    let mut parts = ca
-        .downcast_into_iter()
-        .map(|array| array.into_inner().1.into_mut().either(|shared| shared.to_vec(), |owned| owned));
-    let first = parts.next().unwrap_or_default();
-    parts.fold(first, |mut all, part| {
-        all.extend_from_slice(&part);
-        all
-    })
 }
 
 /// Builds an analog or digital channel from parsed values.
@@ -214,152 +346,6 @@ pub(crate) fn channel_from_values(path: &Path, header: ColumnHeader, values: Vec
         }
     }
     Ok(Channel::digital(header.name, bits))
-}
-
-/// Reads the header fields and checks that every data line has as many fields.
-/// Returns the header fields and the number of data lines.
-fn prescan(path: &Path, file: File) -> Result<(Vec<String>, usize)> {
-    let mut reader = BufReader::with_capacity(1 << 22, file);
-    let mut header = Vec::new();
-    reader.read_until(b'\n', &mut header).map_err(|e| CaptureError::io(path, e))?;
-    let header = header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&header);
-    let header = std::str::from_utf8(header)
-        .map_err(|_| CaptureError::line(path, 1, "the header is not UTF-8 text"))?
-        .trim_end_matches(['\r', '\n']);
-    if header.trim().is_empty() {
-        return Err(CaptureError::invalid(path, "the file is empty: expected a header row"));
-    }
-    let fields: Vec<String> = header.split(',').map(str::to_string).collect();
-    let expected_commas = fields.len() - 1;
-
-    let mut line_no = 1usize;
-    let mut data_lines = 0usize;
-    let mut commas = 0usize;
-    let mut line_has_text = false;
-    let mut buf = vec![0u8; 1 << 22];
-    loop {
-        let n = reader.read(&mut buf).map_err(|e| CaptureError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        let chunk = &buf[..n];
-        if memchr::memchr2(b'"', 0, chunk).is_some() {
-            let bad = memchr::memchr(0, chunk).map(|_| "a NUL byte").unwrap_or("a quote character");
-            return Err(CaptureError::invalid(path, format!("data rows contain {bad}; expected plain numbers")));
-        }
-        let mut pos = 0;
-        for nl in memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(n)) {
-            let part = &chunk[pos..nl];
-            commas += memchr::memchr_iter(b',', part).count();
-            line_has_text |= part.iter().any(|b| !b.is_ascii_whitespace());
-            if nl == n {
-                break;
-            }
-            line_no += 1;
-            finish_line(path, line_no, &mut commas, &mut line_has_text, expected_commas, &mut data_lines)?;
-            pos = nl + 1;
-        }
-    }
-    if line_has_text || commas > 0 {
-        line_no += 1;
-        finish_line(path, line_no, &mut commas, &mut line_has_text, expected_commas, &mut data_lines)?;
-    }
-    Ok((fields, data_lines))
-}
-
-fn finish_line(
-    path: &Path,
-    line_no: usize,
-    commas: &mut usize,
-    has_text: &mut bool,
-    expected_commas: usize,
-    data_lines: &mut usize,
-) -> Result<()> {
-    if !*has_text && *commas == 0 {
-        // A blank line: polars skips it too, but it would shift every later line number.
-        return Err(CaptureError::line(path, line_no, "blank line inside the data"));
-    }
-    if *commas != expected_commas {
-        return Err(CaptureError::line(
-            path,
-            line_no,
-            format!("{} fields, expected {} as in the header", *commas + 1, expected_commas + 1),
-        ));
-    }
-    *data_lines += 1;
-    *commas = 0;
-    *has_text = false;
-    Ok(())
-}
-
-/// Finds the line and cell polars could not parse, by reading the file again line by line.
-fn diagnose(path: &Path, headers: &[ColumnHeader], time_kind: TimeColumn, polars_error: PolarsError) -> CaptureError {
-    let Ok(file) = File::open(path) else {
-        return CaptureError::invalid(path, polars_error.to_string());
-    };
-    for (i, line) in BufReader::new(file).lines().enumerate().skip(1) {
-        let Ok(line) = line else {
-            return CaptureError::line(path, i + 1, "not UTF-8 text");
-        };
-        for (col, cell) in line.trim_end_matches('\r').split(',').enumerate() {
-            let cell = cell.trim();
-            let ok = match (col, time_kind) {
-                (0, TimeColumn::Seconds) => cell.parse::<f64>().is_ok(),
-                (0, TimeColumn::Timestamp) => DateTime::parse_from_rfc3339(cell).is_ok(),
-                _ => cell.is_empty() || cell.parse::<f32>().is_ok(),
-            };
-            if !ok {
-                let column = if col == 0 { "time".to_string() } else { format!("'{}'", headers[col - 1].name) };
-                return CaptureError::line(path, i + 1, format!("column {column}: '{cell}' is not a number"));
-            }
-        }
-    }
-    CaptureError::invalid(path, polars_error.to_string())
-}
-
-/// Turns the time column into a timebase, the absolute start, and the offset of the
-/// first sample in the file's own seconds.
-fn read_time_column(path: &Path, series: &Series, kind: TimeColumn) -> Result<(Timebase, Option<DateTime<Utc>>, f64)> {
-    let (times, start) = match kind {
-        TimeColumn::Seconds => {
-            let ca = series.f64().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-            let mut times = Vec::with_capacity(ca.len());
-            for (row, t) in ca.iter().enumerate() {
-                match t {
-                    Some(t) if t.is_finite() => times.push(t),
-                    _ => return Err(CaptureError::line(path, row + 2, "time is empty or not finite")),
-                }
-            }
-            (times, None)
-        }
-        TimeColumn::Timestamp => {
-            let ca = series.str().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-            let (times, first) = seconds_from_rfc3339(ca, |row, text| {
-                CaptureError::line(path, row + 2, format!("time '{text}' is not an RFC 3339 timestamp"))
-            })?;
-            (times, first)
-        }
-    };
-    let offset_s = times[0];
-    let (timebase, _) = timebase_from_times(path, times)?;
-    Ok((timebase, start, offset_s))
-}
-
-/// Seconds of each timestamp after the first, and the first as absolute UTC time.
-/// `error(row, text)` builds the error for a cell that is not an RFC 3339 timestamp.
-pub(crate) fn seconds_from_rfc3339(
-    ca: &StringChunked,
-    error: impl Fn(usize, &str) -> CaptureError,
-) -> Result<(Vec<f64>, Option<DateTime<Utc>>)> {
-    let mut times = Vec::with_capacity(ca.len());
-    let mut first: Option<DateTime<Utc>> = None;
-    for (row, text) in ca.iter().enumerate() {
-        let text = text.unwrap_or("");
-        let parsed = DateTime::parse_from_rfc3339(text.trim()).map_err(|_| error(row, text))?.with_timezone(&Utc);
-        let t0 = *first.get_or_insert(parsed);
-        times.push((parsed - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9);
-    }
-    Ok((times, first))
 }
 
 /// Infers a fixed rate when every interval is within 1% of the mean interval; otherwise

@@ -6,17 +6,29 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{
+    Array, ArrayRef, ArrowPrimitiveType, BooleanArray, Float32Array, Float64Array, PrimitiveArray, RecordBatch,
+};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
-use polars::prelude::*;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::csv::{
-    ColumnHeader, TimeColumn, channel_from_values, check_unique_names, f32_values_owned, file_name,
-    parse_column_header, seconds_from_rfc3339, time_column_kind, timebase_from_times,
+    ColumnHeader, TimeColumn, channel_from_values, check_unique_names, file_name, parse_column_header,
+    time_column_kind, timebase_from_times,
 };
-use super::{Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase};
+use super::{Bits, Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase};
 
 /// Metadata key for the fixed sample rate.
 pub const KEY_SAMPLE_RATE: &str = "panelscope.sample_rate_hz";
@@ -40,24 +52,46 @@ struct ChannelMeta {
     unit: String,
 }
 
+/// Rows decoded at a time: large enough that per-batch work is negligible, small enough
+/// that a batch is a small part of the capture.
+const BATCH_ROWS: usize = 1 << 18;
+
+/// A column's values as they are decoded, batch by batch, straight into the capture's
+/// buffers.
+enum Sink {
+    Analog(Vec<f32>),
+    Digital(Bits),
+    /// The time column: seconds, or RFC 3339 text turned into seconds from the first row,
+    /// with that row's absolute time.
+    Time {
+        seconds: Vec<f64>,
+        first: Option<DateTime<Utc>>,
+        first_raw: Option<i64>,
+    },
+}
+
 /// Reads a Parquet capture.
 pub fn read(path: &Path) -> Result<Capture> {
     let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
-    let polars_err = |e: PolarsError| CaptureError::invalid(path, format!("not a readable Parquet file: {e}"));
-    // polars may panic on a corrupt file; that must not bring the program down.
-    let (pairs, df) = std::panic::catch_unwind(move || -> PolarsResult<_> {
-        let mut reader = ParquetReader::new(file);
-        let pairs: Vec<(String, String)> = reader
-            .get_metadata()?
+    let bad = |e: ParquetError| CaptureError::invalid(path, format!("not a readable Parquet file: {e}"));
+    // A decoder may panic on a corrupt file; that must not bring the program down.
+    let decoded = caught(move || -> std::result::Result<_, ParquetError> {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(BATCH_ROWS);
+        let pairs: Vec<(String, String)> = builder
+            .metadata()
+            .file_metadata()
             .key_value_metadata()
-            .iter()
+            .into_iter()
             .flatten()
             .filter_map(|kv| Some((kv.key.clone(), kv.value.clone()?)))
             .collect();
-        Ok((pairs, reader.finish()?))
-    })
-    .map_err(|_| CaptureError::invalid(path, "corrupt Parquet file (the decoder failed)"))?
-    .map_err(polars_err)?;
+        let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let schema = builder.schema().clone();
+        Ok((pairs, rows, schema, builder.build()?))
+    });
+    let (pairs, rows, schema, mut batches) = decoded
+        .ok_or_else(|| CaptureError::invalid(path, "corrupt Parquet file (the decoder failed)"))?
+        .map_err(bad)?;
     let meta = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
 
     let channel_meta: Option<Vec<ChannelMeta>> = meta(KEY_CHANNELS)
@@ -79,57 +113,110 @@ pub fn read(path: &Path) -> Result<Capture> {
         })
         .transpose()?;
 
-    let mut time_column = None;
-    let mut pending = Vec::new();
+    // What each column becomes: the time column first (when it leads), then channels.
+    let mut time_index = None;
     let mut headers = Vec::new();
-    let height = df.height();
-    for column in df.into_columns() {
-        let series = column.take_materialized_series();
-        let raw_name = series.name().as_str();
-        if time_column.is_none() && pending.is_empty() && time_column_kind(raw_name).is_some() {
-            time_column = Some(series);
+    for (i, field) in schema.fields().iter().enumerate() {
+        let raw_name = field.name().as_str();
+        if i == 0 && time_column_kind(raw_name).is_some() {
+            time_index = Some(0);
             continue;
         }
         let header = match channel_meta.as_ref().and_then(|m| m.iter().find(|c| c.name == raw_name)) {
             Some(m) => ColumnHeader { name: m.name.clone(), unit: m.unit.clone(), kind: m.kind },
-            None if series.dtype() == &DataType::Boolean => ColumnHeader {
+            None if field.data_type() == &DataType::Boolean => ColumnHeader {
                 name: parse_column_header(raw_name).name,
                 unit: String::new(),
                 kind: ChannelKind::Digital,
             },
             None => parse_column_header(raw_name),
         };
-        headers.push(header.clone());
-        pending.push((header, series));
+        if !(is_number(field.data_type()) || field.data_type() == &DataType::Boolean) {
+            return Err(CaptureError::invalid(
+                path,
+                format!("column '{}' has type {}, expected numbers or booleans", header.name, field.data_type()),
+            ));
+        }
+        headers.push(header);
     }
     check_unique_names(path, &headers)
         .map_err(|_| CaptureError::invalid(path, "two columns have the same channel name"))?;
-    // Each column becomes an owned array; the copies run in parallel.
-    let channels: Vec<Channel> = pending
-        .into_par_iter()
-        .map(|(header, series)| channel_from_series(path, header, series))
-        .collect::<Result<_>>()?;
-    if channels.is_empty() {
+    if headers.is_empty() {
         return Err(CaptureError::invalid(path, "no channel columns"));
     }
-    if height == 0 {
+    if rows == 0 {
         return Err(CaptureError::invalid(path, "no rows"));
     }
+    let time_kind = time_index.and_then(|i| time_column_kind(schema.field(i).name()));
+    let mut sinks: Vec<Sink> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            if Some(i) == time_index {
+                Sink::Time { seconds: Vec::with_capacity(rows), first: None, first_raw: None }
+            } else if field.data_type() == &DataType::Boolean {
+                Sink::Digital(Bits::with_capacity(rows))
+            } else {
+                Sink::Analog(Vec::with_capacity(rows))
+            }
+        })
+        .collect();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut row0 = 0usize;
+    loop {
+        let next = caught(|| batches.next())
+            .ok_or_else(|| CaptureError::invalid(path, format!("rows from {}: the decoder failed", row0 + 1)))?;
+        let Some(batch) = next else { break };
+        let batch = batch.map_err(|e| CaptureError::invalid(path, format!("rows from {}: {e}", row0 + 1)))?;
+        let rows_here = batch.num_rows();
+        sinks
+            .par_iter_mut()
+            .zip(batch.columns().par_iter())
+            .zip(names.par_iter())
+            .try_for_each(|((sink, column), name)| append(path, name, time_kind, row0, sink, column))?;
+        row0 += rows_here;
+    }
+
+    let mut sinks = sinks.into_iter();
+    let time = if time_index.is_some() { sinks.next() } else { None };
+    let channels: Vec<Channel> = headers
+        .into_iter()
+        .zip(sinks)
+        .map(|(header, sink)| match sink {
+            Sink::Digital(bits) if header.kind == ChannelKind::Digital => Ok(Channel::digital(header.name, bits)),
+            Sink::Digital(bits) => {
+                let values = bits.iter().map(f32::from).collect();
+                Ok(Channel {
+                    name: header.name,
+                    kind: header.kind,
+                    unit: header.unit,
+                    samples: Samples::Analog(values),
+                })
+            }
+            Sink::Analog(values) => channel_from_values(path, header, values).map_err(|e| match e {
+                CaptureError::Line { line, message, .. } => {
+                    CaptureError::invalid(path, format!("row {}: {message}", line - 1))
+                }
+                other => other,
+            }),
+            Sink::Time { .. } => Err(CaptureError::invalid(path, "two time columns")),
+        })
+        .collect::<Result<_>>()?;
 
     let mut metadata: Vec<(String, String)> =
         meta(KEY_METADATA).and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
-    let timebase = match (rate, time_column) {
+    let timebase = match (rate, time) {
         (Some(rate), _) => Timebase::Fixed { sample_rate_hz: rate },
-        (None, Some(series)) => {
-            let (times, first) = time_values(path, &series)?;
+        (None, Some(Sink::Time { seconds, first, .. })) => {
             start = start.or(first);
-            let (timebase, offset_s) = timebase_from_times(path, times)?;
+            let (timebase, offset_s) = timebase_from_times(path, seconds)?;
             if offset_s != 0.0 && first.is_none() {
                 metadata.push(("time_offset_s".to_string(), offset_s.to_string()));
             }
             timebase
         }
-        (None, None) => {
+        (None, _) => {
             return Err(CaptureError::invalid(
                 path,
                 format!("no time: expected a 'time_s' or 'time' column or the metadata key {KEY_SAMPLE_RATE}"),
@@ -149,78 +236,206 @@ pub fn read(path: &Path) -> Result<Capture> {
     })
 }
 
-/// Converts one column to a channel: numbers to `f32` (nulls are missing samples),
-/// booleans to bits.
-fn channel_from_series(path: &Path, header: ColumnHeader, series: Series) -> Result<Channel> {
-    let dtype = series.dtype();
-    if dtype == &DataType::Boolean {
-        let ca = series.bool().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-        if header.kind == ChannelKind::Digital {
-            return Ok(Channel::digital(header.name, ca.iter().map(|b| b == Some(true)).collect()));
+/// Runs `f`, turning a decoder's panic on a corrupt file into `None`.
+fn caught<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
+/// Whether a column of this type holds numbers a channel can take.
+fn is_number(t: &DataType) -> bool {
+    t.is_numeric() || matches!(t, DataType::Timestamp(..) | DataType::Date32 | DataType::Date64)
+}
+
+/// Appends one batch of a column to its sink; `row0` is the batch's first row (0-based).
+fn append(
+    path: &Path,
+    name: &str,
+    time_kind: Option<TimeColumn>,
+    row0: usize,
+    sink: &mut Sink,
+    column: &ArrayRef,
+) -> Result<()> {
+    match sink {
+        Sink::Digital(bits) => {
+            let b = column.as_boolean_opt().ok_or_else(|| {
+                CaptureError::invalid(path, format!("column '{name}' changes type between row groups"))
+            })?;
+            (0..b.len()).for_each(|i| bits.push(b.is_valid(i) && b.value(i)));
+        }
+        Sink::Analog(values) => {
+            let start = values.len();
+            numbers_into(column, values).ok_or_else(|| {
+                CaptureError::invalid(
+                    path,
+                    format!("column '{name}' has type {}, expected numbers", column.data_type()),
+                )
+            })?;
+            if let Some(k) = values[start..].iter().position(|v| v.is_infinite()) {
+                return Err(CaptureError::invalid(
+                    path,
+                    format!("column '{}' row {}: infinite value", parse_column_header(name).name, row0 + k + 1),
+                ));
+            }
+        }
+        Sink::Time { seconds, first, first_raw } => {
+            if time_kind == Some(TimeColumn::Timestamp)
+                && let Some(text) = column.as_string_opt::<i32>()
+            {
+                for i in 0..text.len() {
+                    let cell = if text.is_valid(i) { text.value(i) } else { "" };
+                    let at = DateTime::parse_from_rfc3339(cell.trim())
+                        .map_err(|_| {
+                            CaptureError::invalid(
+                                path,
+                                format!("row {}: time is not an RFC 3339 timestamp", row0 + i + 1),
+                            )
+                        })?
+                        .with_timezone(&Utc);
+                    let t0 = *first.get_or_insert(at);
+                    seconds.push((at - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9);
+                }
+                return Ok(());
+            }
+            let before = seconds.len();
+            if let Some((raw, unit_ns)) = epoch_units(column) {
+                // Clock times: seconds from the first row (in whole units first, so that no
+                // precision is lost to the size of the epoch), which is the start.
+                let Some(t0) = first_raw.or_else(|| raw.iter().flatten().next().copied()) else {
+                    return Err(CaptureError::invalid(path, format!("row {}: time is empty", row0 + 1)));
+                };
+                if first_raw.is_none() {
+                    *first_raw = Some(t0);
+                    *first = DateTime::from_timestamp_nanos(t0.saturating_mul(unit_ns)).into();
+                }
+                let scale = unit_ns as f64 * 1e-9;
+                seconds.extend(raw.iter().map(|v| v.map_or(f64::NAN, |v| (v - t0) as f64 * scale)));
+            } else {
+                let mut as_f32 = Vec::new();
+                float64_into(column, seconds)
+                    .or_else(|| {
+                        numbers_into(column, &mut as_f32).map(|()| seconds.extend(as_f32.iter().map(|&v| f64::from(v))))
+                    })
+                    .ok_or_else(|| {
+                        CaptureError::invalid(
+                            path,
+                            format!("time column has type {}, expected seconds", column.data_type()),
+                        )
+                    })?;
+            }
+            if let Some(k) = seconds[before..].iter().position(|t| !t.is_finite()) {
+                return Err(CaptureError::invalid(path, format!("row {}: time is empty or not finite", row0 + k + 1)));
+            }
         }
     }
-    if !(dtype.is_primitive_numeric() || dtype == &DataType::Boolean) {
-        return Err(CaptureError::invalid(
-            path,
-            format!("column '{}' has type {dtype}, expected numbers or booleans", header.name),
-        ));
+    Ok(())
+}
+
+/// A float64 column's values (nulls as NaN), exactly.
+fn float64_into(column: &ArrayRef, out: &mut Vec<f64>) -> Option<()> {
+    let a = column.as_primitive_opt::<Float64Type>()?;
+    match a.nulls().filter(|n| n.null_count() > 0) {
+        None => out.extend_from_slice(a.values()),
+        Some(nulls) => out.extend(a.values().iter().zip(nulls.iter()).map(|(&v, ok)| if ok { v } else { f64::NAN })),
     }
-    let series = if dtype == &DataType::Float32 {
-        series
-    } else {
-        series.cast(&DataType::Float32).map_err(|e| CaptureError::invalid(path, e.to_string()))?
-    };
-    let ca = series.f32().cloned().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-    drop(series);
-    let values = f32_values_owned(ca);
-    if let Some(row) = values.iter().position(|v| v.is_infinite()) {
-        return Err(CaptureError::invalid(path, format!("column '{}' row {}: infinite value", header.name, row + 1)));
-    }
-    channel_from_values(path, header, values).map_err(|e| match e {
-        CaptureError::Line { line, message, .. } => CaptureError::invalid(path, format!("row {}: {message}", line - 1)),
-        other => other,
+    Some(())
+}
+
+/// The raw values of a timestamp or date column (units since 1970; nulls as `None`) and
+/// the unit in nanoseconds; `None` for other types.
+fn epoch_units(column: &ArrayRef) -> Option<(Vec<Option<i64>>, i64)> {
+    Some(match column.data_type() {
+        DataType::Date32 => {
+            (column.as_primitive_opt::<Date32Type>()?.iter().map(|v| v.map(i64::from)).collect(), 86_400_000_000_000)
+        }
+        DataType::Date64 => (column.as_primitive_opt::<Date64Type>()?.iter().collect(), 1_000_000),
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            (column.as_primitive_opt::<TimestampSecondType>()?.iter().collect(), 1_000_000_000)
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            (column.as_primitive_opt::<TimestampMillisecondType>()?.iter().collect(), 1_000_000)
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            (column.as_primitive_opt::<TimestampMicrosecondType>()?.iter().collect(), 1_000)
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            (column.as_primitive_opt::<TimestampNanosecondType>()?.iter().collect(), 1)
+        }
+        _ => return None,
     })
 }
 
-/// Seconds of each row, and the absolute time of the first row when the column holds
-/// timestamps.
-fn time_values(path: &Path, series: &Series) -> Result<(Vec<f64>, Option<DateTime<Utc>>)> {
-    let kind = time_column_kind(series.name().as_str());
-    if kind == Some(TimeColumn::Timestamp) && series.dtype() == &DataType::String {
-        let ca = series.str().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-        return seconds_from_rfc3339(ca, |row, _| {
-            CaptureError::invalid(path, format!("row {}: time is not an RFC 3339 timestamp", row + 1))
-        });
-    }
-    let cast = series.cast(&DataType::Float64).map_err(|_| {
-        CaptureError::invalid(path, format!("time column has type {}, expected seconds", series.dtype()))
-    })?;
-    let ca = cast.f64().map_err(|e| CaptureError::invalid(path, e.to_string()))?;
-    let mut times = Vec::with_capacity(ca.len());
-    for (row, t) in ca.iter().enumerate() {
-        match t {
-            Some(t) if t.is_finite() => times.push(t),
-            _ => return Err(CaptureError::invalid(path, format!("row {}: time is empty or not finite", row + 1))),
+/// Appends a numeric column as `f32` (nulls become NaN, missing samples); `None` when the
+/// column does not hold numbers.
+fn numbers_into(column: &ArrayRef, out: &mut Vec<f32>) -> Option<()> {
+    fn push<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>, out: &mut Vec<f32>, f: impl Fn(T::Native) -> f32) {
+        match a.nulls().filter(|n| n.null_count() > 0) {
+            None => out.extend(a.values().iter().map(|&v| f(v))),
+            Some(nulls) => {
+                out.extend(a.values().iter().zip(nulls.iter()).map(|(&v, ok)| if ok { f(v) } else { f32::NAN }))
+            }
         }
     }
-    Ok((times, None))
+    macro_rules! cast {
+        ($t:ty) => {
+            push(column.as_primitive_opt::<$t>()?, out, |v| v as f32)
+        };
+    }
+    match column.data_type() {
+        DataType::Float32 => {
+            let a = column.as_primitive_opt::<Float32Type>()?;
+            match a.nulls().filter(|n| n.null_count() > 0) {
+                None => out.extend_from_slice(a.values()),
+                Some(_) => push(a, out, |v| v),
+            }
+        }
+        DataType::Float64 => cast!(Float64Type),
+        DataType::Float16 => push(column.as_primitive_opt::<Float16Type>()?, out, |v| v.to_f32()),
+        DataType::Int8 => cast!(Int8Type),
+        DataType::Int16 => cast!(Int16Type),
+        DataType::Int32 => cast!(Int32Type),
+        DataType::Int64 => cast!(Int64Type),
+        DataType::UInt8 => cast!(UInt8Type),
+        DataType::UInt16 => cast!(UInt16Type),
+        DataType::UInt32 => cast!(UInt32Type),
+        DataType::UInt64 => cast!(UInt64Type),
+        DataType::Decimal32(_, scale) => {
+            let k = 10f64.powi(-i32::from(*scale));
+            push(column.as_primitive_opt::<Decimal32Type>()?, out, |v| (f64::from(v) * k) as f32)
+        }
+        DataType::Decimal64(_, scale) => {
+            let k = 10f64.powi(-i32::from(*scale));
+            push(column.as_primitive_opt::<Decimal64Type>()?, out, |v| (v as f64 * k) as f32)
+        }
+        DataType::Decimal128(_, scale) => {
+            let k = 10f64.powi(-i32::from(*scale));
+            push(column.as_primitive_opt::<Decimal128Type>()?, out, |v| (v as f64 * k) as f32)
+        }
+        DataType::Boolean => {
+            let b = column.as_boolean_opt()?;
+            out.extend((0..b.len()).map(|i| if b.is_valid(i) { f32::from(b.value(i)) } else { f32::NAN }));
+        }
+        _ => {
+            let (raw, unit_ns) = epoch_units(column)?;
+            out.extend(raw.iter().map(|v| v.map_or(f32::NAN, |v| (v as f64 * unit_ns as f64 * 1e-9) as f32)));
+        }
+    }
+    Some(())
 }
 
 /// Writes a capture as Parquet with panelscope metadata, atomically.
 pub fn write(capture: &Capture, path: &Path) -> Result<()> {
     let n = capture.sample_count();
-    let mut columns: Vec<Column> = Vec::with_capacity(capture.channels.len() + 1);
     let mut pairs = Vec::new();
-    match &capture.timebase {
-        Timebase::Fixed { sample_rate_hz } => pairs.push((KEY_SAMPLE_RATE.to_string(), sample_rate_hz.to_string())),
-        Timebase::Irregular { times_s } => columns.push(Column::new("time_s".into(), times_s.as_slice())),
+    let mut fields = Vec::with_capacity(capture.channels.len() + 1);
+    if let Timebase::Irregular { .. } = capture.timebase {
+        fields.push(Field::new("time_s", DataType::Float64, false));
     }
     for ch in &capture.channels {
-        let column = match &ch.samples {
-            Samples::Analog(v) => Column::new(ch.name.as_str().into(), v.as_slice()),
-            Samples::Digital(b) => Column::new(ch.name.as_str().into(), b.iter().collect::<Vec<bool>>()),
-        };
-        columns.push(column);
+        let dtype = if ch.is_analog() { DataType::Float32 } else { DataType::Boolean };
+        fields.push(Field::new(ch.name.as_str(), dtype, false));
+    }
+    if let Timebase::Fixed { sample_rate_hz } = capture.timebase {
+        pairs.push((KEY_SAMPLE_RATE.to_string(), sample_rate_hz.to_string()));
     }
     let meta: Vec<ChannelMeta> = capture
         .channels
@@ -240,13 +455,36 @@ pub fn write(capture: &Capture, path: &Path) -> Result<()> {
     if !capture.metadata.is_empty() {
         pairs.push((KEY_METADATA.to_string(), serde_json::to_string(&capture.metadata).unwrap_or_default()));
     }
-    let mut df = DataFrame::new(n, columns).map_err(|e| CaptureError::invalid(path, e.to_string()))?;
+    let schema = Arc::new(Schema::new(fields));
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_max_row_group_row_count(Some(BATCH_ROWS * 4))
+        .set_key_value_metadata(Some(pairs.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
+        .build();
+    let failed = |e: &dyn std::fmt::Display| CaptureError::invalid(path, format!("cannot write Parquet: {e}"));
     let mut out = PendingFile::create(path)?;
-    ParquetWriter::new(&mut out)
-        .with_compression(ParquetCompression::Uncompressed)
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(pairs)))
-        .finish(&mut df)
-        .map_err(|e| CaptureError::invalid(path, format!("cannot write Parquet: {e}")))?;
+    {
+        let mut writer = ArrowWriter::try_new(&mut out, schema.clone(), Some(properties)).map_err(|e| failed(&e))?;
+        // A batch at a time, so that the copy handed to the encoder stays small.
+        for lo in (0..n).step_by(BATCH_ROWS) {
+            let hi = (lo + BATCH_ROWS).min(n);
+            let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+            if let Timebase::Irregular { times_s } = &capture.timebase {
+                columns.push(Arc::new(Float64Array::from(times_s[lo..hi].to_vec())));
+            }
+            for ch in &capture.channels {
+                columns.push(match &ch.samples {
+                    Samples::Analog(v) => Arc::new(Float32Array::from(v[lo..hi].to_vec())),
+                    Samples::Digital(b) => {
+                        Arc::new(BooleanArray::from((lo..hi).map(|i| b.get(i) == Some(true)).collect::<Vec<bool>>()))
+                    }
+                });
+            }
+            let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| failed(&e))?;
+            writer.write(&batch).map_err(|e| failed(&e))?;
+        }
+        writer.close().map_err(|e| failed(&e))?;
+    }
     out.commit()
 }
 
@@ -299,25 +537,70 @@ mod tests {
         assert_eq!(read(&path).unwrap().timebase, c.timebase);
     }
 
+    /// Writes columns as another tool would (no panelscope metadata).
+    fn foreign(path: &Path, columns: Vec<(&str, ArrayRef)>) {
+        let fields: Vec<Field> = columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect();
+        let schema = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a)| a).collect()).unwrap();
+        let mut writer = ArrowWriter::try_new(File::create(path).unwrap(), schema, None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+
     #[test]
     fn foreign_file_with_time_column() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.parquet");
-        let mut df = DataFrame::new(
-            3,
+        foreign(
+            &path,
             vec![
-                Column::new("time_s".into(), &[0.0f64, 0.01, 0.02]),
-                Column::new("I_1 [A]".into(), &[1.0f64, 2.0, 3.0]),
-                Column::new("count".into(), &[1i32, 2, 3]),
+                ("time_s", Arc::new(Float64Array::from(vec![0.0, 0.01, 0.02]))),
+                ("I_1 [A]", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0]))),
+                ("count", Arc::new(arrow_array::Int32Array::from(vec![1, 2, 3]))),
             ],
-        )
-        .unwrap();
-        ParquetWriter::new(File::create(&path).unwrap()).finish(&mut df).unwrap();
+        );
         let c = read(&path).unwrap();
         assert_eq!(c.sample_rate_hz(), Some(100.0));
         assert_eq!(c.channels[0].name, "I_1");
         assert_eq!(c.channels[0].kind, ChannelKind::Current);
         assert_eq!(c.channels[1].analog_values().unwrap(), &[1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn every_numeric_type_and_clock_times_are_read() {
+        use arrow_array::{
+            Decimal128Array, Float16Array, Int8Array, Int16Array, TimestampMicrosecondArray, UInt8Array, UInt16Array,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("types.parquet");
+        let t0 = 1_773_565_200_000_000i64; // 2026-03-15T09:00:00Z in microseconds
+        foreign(
+            &path,
+            vec![
+                ("time", Arc::new(TimestampMicrosecondArray::from(vec![t0, t0 + 500, t0 + 1000]).with_timezone("UTC"))),
+                ("i8", Arc::new(Int8Array::from(vec![-1, 0, 1]))),
+                ("i16", Arc::new(Int16Array::from(vec![Some(-300), None, Some(300)]))),
+                ("u8", Arc::new(UInt8Array::from(vec![0, 128, 255]))),
+                ("u16", Arc::new(UInt16Array::from(vec![0, 1, 65535]))),
+                ("f16", Arc::new(Float16Array::from(vec![half_f16(0.5), half_f16(-2.0), half_f16(1.0)]))),
+                ("dec", Arc::new(Decimal128Array::from(vec![12345, -5, 0]).with_precision_and_scale(10, 2).unwrap())),
+            ],
+        );
+        let c = read(&path).unwrap();
+        assert_eq!(c.sample_rate_hz(), Some(2000.0));
+        assert_eq!(c.start, Some("2026-03-15T09:00:00Z".parse().unwrap()));
+        let v = |name: &str| c.channel(name).unwrap().analog_values().unwrap().to_vec();
+        assert_eq!(v("i8"), [-1.0, 0.0, 1.0]);
+        let i16 = v("i16");
+        assert!(i16[0] == -300.0 && i16[1].is_nan() && i16[2] == 300.0, "a null is a missing sample");
+        assert_eq!(v("u8"), [0.0, 128.0, 255.0]);
+        assert_eq!(v("u16"), [0.0, 1.0, 65535.0]);
+        assert_eq!(v("f16"), [0.5, -2.0, 1.0]);
+        assert_eq!(v("dec"), [123.45, -0.05, 0.0]);
+    }
+
+    fn half_f16(v: f32) -> <Float16Type as ArrowPrimitiveType>::Native {
+        <Float16Type as ArrowPrimitiveType>::Native::from_f32(v)
     }
 
     #[test]

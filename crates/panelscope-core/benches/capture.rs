@@ -1,5 +1,7 @@
-//! Load and statistics throughput: panelscope's readers against polars alone on the same
-//! file, COMTRADE binary decoding, and `info --stats` statistics.
+//! Load and statistics throughput: panelscope's readers against the Parquet decoder alone
+//! (arrow-rs, batches that are decoded and dropped) on the same file, COMTRADE binary
+//! decoding, and `info --stats` statistics. Whole-process comparisons with Python peers
+//! (polars, pyarrow + numpy) are a separate script.
 //!
 //! `PANELSCOPE_BENCH_SAMPLES` sets samples per channel (8 channels; default 2,000,000).
 
@@ -7,9 +9,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use panelscope::analysis::stats::stats;
-use panelscope::capture::{self, Capture, Channel, Format};
-use polars::prelude::*;
+use panelscope_core::analysis::stats::stats;
+use panelscope_core::capture::{self, Capture, Channel, Format};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 fn samples_per_channel() -> usize {
     std::env::var("PANELSCOPE_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000_000)
@@ -36,15 +38,14 @@ fn synthetic(n: usize) -> Capture {
     c
 }
 
-fn polars_only(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
-}
-
-/// polars, then one pass over every value: polars may hand back buffers that map the file
-/// lazily, so this is the cost of a load whose samples are actually in memory.
-fn polars_and_touch(path: &Path) -> f64 {
-    let df = polars_only(path);
-    df.columns().iter().map(|c| c.as_materialized_series().f32().unwrap().sum().unwrap_or(0.0) as f64).sum()
+/// The decoder alone: every batch decoded, then dropped (rows counted).
+fn decoder_only(path: &Path) -> usize {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap())
+        .unwrap()
+        .with_batch_size(1 << 18)
+        .build()
+        .unwrap();
+    reader.map(|batch| batch.unwrap().num_rows()).sum()
 }
 
 fn bench(c: &mut Criterion) {
@@ -60,8 +61,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(bytes));
-    group.bench_function("parquet/polars_alone", |b| b.iter(|| black_box(polars_only(&parquet))));
-    group.bench_function("parquet/polars_and_touch", |b| b.iter(|| black_box(polars_and_touch(&parquet))));
+    group.bench_function("parquet/decoder_alone", |b| b.iter(|| black_box(decoder_only(&parquet))));
     group.bench_function("parquet/panelscope", |b| b.iter(|| black_box(capture::read(&parquet).unwrap())));
     group.bench_function("comtrade_float32/panelscope", |b| b.iter(|| black_box(capture::read(&comtrade).unwrap())));
     group.finish();

@@ -7,9 +7,9 @@ use std::f64::consts::{SQRT_2, TAU};
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use panelscope::analysis::events::{DetectOptions, detect};
-use panelscope::analysis::stats::stats;
-use panelscope::capture::{Capture, Channel, Format};
+use panelscope_core::analysis::events::{DetectOptions, detect};
+use panelscope_core::analysis::stats::stats;
+use panelscope_core::capture::{Capture, Channel, Format};
 
 fn samples_per_channel() -> usize {
     std::env::var("PANELSCOPE_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000_000)

@@ -7,10 +7,8 @@
 
 use std::hint::black_box;
 
-mod common;
-
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use panelscope::analysis::lod::Pyramid;
+use panelscope_core::analysis::lod::Pyramid;
 
 fn samples_per_channel() -> usize {
     std::env::var("PANELSCOPE_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000_000)
@@ -40,7 +38,7 @@ fn plain_min_max(values: &[f32]) -> (f32, f32) {
 
 fn bench(c: &mut Criterion) {
     let n = samples_per_channel();
-    let channels: Vec<Vec<f32>> = (0..8).map(|k| common::wave(n, k, 170.0)).collect();
+    let channels: Vec<Vec<f32>> = (0..8).map(|k| panelscope_core::generate::bench_wave(n, k, 170.0)).collect();
     let bytes = (n * 4) as u64;
     let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a thread pool");
 
