@@ -131,7 +131,7 @@ fn downloads_a_capture_and_uploads_an_install_config() {
     // Opening can be cancelled: the answer is dropped when it comes.
     let id = harness.state().remote().captures[0].id.clone();
     harness.state_mut().apply(Message::Remote(RemoteMessage::Open(id)));
-    let request = harness.state().remote().opening[0].0;
+    let request = harness.state().remote().opening[0].request;
     harness.state_mut().apply(Message::Remote(RemoteMessage::CancelOpen(request)));
     for _ in 0..20 {
         harness.step();

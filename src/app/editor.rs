@@ -395,4 +395,32 @@ mod tests {
         assert!(!autosave_path(Some(&path)).exists(), "a save clears the autosave");
         assert!(open(&path).1.is_none());
     }
+
+    #[test]
+    fn a_failed_autosave_is_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut e = PanelEditor::new(template("split-phase-20").unwrap(), None);
+        // A folder where a file is: no autosave can be written there.
+        std::fs::write(dir.path().join("blocked"), "").unwrap();
+        e.autosave = dir.path().join("blocked").join("panel.autosave.ron");
+        let answers = run(e.apply(Edit::SetPanelName("Shop".into())).unwrap());
+        let mut editor = Some(e);
+        let mut out = Outcome::default();
+        for m in answers {
+            if let Message::Task(task) = m {
+                finished(&mut editor, *task, &mut out);
+            }
+        }
+        assert!(out.errors.iter().any(|e| e.contains("autosave failed")), "{:?}", out.errors);
+        assert!(editor.unwrap().autosave_error.is_some(), "the editor shows it until an autosave succeeds");
+    }
+
+    #[test]
+    fn no_autosave_overwrites_a_crash_still_on_offer() {
+        let mut e = editor();
+        e.recovered = Some(template("split-phase-30").unwrap());
+        assert!(e.apply(Edit::SetPanelName("Shop".into())).unwrap().is_none(), "no autosave while Recover is asked");
+        e.recovered = None;
+        assert!(e.apply(Edit::SetPanelName("Shop 2".into())).unwrap().is_some());
+    }
 }

@@ -11,26 +11,36 @@ use eframe::egui;
 
 use super::message::{ExplorerMessage, TaskMessage};
 use super::settings::Settings;
-use super::state::{CursorMode, ExportSpan, LoadHandle, LoadJob, OpenCapture, REMOTE_NEEDS_SAMPLES};
+use super::state::{
+    CursorMode, CursorReadout, ExportSpan, Installed, LoadHandle, LoadJob, OpenCapture, REMOTE_NEEDS_SAMPLES,
+    SelectedEvent, Span,
+};
 use super::tasks::{Effect, Outcome, export, files};
 use crate::panel::InstallConfig;
 
 impl OpenCapture {
     /// Measures between the cursors in the background (when both are placed).
     fn measure_cursors(&mut self) -> Option<Effect> {
-        let Some(span_s) = self.view.cursor_span() else {
+        let Some(span) = self.view.cursor_span() else {
             self.view.readout = None;
             return None;
         };
         if self.remote.is_some() {
-            self.view.readout = Some((span_s, Some(Err(REMOTE_NEEDS_SAMPLES.into()))));
+            self.view.readout = Some(CursorReadout { span, result: Some(Err(REMOTE_NEEDS_SAMPLES.into())) });
             return None;
         }
-        self.view.readout = Some((span_s, None));
+        self.view.readout = Some(CursorReadout { span, result: None });
         let (id, capture) = (self.id, self.capture.clone());
-        let config = self.install.as_ref().map(|(_, c)| c.clone());
-        Some(Effect::work("measure-cursors", move || files::measure(id, &capture, config.as_deref(), span_s).into()))
+        let config = self.install.as_ref().map(|i| i.config.clone());
+        Some(Effect::work("measure-cursors", move || files::measure(id, &capture, config.as_deref(), span).into()))
     }
+}
+
+/// A capture being loaded that gets an install configuration once it is open.
+#[derive(Debug, Clone)]
+struct PendingInstall {
+    capture: PathBuf,
+    config: PathBuf,
 }
 
 /// The explorer: open captures, the tab shown, loads in progress.
@@ -43,7 +53,7 @@ pub struct Explorer {
     /// The channel list's search text.
     pub search: String,
     /// Install configurations to apply to captures once they are loaded.
-    install_on_load: Vec<(PathBuf, PathBuf)>,
+    install_on_load: Vec<PendingInstall>,
     next_id: u64,
     /// Where the plots were drawn in the last frame (points), and the scale, for the PNG.
     pub plots_rect: Option<egui::Rect>,
@@ -116,10 +126,10 @@ impl Explorer {
                 settings.remember_recent(&open.path);
                 let (id, capture) = (open.id, open.capture.clone());
                 out.effects.push(Effect::work("detect-events", move || files::detect_events(id, &capture).into()));
-                let config = self.install_on_load.iter().position(|(p, _)| *p == open.path);
+                let config = self.install_on_load.iter().position(|p| p.capture == open.path);
                 self.add(*open);
                 if let Some(k) = config {
-                    let (_, config) = self.install_on_load.remove(k);
+                    let config = self.install_on_load.remove(k).config;
                     self.read_install_config(config, out);
                 }
             }
@@ -136,11 +146,11 @@ impl Explorer {
                     }
                 }
             }
-            TaskMessage::ReadoutReady { id, span_s, result } => {
+            TaskMessage::ReadoutReady { id, span, result } => {
                 if let Some(open) = self.captures.iter_mut().find(|c| c.id == id)
-                    && open.view.readout.as_ref().is_some_and(|(s, _)| *s == span_s)
+                    && open.view.readout.as_ref().is_some_and(|r| r.span == span)
                 {
-                    open.view.readout = Some((span_s, Some(result)));
+                    open.view.readout = Some(CursorReadout { span, result: Some(result) });
                 }
             }
             TaskMessage::InstallConfigRead { id, path, result } => match result {
@@ -169,7 +179,7 @@ impl Explorer {
         let found = roles.iter().filter(|r| open.capture.channel(&r.channel).is_some()).count();
         out.status =
             Some(format!("{}: {} of its {} channels are in {}", path.display(), found, roles.len(), open.capture.name));
-        open.install = Some((path, Arc::new(config)));
+        open.install = Some(Installed { path, config: Arc::new(config) });
         out.effects.extend(open.measure_cursors());
     }
 
@@ -187,7 +197,7 @@ impl Explorer {
         use ExplorerMessage as M;
         match message {
             M::OpenWithInstallConfig { capture, config } => {
-                self.install_on_load.push((capture.clone(), config));
+                self.install_on_load.push(PendingInstall { capture: capture.clone(), config });
                 self.load(capture, out);
             }
             M::CancelLoad(id) => {
@@ -253,10 +263,10 @@ impl Explorer {
             return;
         }
         let window = match span {
-            ExportSpan::Visible => open.view.span_s,
+            ExportSpan::Visible => open.view.span,
             ExportSpan::Cursors => open.view.cursor_span(),
         };
-        let Some((from_s, to_s)) = window else {
+        let Some(Span { from_s, to_s }) = window else {
             out.errors.push(match span {
                 ExportSpan::Visible => "nothing to export: no plot is shown".into(),
                 ExportSpan::Cursors => "place cursors A and B to export the span between them".into(),
@@ -310,25 +320,25 @@ fn view_update(open: &mut OpenCapture, settings: &Settings, message: ExplorerMes
     let view = &mut open.view;
     match message {
         M::ZoomTo { from_s, to_s } if from_s.is_finite() && to_s.is_finite() && to_s > from_s => {
-            view.pending_zoom = Some((from_s, to_s));
+            view.pending_zoom = Some(Span::new(from_s, to_s));
         }
         M::ZoomFit => {
-            view.pending_zoom = Some((0.0, open.capture.duration_s().max(f64::MIN_POSITIVE)));
+            view.pending_zoom = Some(Span::new(0.0, open.capture.duration_s().max(f64::MIN_POSITIVE)));
             view.pending_fit = true;
         }
         M::Pan(fraction) => {
-            if let Some((a, b)) = view.span_s {
+            if let Some(Span { from_s: a, to_s: b }) = view.span {
                 let d = (b - a) * fraction;
-                view.pending_zoom = Some((a + d, b + d));
+                view.pending_zoom = Some(Span::new(a + d, b + d));
             }
         }
         M::Zoom(factor) => {
-            if let Some((a, b)) = view.span_s {
+            if let Some(Span { from_s: a, to_s: b }) = view.span {
                 let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0 * factor.clamp(1e-3, 1e3));
                 // Not below a few samples.
                 let min_half = open.capture.sample_rate_hz().map_or(1e-9, |r| 4.0 / r);
                 let half = half.max(min_half);
-                view.pending_zoom = Some((mid - half, mid + half));
+                view.pending_zoom = Some(Span::new(mid - half, mid + half));
             }
         }
         M::SetCursor { which, t_s } => {
@@ -358,7 +368,7 @@ fn view_update(open: &mut OpenCapture, settings: &Settings, message: ExplorerMes
             view.readout = None;
             view.next_cursor = 0;
         }
-        M::SelectEvent(i) => view.selected_event = i.map(|i| (i, true)),
+        M::SelectEvent(i) => view.selected_event = i.map(|index| SelectedEvent { index, scroll: true }),
         M::SetEventFilter(filter) => view.event_filter = filter,
         M::SpectrumChannel(name) => view.spectrum_channel = Some(name),
         M::ShowAll(show) => open.channels.iter_mut().for_each(|c| c.visible = show),
@@ -376,18 +386,18 @@ fn view_update(open: &mut OpenCapture, settings: &Settings, message: ExplorerMes
 }
 
 /// What the plots showed in a frame: recorded on the view it belongs to.
-pub fn shown_frame(explorer: &mut Explorer, span_s: Option<(f64, f64)>, plots: Option<egui::Rect>, ppp: f32) {
+pub fn shown_frame(explorer: &mut Explorer, span: Option<Span>, plots: Option<egui::Rect>, ppp: f32) {
     explorer.plots_rect = plots;
     explorer.pixels_per_point = ppp;
     if let Some(open) = explorer.captures.get_mut(explorer.selected) {
-        if span_s.is_some() {
-            open.view.span_s = span_s;
+        if span.is_some() {
+            open.view.span = span;
         }
         open.view.pending_zoom = None;
         open.view.pending_fit = false;
         // The table scrolled to the highlighted event this frame.
-        if let Some((_, scroll)) = &mut open.view.selected_event {
-            *scroll = false;
+        if let Some(selected) = &mut open.view.selected_event {
+            selected.scroll = false;
         }
     }
 }

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use super::state::{CursorMode, EventFilter, ExportSpan, OpenCapture, Selection, SideTab, TimeMode, Trend};
+use super::state::{
+    CursorMode, DetailRequest, EventFilter, ExportSpan, OpenCapture, Selection, SideTab, Span, TimeMode, Trend,
+};
 use crate::analysis::events::Detection;
 use crate::analysis::measure::MeasureReport;
 use crate::api::client::Client;
@@ -48,7 +50,7 @@ pub enum Message {
     /// What the plots showed in the frame just drawn (the time span, where they are, and
     /// the scale), kept on the view of the capture shown.
     FrameShown {
-        span_s: Option<(f64, f64)>,
+        span: Option<Span>,
         plots: Option<egui::Rect>,
         pixels_per_point: f32,
     },
@@ -175,7 +177,7 @@ pub enum TaskMessage {
     /// balance when an install configuration is applied).
     ReadoutReady {
         id: u64,
-        span_s: (f64, f64),
+        span: Span,
         result: Result<Box<MeasureReport>, String>,
     },
     /// An install configuration was read for capture `id`.
@@ -277,7 +279,7 @@ pub enum RemoteTask {
     /// Samples for the span in view arrived.
     DetailReady {
         open_id: u64,
-        span: (f64, f64, usize),
+        span: DetailRequest,
         result: Result<crate::api::Window, String>,
     },
     DownloadDone {

@@ -28,8 +28,9 @@ pub use message::{EditorAction, ExplorerMessage, Message, Mode, Purpose, RemoteM
 pub use remote::{Connection, Download, RemoteState, default_token_store};
 pub use settings::Settings;
 pub use state::{
-    ChannelView, CursorMode, Detail, EventFilter, EventSort, ExportSpan, LoadJob, LoadStage, OpenCapture,
-    REMOTE_NEEDS_SAMPLES, RemoteView, Selection, SideTab, TimeMode, Trend, View,
+    ChannelView, CursorMode, CursorReadout, Detail, DetailRequest, EventFilter, EventSort, ExportSpan, Installed,
+    LoadJob, LoadStage, OpenCapture, REMOTE_NEEDS_SAMPLES, RemoteView, SelectedEvent, Selection, SideTab, Span,
+    TimeMode, Trend, View,
 };
 pub use tasks::{Effect, FileDialogs, Outcome};
 
@@ -177,8 +178,8 @@ impl App {
                 | TaskMessage::Autosaved { .. }) => editor::finished(&mut self.editor, t, out),
                 t => self.explorer.finished(&mut self.settings, t, out),
             },
-            Message::FrameShown { span_s, plots, pixels_per_point } => {
-                explorer::shown_frame(&mut self.explorer, span_s, plots, pixels_per_point);
+            Message::FrameShown { span, plots, pixels_per_point } => {
+                explorer::shown_frame(&mut self.explorer, span, plots, pixels_per_point);
                 if let (Some(rect), Some(open)) = (plots, self.explorer.captures.get_mut(self.explorer.selected)) {
                     out.effects.extend(remote::request_detail(open, rect.width().max(100.0) as usize));
                 }
@@ -280,7 +281,7 @@ impl App {
 
     /// The time span (seconds) the plots showed in the last frame, if any.
     pub fn view_s(&self) -> Option<(f64, f64)> {
-        self.view()?.span_s
+        self.view()?.span.map(Span::pair)
     }
 
     /// The cursors (A, B) of the capture shown, seconds from the first sample.
@@ -290,13 +291,13 @@ impl App {
 
     /// The cursor window, ordered, when both cursors are placed and apart.
     pub fn cursor_span(&self) -> Option<(f64, f64)> {
-        self.view()?.cursor_span()
+        self.view()?.cursor_span().map(Span::pair)
     }
 
     /// Measurements between the cursors, once computed.
     pub fn readout(&self) -> Option<&MeasureReport> {
-        match &self.view()?.readout {
-            Some((_, Some(Ok(r)))) => Some(r),
+        match &self.view()?.readout.as_ref()?.result {
+            Some(Ok(r)) => Some(r),
             _ => None,
         }
     }
@@ -314,7 +315,7 @@ impl App {
 
     /// The highlighted event (index in the detection's list).
     pub fn selected_event(&self) -> Option<usize> {
-        self.view()?.selected_event.map(|(i, _)| i)
+        self.view()?.selected_event.map(|s| s.index)
     }
 
     /// Indices of the events of the capture shown that the table lists, in its order.

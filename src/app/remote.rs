@@ -14,7 +14,7 @@ use eframe::egui;
 use super::editor::PanelEditor;
 use super::explorer::Explorer;
 use super::message::{EditorAction, Message, Mode, RemoteMessage, RemoteTask, TaskMessage};
-use super::state::{Detail, OpenCapture, RemoteView};
+use super::state::{Detail, DetailRequest, OpenCapture, RemoteView};
 use super::tasks::{Effect, Outcome, files};
 use crate::api::client::Client;
 use crate::api::{CaptureSummary, Health, PanelSummary, WindowQuery};
@@ -51,6 +51,14 @@ impl Download {
     }
 }
 
+/// A capture being opened from the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opening {
+    /// Tells the answer apart (and cancels it).
+    pub request: u64,
+    pub name: String,
+}
+
 /// The server the explorer talks to, and what it holds.
 #[derive(Debug, Default)]
 pub struct RemoteState {
@@ -68,7 +76,7 @@ pub struct RemoteState {
     pub panels: Vec<PanelSummary>,
     pub downloads: Vec<Download>,
     /// Captures being opened: (request id, name).
-    pub opening: Vec<(u64, String)>,
+    pub opening: Vec<Opening>,
     /// Which server panel the editor uploads to.
     pub upload_panel: Option<String>,
     pub uploading: bool,
@@ -129,7 +137,7 @@ impl RemoteState {
                 self.panels.clear();
             }
             RemoteMessage::Open(capture_id) => self.open(explorer, capture_id, out),
-            RemoteMessage::CancelOpen(request) => self.opening.retain(|(r, _)| *r != request),
+            RemoteMessage::CancelOpen(request) => self.opening.retain(|o| o.request != request),
             RemoteMessage::Download { capture_id, path } => self.download(explorer, capture_id, path, out),
             RemoteMessage::CancelDownload(id) => {
                 if let Some(d) = self.downloads.iter().find(|d| d.id == id) {
@@ -168,10 +176,10 @@ impl RemoteState {
                 }
             }
             RemoteTask::Opened { request, result, client, capture_id } => {
-                if !self.opening.iter().any(|(r, _)| *r == request) {
+                if !self.opening.iter().any(|o| o.request == request) {
                     return; // cancelled
                 }
-                self.opening.retain(|(r, _)| *r != request);
+                self.opening.retain(|o| o.request != request);
                 match result {
                     Ok(boxed) => {
                         let (info, overview) = *boxed;
@@ -260,7 +268,7 @@ impl RemoteState {
         let name =
             self.captures.iter().find(|c| c.id == capture_id).map_or_else(|| capture_id.clone(), |c| c.name.clone());
         let request = explorer.next_id();
-        self.opening.push((request, name));
+        self.opening.push(Opening { request, name });
         out.effects.push(Effect::net(async move {
             let query = WindowQuery { max_points: Some(OVERVIEW_POINTS), ..Default::default() };
             let result = async {
@@ -349,7 +357,7 @@ impl RemoteState {
 /// span in view, fetch that span (with a margin either side, so that small pans need
 /// nothing new) at the plots' width.
 pub fn request_detail(open: &mut OpenCapture, width_px: usize) -> Option<Effect> {
-    let (x0, x1) = open.view.span_s?;
+    let (x0, x1) = open.view.span?.pair();
     let overview_density = open.density();
     let detail = open.remote_detail(x0, x1).map(|d| (d.density, d.decimated));
     let remote = open.remote.as_mut()?;
@@ -373,7 +381,7 @@ pub fn request_detail(open: &mut OpenCapture, width_px: usize) -> Option<Effect>
         return None;
     }
     let max_points = (4 * width_px).clamp(200, crate::api::MAX_MAX_POINTS);
-    let span = (from, to, max_points);
+    let span = DetailRequest { from_s: from, to_s: to, max_points };
     remote.pending = Some(span);
     let (client, capture_id, open_id) = (remote.client.clone(), remote.capture_id.clone(), open.id);
     Some(Effect::net(async move {

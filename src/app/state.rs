@@ -127,6 +127,52 @@ pub struct Trend {
 /// Measurements between the cursors, or why they failed.
 pub type Readout = Result<Box<MeasureReport>, String>;
 
+/// A time span, seconds from the capture's first sample.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    pub from_s: f64,
+    pub to_s: f64,
+}
+
+impl Span {
+    pub fn new(from_s: f64, to_s: f64) -> Self {
+        Self { from_s, to_s }
+    }
+
+    /// `(from_s, to_s)`.
+    pub fn pair(self) -> (f64, f64) {
+        (self.from_s, self.to_s)
+    }
+
+    pub fn width_s(self) -> f64 {
+        self.to_s - self.from_s
+    }
+}
+
+/// The measurements between the cursors: the span they are for, and the result (`None`
+/// while they are computed).
+#[derive(Debug, Clone)]
+pub struct CursorReadout {
+    pub span: Span,
+    pub result: Option<Readout>,
+}
+
+/// The event highlighted in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SelectedEvent {
+    /// Index in the detection's list.
+    pub index: usize,
+    /// The table still has to scroll to it.
+    pub scroll: bool,
+}
+
+/// An install configuration applied to a capture, and the file it came from.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    pub path: PathBuf,
+    pub config: Arc<InstallConfig>,
+}
+
 /// One channel of an open capture as the explorer shows it.
 #[derive(Debug)]
 pub struct ChannelView {
@@ -145,21 +191,20 @@ pub struct ChannelView {
 #[derive(Debug, Clone, Default)]
 pub struct View {
     /// The time span the plots showed in the last frame.
-    pub span_s: Option<(f64, f64)>,
+    pub span: Option<Span>,
     /// A time span the plots show in the next frame.
-    pub pending_zoom: Option<(f64, f64)>,
+    pub pending_zoom: Option<Span>,
     /// Fit the value axes in the next frame.
     pub pending_fit: bool,
     /// Cursors A and B, seconds from the first sample.
     pub cursors: [Option<f64>; 2],
     /// The cursor the next plain click places in the alternate mode.
     pub next_cursor: usize,
-    /// Measurements between the cursors: the span they are for, and the result (`None`
-    /// while they are computed).
-    pub readout: Option<((f64, f64), Option<Readout>)>,
+    /// Measurements between the cursors.
+    pub readout: Option<CursorReadout>,
     pub event_filter: EventFilter,
-    /// The highlighted event, and whether the table still has to scroll to it.
-    pub selected_event: Option<(usize, bool)>,
+    /// The event highlighted in the table.
+    pub selected_event: Option<SelectedEvent>,
     /// Which channel the spectrum shows.
     pub spectrum_channel: Option<String>,
 }
@@ -167,13 +212,17 @@ pub struct View {
 impl View {
     /// A fresh view of a capture lasting `duration_s`: all of it, values fitted.
     pub(crate) fn whole(duration_s: f64) -> Self {
-        Self { pending_zoom: Some((0.0, duration_s.max(f64::MIN_POSITIVE))), pending_fit: true, ..Self::default() }
+        Self {
+            pending_zoom: Some(Span::new(0.0, duration_s.max(f64::MIN_POSITIVE))),
+            pending_fit: true,
+            ..Self::default()
+        }
     }
 
     /// The cursor window, ordered, when both cursors are placed and apart.
-    pub fn cursor_span(&self) -> Option<(f64, f64)> {
+    pub fn cursor_span(&self) -> Option<Span> {
         let (Some(a), Some(b)) = (self.cursors[0], self.cursors[1]) else { return None };
-        (a != b).then(|| (a.min(b), a.max(b)))
+        (a != b).then(|| Span::new(a.min(b), a.max(b)))
     }
 }
 
@@ -188,8 +237,8 @@ pub struct OpenCapture {
     pub channels: Vec<ChannelView>,
     /// Detected events: `None` while detection runs.
     pub events: Option<Result<Detection, String>>,
-    /// The install configuration applied, and the file it came from.
-    pub install: Option<(PathBuf, Arc<InstallConfig>)>,
+    /// The install configuration applied.
+    pub install: Option<Installed>,
     /// For a capture opened from a server: where it lives and the detail fetched for the
     /// span in view (`capture` then holds the overview).
     pub remote: Option<RemoteView>,
@@ -228,7 +277,7 @@ impl OpenCapture {
     /// What the install configuration says channel `i` is: `Water heater · A`,
     /// `mains · A`, `voltage · A`.
     pub fn role(&self, i: usize) -> Option<String> {
-        let (_, config) = self.install.as_ref()?;
+        let config = &self.install.as_ref()?.config;
         let name = &self.capture.channels.get(i)?.name;
         let role = config.channel_roles().into_iter().find(|r| &r.channel == name)?;
         Some(match role.kind {
@@ -272,7 +321,10 @@ impl OpenCapture {
                 !f.hidden_kinds.contains(&e.kind)
                     && f.channel.as_ref().is_none_or(|c| *c == e.channel)
                     && (!f.in_view
-                        || self.view.span_s.is_none_or(|(a, b)| e.start_s <= b && e.end_s.unwrap_or(e.start_s) >= a))
+                        || self
+                            .view
+                            .span
+                            .is_none_or(|v| e.start_s <= v.to_s && e.end_s.unwrap_or(e.start_s) >= v.from_s))
             })
             .collect();
         let key = |i: &usize| {
@@ -297,7 +349,7 @@ impl OpenCapture {
 
     /// Highlights the listed event whose marker is within a few pixels of `t_s`.
     pub(crate) fn select_event_near(&mut self, t_s: f64) {
-        let Some((a, b)) = self.view.span_s else { return };
+        let Some(Span { from_s: a, to_s: b }) = self.view.span else { return };
         let Some(Ok(d)) = &self.events else { return };
         let tolerance = (b - a) / 300.0;
         let nearest = self
@@ -307,14 +359,14 @@ impl OpenCapture {
             .filter(|&(_, dist)| dist <= tolerance)
             .min_by(|x, y| x.1.total_cmp(&y.1));
         if let Some((i, _)) = nearest {
-            self.view.selected_event = Some((i, true));
+            self.view.selected_event = Some(SelectedEvent { index: i, scroll: true });
         }
     }
 
     /// Refits the value axes in the next frame, keeping the time span.
     pub(crate) fn refit_values(&mut self) {
         if self.view.pending_zoom.is_none() {
-            self.view.pending_zoom = self.view.span_s;
+            self.view.pending_zoom = self.view.span;
         }
         self.view.pending_fit = self.view.pending_zoom.is_some();
     }
@@ -322,8 +374,8 @@ impl OpenCapture {
     /// Shows this tab's own span again (the plots are shared by every tab).
     pub(crate) fn restore_view(&mut self) {
         if self.view.pending_zoom.is_none() {
-            let whole = (0.0, self.capture.duration_s().max(f64::MIN_POSITIVE));
-            self.view.pending_zoom = Some(self.view.span_s.unwrap_or(whole));
+            let whole = Span::new(0.0, self.capture.duration_s().max(f64::MIN_POSITIVE));
+            self.view.pending_zoom = Some(self.view.span.unwrap_or(whole));
         }
         self.view.pending_fit = true;
     }
@@ -358,7 +410,15 @@ pub struct RemoteView {
     /// Samples for part of the capture at a finer resolution than the overview.
     pub detail: Option<Detail>,
     /// The span (and width) a detail request is out for.
-    pub pending: Option<(f64, f64, usize)>,
+    pub pending: Option<DetailRequest>,
+}
+
+/// A request for the samples of a span of a remote capture.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DetailRequest {
+    pub from_s: f64,
+    pub to_s: f64,
+    pub max_points: usize,
 }
 
 /// A window of a remote capture at the resolution of the plots.

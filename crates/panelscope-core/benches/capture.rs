@@ -66,6 +66,22 @@ fn bench(c: &mut Criterion) {
     group.bench_function("comtrade_float32/panelscope", |b| b.iter(|| black_box(capture::read(&comtrade).unwrap())));
     group.finish();
 
+    // CSV: a quarter of the rows (text is about three times the size of the samples).
+    let rows = n / 4;
+    let mut small = capture.clone_header();
+    small.channels = capture
+        .channels
+        .iter()
+        .map(|c| Channel::analog(&c.name, &c.unit, Some(c.kind), c.analog_values().unwrap()[..rows].to_vec()))
+        .collect();
+    let csv = dir.path().join("bench.csv");
+    capture::write(&small, &csv).unwrap();
+    let mut group = c.benchmark_group("load");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(std::fs::metadata(&csv).unwrap().len()));
+    group.bench_function("csv/panelscope", |b| b.iter(|| black_box(capture::read(&csv).unwrap())));
+    group.finish();
+
     let mut group = c.benchmark_group("stats");
     group.throughput(Throughput::Bytes(bytes));
     group.bench_function("min_max_mean_rms_8ch", |b| {

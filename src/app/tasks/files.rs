@@ -12,7 +12,7 @@ use crate::analysis::events::{DetectOptions, Detection, detect};
 use crate::analysis::lod::Pyramid;
 use crate::analysis::measure::{MeasureReport, measure_report_paired};
 use crate::app::message::TaskMessage;
-use crate::app::state::{LoadStage, OpenCapture, Trend};
+use crate::app::state::{LoadStage, OpenCapture, Span, Trend};
 use crate::capture::{self, Capture, ChannelKind, PendingFile, Samples};
 use crate::panel::{InstallConfig, Project};
 
@@ -64,13 +64,13 @@ pub fn detect_events(id: u64, capture: &Capture) -> TaskMessage {
 
 /// Measures the span between the cursors; with an install configuration, currents pair
 /// with their phase's voltage and each phase's balance comes with it.
-pub fn measure(id: u64, capture: &Capture, config: Option<&InstallConfig>, span_s: (f64, f64)) -> TaskMessage {
-    let (from, to) = (Some(span_s.0.max(0.0)), Some(span_s.1.min(capture.duration_s())));
+pub fn measure(id: u64, capture: &Capture, config: Option<&InstallConfig>, span: Span) -> TaskMessage {
+    let (from, to) = (Some(span.from_s.max(0.0)), Some(span.to_s.min(capture.duration_s())));
     let report: Result<MeasureReport, _> = match config {
         Some(config) => config.measure(capture, from, to),
         None => measure_report_paired(capture, from, to, &[]),
     };
-    TaskMessage::ReadoutReady { id, span_s, result: report.map(Box::new).map_err(|e| e.to_string()) }
+    TaskMessage::ReadoutReady { id, span, result: report.map(Box::new).map_err(|e| e.to_string()) }
 }
 
 /// Reads an install configuration and refuses one with errors.

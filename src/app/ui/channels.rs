@@ -3,6 +3,7 @@
 
 use eframe::egui;
 
+use super::super::state::Installed;
 use super::super::{
     OpenCapture,
     message::{ExplorerMessage, Message},
@@ -48,7 +49,7 @@ impl Shown<'_> {
             None => ui.label("fundamental: measuring…"),
         };
         ui.label(format!("{} analog, {} digital channels", c.analog_count(), c.digital_count()));
-        if let Some((path, config)) = &open.install {
+        if let Some(Installed { path, config }) = &open.install {
             ui.horizontal(|ui| {
                 ui.label(format!("install config: {} ({} circuits)", config.panel, config.circuits.len()))
                     .on_hover_text(path.display().to_string());
@@ -123,7 +124,7 @@ impl Shown<'_> {
 fn groups(open: &OpenCapture) -> Vec<(String, Vec<usize>)> {
     let c = &open.capture;
     let index = |name: &str| c.channels.iter().position(|ch| ch.name == name);
-    let Some((_, config)) = &open.install else {
+    let Some(Installed { config, .. }) = &open.install else {
         return ChannelKind::ALL
             .into_iter()
             .map(|kind| {

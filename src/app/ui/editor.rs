@@ -99,6 +99,9 @@ pub(super) fn toolbar_ui(
         ui.separator();
         let name = editor.path.as_ref().map_or("unsaved".to_string(), |p| p.display().to_string());
         ui.weak(name);
+        if let Some(error) = &editor.autosave_error {
+            ui.colored_label(ui.visuals().warn_fg_color, "not autosaved").on_hover_text(error);
+        }
     });
     if let Some(recovered) = &editor.recovered {
         ui.horizontal(|ui| {

@@ -4,7 +4,7 @@
 use eframe::egui;
 
 use super::super::message::{ExplorerMessage, Message};
-use super::super::state::{EventSort, TimeMode};
+use super::super::state::{EventSort, Span, TimeMode};
 use super::Shown;
 use crate::analysis::events::EventKind;
 
@@ -72,7 +72,7 @@ impl Shown<'_> {
             }
         });
         let cycle_s = 1.0 / detection.frequency_hz;
-        let view = self.open.view.span_s;
+        let view = self.open.view.span.map(Span::pair);
         egui::ScrollArea::vertical().id_salt("event-table").auto_shrink([false, false]).show(ui, |ui| {
             egui::Grid::new("event-grid").striped(true).num_columns(7).show(ui, |ui| {
                 for (title, sort) in [
@@ -107,7 +107,7 @@ impl Shown<'_> {
                 ui.end_row();
                 for i in rows {
                     let e = &detection.events[i];
-                    let selected = self.open.view.selected_event.is_some_and(|(s, _)| s == i);
+                    let selected = self.open.view.selected_event.is_some_and(|s| s.index == i);
                     let in_view = view.is_some_and(|(a, b)| e.start_s >= a && e.start_s <= b);
                     let start = self.format_time(e.start_s, 4);
                     let text = if in_view { egui::RichText::new(start).strong() } else { egui::RichText::new(start) };
@@ -119,7 +119,7 @@ impl Shown<'_> {
                             ui.visuals().selection.stroke,
                             egui::StrokeKind::Outside,
                         );
-                        if self.open.view.selected_event.is_some_and(|(_, scroll)| scroll) {
+                        if self.open.view.selected_event.is_some_and(|s| s.scroll) {
                             link.scroll_to_me(Some(egui::Align::Center));
                         }
                     }

@@ -76,7 +76,7 @@ impl App {
                 shown.events_ui(ui, messages);
             }
         });
-        let (span_s, plots) = egui::CentralPanel::default()
+        let (span, plots) = egui::CentralPanel::default()
             .show(ui, |ui| match &shown {
                 Some(shown) => shown.plots_ui(ui, messages),
                 None => {
@@ -90,7 +90,7 @@ impl App {
         // What this frame drew comes before what the user asked in it (a zoom asked now is
         // for the next frame).
         if shown.is_some() {
-            messages.insert(0, Message::FrameShown { span_s, plots, pixels_per_point: ui.ctx().pixels_per_point() });
+            messages.insert(0, Message::FrameShown { span, plots, pixels_per_point: ui.ctx().pixels_per_point() });
         }
     }
 
@@ -230,12 +230,12 @@ impl App {
                 }
             }
         });
-        for (request, name) in &self.remote.opening {
+        for opening in &self.remote.opening {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label(format!("opening {name} from the server…"));
+                ui.label(format!("opening {} from the server…", opening.name));
                 if ui.button("Cancel").clicked() {
-                    messages.push(RemoteMessage::CancelOpen(*request).into());
+                    messages.push(RemoteMessage::CancelOpen(opening.request).into());
                 }
             });
         }

@@ -6,7 +6,7 @@ use egui_plot::{GridMark, Legend, Line, Plot, PlotPoints, VLine};
 use rayon::prelude::*;
 
 use super::super::message::{ExplorerMessage, Message};
-use super::super::state::{TimeMode, Trend};
+use super::super::state::{Span, TimeMode, Trend};
 use super::Shown;
 use super::envelope::Envelope;
 use crate::analysis::decimate::{analog_extremes, bucket_times, equal_index_buckets};
@@ -20,9 +20,9 @@ impl Shown<'_> {
         &self,
         ui: &mut egui::Ui,
         messages: &mut Vec<Message>,
-    ) -> (Option<(f64, f64)>, Option<egui::Rect>) {
+    ) -> (Option<Span>, Option<egui::Rect>) {
         let open = self.open;
-        let (zoom, fit) = (open.view.pending_zoom, open.view.pending_fit);
+        let (zoom, fit) = (open.view.pending_zoom.map(Span::pair), open.view.pending_fit);
         let kinds: Vec<ChannelKind> = ChannelKind::ALL
             .into_iter()
             .filter(|k| open.capture.channels.iter().zip(&open.channels).any(|(c, v)| v.visible && c.kind == *k))
@@ -41,7 +41,7 @@ impl Shown<'_> {
             Some(Ok(d)) => Some(d),
             _ => None,
         };
-        let selected_event = self.open.view.selected_event.map(|(i, _)| i);
+        let selected_event = self.open.view.selected_event.map(|s| s.index);
         let mut view = None;
         for (row, kind) in kinds.iter().copied().enumerate() {
             let unit = open
@@ -91,7 +91,7 @@ impl Shown<'_> {
                     None if plot_ui.auto_bounds().x => (0.0, open.capture.duration_s()),
                     None => (bounds.min()[0], bounds.max()[0]),
                 };
-                view = Some((x0, x1));
+                view = Some(Span::new(x0, x1));
                 let mut digital_row = 0.0;
                 let shown: Vec<usize> = (0..open.capture.channels.len())
                     .filter(|&i| open.capture.channels[i].kind == kind && open.channels[i].visible)

@@ -6,7 +6,7 @@ use eframe::egui;
 use egui_plot::{Arrows, Bar, BarChart, Line, Plot, PlotPoints, Text};
 
 use super::super::message::{ExplorerMessage, Message};
-use super::super::state::SideTab;
+use super::super::state::{CursorReadout, SideTab, Span};
 use super::Shown;
 use crate::analysis::measure::MeasureReport;
 use crate::capture::ChannelKind;
@@ -30,18 +30,18 @@ impl Shown<'_> {
                 ui.weak("Place cursors A and B to measure the window between them.");
                 return;
             }
-            Some((_, None)) => {
+            Some(CursorReadout { result: None, .. }) => {
                 ui.horizontal(|ui| {
                     ui.spinner();
                     ui.label("measuring…");
                 });
                 return;
             }
-            Some((_, Some(Err(e)))) => {
+            Some(CursorReadout { result: Some(Err(e)), .. }) => {
                 ui.colored_label(ui.visuals().error_fg_color, e);
                 return;
             }
-            Some((_, Some(Ok(r)))) => r,
+            Some(CursorReadout { result: Some(Ok(r)), .. }) => r,
         };
         ui.separator();
         match self.settings.side_tab {
@@ -72,7 +72,7 @@ impl Shown<'_> {
             }
         });
         ui.horizontal(|ui| {
-            if let Some((from_s, to_s)) = self.open.view.span_s
+            if let Some(Span { from_s, to_s }) = self.open.view.span
                 && ui
                     .small_button("Cursors on the view")
                     .on_hover_text("Place A and B at the edges of the visible span")
@@ -82,7 +82,7 @@ impl Shown<'_> {
                 messages.push(ExplorerMessage::SetCursor { which: 0, t_s: from_s.max(0.0) }.into());
                 messages.push(ExplorerMessage::SetCursor { which: 1, t_s: to_s.min(duration) }.into());
             }
-            if let Some((from_s, to_s)) = self.open.view.cursor_span()
+            if let Some(Span { from_s, to_s }) = self.open.view.cursor_span()
                 && ui.small_button("Zoom to cursors").clicked()
             {
                 messages.push(ExplorerMessage::ZoomTo { from_s, to_s }.into());

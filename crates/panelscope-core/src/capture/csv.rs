@@ -85,7 +85,7 @@ pub fn read(path: &Path) -> Result<Capture> {
     let headers: Vec<ColumnHeader> = header_fields[1..].iter().map(|h| parse_column_header(h)).collect();
     check_unique_names(path, &headers)?;
 
-    let mut rows = Rows::new(headers.len());
+    let mut rows = Rows::new(time_kind, headers.len(), 0);
     let mut block: Vec<u8> = Vec::with_capacity(BLOCK_BYTES + (1 << 16));
     let mut next_line = 2usize;
     loop {
@@ -178,8 +178,13 @@ struct Rows {
 }
 
 impl Rows {
-    fn new(channels: usize) -> Self {
-        Self { time: Times::Seconds(Vec::new()), columns: vec![Vec::new(); channels] }
+    /// Room for `rows` rows of `channels` channels, the time as `kind` says.
+    fn new(kind: TimeColumn, channels: usize, rows: usize) -> Self {
+        let time = match kind {
+            TimeColumn::Seconds => Times::Seconds(Vec::with_capacity(rows)),
+            TimeColumn::Timestamp => Times::Clock(Vec::with_capacity(rows)),
+        };
+        Self { time, columns: (0..channels).map(|_| Vec::with_capacity(rows)).collect() }
     }
 
     fn len(&self) -> usize {
@@ -189,19 +194,15 @@ impl Rows {
         }
     }
 
+    /// Appends rows parsed after these (of the same time kind).
     fn append(&mut self, other: Rows) {
         match (&mut self.time, other.time) {
             (Times::Seconds(a), Times::Seconds(b)) => a.extend(b),
             (Times::Clock(a), Times::Clock(b)) => a.extend(b),
-            (mine, theirs) if self.columns.first().is_none_or(Vec::is_empty) => *mine = theirs,
-            _ => {}
+            _ => unreachable!("every part of a file has its time column's kind"),
         }
         for (a, b) in self.columns.iter_mut().zip(other.columns) {
-            if a.is_empty() {
-                *a = b;
-            } else {
-                a.extend_from_slice(&b);
-            }
+            a.extend_from_slice(&b);
         }
     }
 }
@@ -228,12 +229,7 @@ fn parse_block(
     let parsed: Vec<Result<Rows>> = bounds
         .par_iter()
         .map(|&(lo, hi)| {
-            let mut part = Rows::new(headers.len());
-            part.time = match time_kind {
-                TimeColumn::Seconds => Times::Seconds(Vec::with_capacity(hi - lo)),
-                TimeColumn::Timestamp => Times::Clock(Vec::with_capacity(hi - lo)),
-            };
-            part.columns.iter_mut().for_each(|c| c.reserve(hi - lo));
+            let mut part = Rows::new(time_kind, headers.len(), hi - lo);
             for k in lo..hi {
                 let end = starts.get(k + 1).map_or(block.len(), |&e| e - 1);
                 parse_line(path, headers, &block[starts[k]..end], first_line + k, &mut part)?;
