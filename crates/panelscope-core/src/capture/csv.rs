@@ -243,17 +243,17 @@ fn parse_block(
     Ok(first_line + lines)
 }
 
-/// Parses one data line into `rows`.
+/// Parses one data line into `rows`: bytes straight to numbers, an error naming the line
+/// (and the cell) for anything else.
 fn parse_line(path: &Path, headers: &[ColumnHeader], line: &[u8], line_no: usize, rows: &mut Rows) -> Result<()> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.iter().all(u8::is_ascii_whitespace) {
         return Err(CaptureError::line(path, line_no, "blank line inside the data"));
     }
-    if let Some(&b) = line.iter().find(|&&b| b == b'"' || b == 0) {
-        let what = if b == 0 { "a NUL byte" } else { "a quote character" };
+    if let Some(i) = memchr::memchr2(b'"', 0, line) {
+        let what = if line[i] == 0 { "a NUL byte" } else { "a quote character" };
         return Err(CaptureError::line(path, line_no, format!("{what}; expected plain numbers")));
     }
-    let text = std::str::from_utf8(line).map_err(|_| CaptureError::line(path, line_no, "not UTF-8 text"))?;
     let fields = memchr::memchr_iter(b',', line).count() + 1;
     if fields != headers.len() + 1 {
         return Err(CaptureError::line(
@@ -262,29 +262,35 @@ fn parse_line(path: &Path, headers: &[ColumnHeader], line: &[u8], line_no: usize
             format!("{fields} fields, expected {} as in the header", headers.len() + 1),
         ));
     }
-    let mut cells = text.split(',');
-    let time = cells.next().unwrap_or("").trim();
+    let text = |cell: &[u8]| String::from_utf8_lossy(cell).into_owned();
+    let mut cells = line.split(|&b| b == b',').map(<[u8]>::trim_ascii);
+    let time = cells.next().unwrap_or_default();
     match &mut rows.time {
-        Times::Seconds(t) => match time.parse::<f64>() {
+        Times::Seconds(t) => match fast_float2::parse::<f64, _>(time) {
             Ok(v) if v.is_finite() => t.push(v),
-            Ok(_) => return Err(CaptureError::line(path, line_no, "time is empty or not finite")),
-            Err(_) if time.is_empty() => return Err(CaptureError::line(path, line_no, "time is empty or not finite")),
-            Err(_) => return Err(CaptureError::line(path, line_no, format!("column time: '{time}' is not a number"))),
+            Err(_) if !time.is_empty() => {
+                return Err(CaptureError::line(
+                    path,
+                    line_no,
+                    format!("column time: '{}' is not a number", text(time)),
+                ));
+            }
+            _ => return Err(CaptureError::line(path, line_no, "time is empty or not finite")),
         },
-        Times::Clock(t) => match DateTime::parse_from_rfc3339(time) {
-            Ok(at) => t.push(at.with_timezone(&Utc)),
-            Err(_) => {
-                return Err(CaptureError::line(path, line_no, format!("time '{time}' is not an RFC 3339 timestamp")));
+        Times::Clock(t) => match std::str::from_utf8(time).ok().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+            Some(at) => t.push(at.with_timezone(&Utc)),
+            None => {
+                let message = format!("time '{}' is not an RFC 3339 timestamp", text(time));
+                return Err(CaptureError::line(path, line_no, message));
             }
         },
     }
     for ((cell, column), header) in cells.zip(rows.columns.iter_mut()).zip(headers) {
-        let cell = cell.trim();
         let value = if cell.is_empty() {
             f32::NAN
         } else {
-            cell.parse::<f32>().map_err(|_| {
-                CaptureError::line(path, line_no, format!("column '{}': '{cell}' is not a number", header.name))
+            fast_float2::parse::<f32, _>(cell).map_err(|_| {
+                CaptureError::line(path, line_no, format!("column '{}': '{}' is not a number", header.name, text(cell)))
             })?
         };
         if value.is_infinite() {
