@@ -296,7 +296,7 @@ fn main() -> ExitCode {
         // A reader that stops early (`| head`) is not an error.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", error_chain(&err));
+            eprintln!("error: {}", panelscope::format::escape_control(&error_chain(&err)));
             ExitCode::FAILURE
         }
     }
@@ -352,7 +352,7 @@ fn panel(command: PanelCommand) -> anyhow::Result<()> {
                 (_, Some(out)) => PanelExport::Directory(out),
                 (None, None) => anyhow::bail!("give --install-config OUT or --directory OUT"),
             };
-            panel::export(&path, what, &mut std::io::stderr().lock())
+            panel::export(&path, what, &mut std::io::stdout().lock())
         }
         PanelCommand::New { template, out } => panel::new(&template, &out),
     }

@@ -193,6 +193,11 @@ fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Vec<(PathBuf, Found)>
             walk(root, &entry.path(), depth + 1, found);
             continue;
         }
+        // FIFOs, sockets and devices would block or never end a read.
+        if !meta.is_file() {
+            tracing::warn!(path = %entry.path().display(), "skipped: not a regular file");
+            continue;
+        }
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".ron") {
             found.push((entry.path(), Found::Panel));
@@ -328,5 +333,21 @@ mod tests {
         };
         assert_eq!(e.install_config_path(), PathBuf::from("/d/main-panel.install.json"));
         assert_eq!(e.previous_install_config_path(), PathBuf::from("/d/main-panel.install.prev.json"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_not_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("real.csv"), "time_s,V_A [V]\n0,1\n0.001,2\n").unwrap();
+        let made = std::process::Command::new("mkfifo").arg(root.join("pipe.csv")).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let mut found = Vec::new();
+        walk(&root, &root, 0, &mut found);
+        let names: Vec<_> = found.iter().map(|(p, _)| p.file_name().unwrap().to_owned()).collect();
+        assert_eq!(names, [std::ffi::OsString::from("real.csv")], "the FIFO would block every listing");
     }
 }

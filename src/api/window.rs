@@ -10,6 +10,8 @@ use crate::capture::{Capture, Samples, Timebase};
 pub const DEFAULT_MAX_POINTS: usize = 2000;
 /// The most points per channel one request may ask for.
 pub const MAX_MAX_POINTS: usize = 200_000;
+/// The most values one answer may hold, over all its channels (about 20 MB of JSON).
+pub const MAX_ANSWER_VALUES: usize = 2_000_000;
 
 /// What a window request asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,8 +33,19 @@ pub fn window(capture: &Capture, pyramids: &[Option<Pyramid>], query: &WindowQue
         return Err(format!("max_points {max_points}: between 2 and {MAX_MAX_POINTS}"));
     }
     let keep = capture.channel_indices(&query.channels).map_err(|e| e.to_string())?;
+    if let Some(twice) = query.channels.iter().enumerate().find(|(i, c)| query.channels[..*i].contains(c)) {
+        return Err(format!("channel '{}' is asked for twice", twice.1));
+    }
     let range = capture.window(query.from_s, query.to_s).map_err(|e| e.to_string())?;
     let n = range.len();
+    let values = keep.len().saturating_mul(n.min(max_points));
+    if values > MAX_ANSWER_VALUES {
+        return Err(format!(
+            "the answer would hold {values} values ({} channels × {} points), more than {MAX_ANSWER_VALUES}: ask for fewer channels or points",
+            keep.len(),
+            n.min(max_points)
+        ));
+    }
     let to_s = match query.to_s {
         Some(to) => to.min(capture.duration_s()),
         None => capture.duration_s(),
@@ -153,6 +166,8 @@ mod tests {
         assert!(err(WindowQuery { channels: vec!["nope".into()], ..Default::default() }).contains("no channel named"));
         assert!(err(WindowQuery { max_points: Some(1), ..Default::default() }).contains("max_points"));
         assert!(err(WindowQuery { from_s: Some(5.0), ..Default::default() }).contains("past the end"));
+        let twice = WindowQuery { channels: vec!["V_A".into(), "I_1".into(), "V_A".into()], ..Default::default() };
+        assert!(err(twice).contains("'V_A' is asked for twice"));
     }
 
     #[test]

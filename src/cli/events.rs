@@ -62,7 +62,7 @@ pub fn events(
 
 fn print_warnings(detection: &Detection) {
     for w in &detection.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::format::escape_control(w));
     }
 }
 

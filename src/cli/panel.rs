@@ -74,8 +74,9 @@ pub enum PanelExport<'a> {
 }
 
 /// `panel export`: the install configuration (JSON or RON, only without errors) or the
-/// circuit directory (CSV or SVG).
-pub fn export(path: &Path, what: PanelExport<'_>, stderr: &mut impl Write) -> anyhow::Result<()> {
+/// circuit directory (CSV or SVG). Findings that block the export are listed on `out`, as
+/// `panel validate` lists them; the error itself is one line.
+pub fn export(path: &Path, what: PanelExport<'_>, out_findings: &mut impl Write) -> anyhow::Result<()> {
     let project = Project::load(path)?;
     let extension = |p: &Path| p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match what {
@@ -83,11 +84,12 @@ pub fn export(path: &Path, what: PanelExport<'_>, stderr: &mut impl Write) -> an
             let config = match project.install_config() {
                 Ok(c) => c,
                 Err(report) => {
-                    print_report(&report, stderr)?;
+                    print_report(&report, out_findings)?;
                     bail!(
-                        "{}: {} errors: fix them before exporting the install configuration",
+                        "{}: {} errors: fix them before exporting the install configuration (first: {})",
                         path.display(),
-                        report.errors.len()
+                        report.errors.len(),
+                        report.errors.first().map_or("", |f| f.message.as_str())
                     );
                 }
             };

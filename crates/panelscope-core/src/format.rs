@@ -30,9 +30,25 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// Text from a file made safe to print on a terminal: control characters (escape
+/// sequences, bells, line breaks) are written as `\u{1b}`, so a message stays one line
+/// and a file cannot retitle or clear the terminal that shows it.
+pub fn escape_control(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain: 1.5 V"), "plain: 1.5 V");
+        assert_eq!(escape_control("a\u{1b}]0;PWNED\u{7}b\nc"), "a\\u{1b}]0;PWNED\\u{7}b\\u{a}c");
+    }
 
     #[test]
     fn four_significant_digits() {
