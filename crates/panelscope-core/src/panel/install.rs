@@ -222,6 +222,13 @@ impl InstallConfig {
         }
         for m in &self.mains {
             claim(&m.channel, format!("mains {:?}", m.phase), &mut err);
+            if m.sign != 1.0 && m.sign != -1.0 {
+                err(
+                    "sign",
+                    Some(format!("mains {:?}", m.phase)),
+                    format!("mains {:?}: sign {} (+1 or -1)", m.phase, m.sign),
+                );
+            }
         }
         let voltages: Vec<&str> = self.voltages.iter().map(|v| v.channel.as_str()).collect();
         for c in &self.circuits {

@@ -25,8 +25,8 @@ pub use install::{
     RoleKind, VirtualOutput,
 };
 pub use model::{
-    Breaker, BreakerKind, Circuit, Direction, FeedEnd, Layout, Main, MainSensor, PROJECT_SCHEMA_VERSION, Panel, Phase,
-    Position, Project, SensorRef, Service, Strip, StripDirection, VoltageRef,
+    Breaker, BreakerKind, Circuit, Direction, FeedEnd, Layout, MAX_SPACES, Main, MainSensor, PROJECT_SCHEMA_VERSION,
+    Panel, Phase, Position, Project, SensorRef, Service, Strip, StripDirection, VoltageRef,
 };
 pub use schedule::import_schedule;
 pub use templates::{TEMPLATES, Template, sample_panel, template, template_names};
@@ -108,6 +108,21 @@ impl Project {
                     project.schema_version
                 ),
             });
+        }
+        let invalid = |message: String| PanelError::Invalid { path: path.to_path_buf(), message };
+        if !(1..=MAX_SPACES).contains(&project.panel.spaces) {
+            return Err(invalid(format!(
+                "{} spaces is out of range: a panel has 1 to {MAX_SPACES}",
+                project.panel.spaces
+            )));
+        }
+        let most = 2 * project.panel.spaces as usize;
+        if project.breakers.len() > most {
+            return Err(invalid(format!(
+                "{} breakers in {} spaces: a panel holds at most {most} (two per space, as tandems)",
+                project.breakers.len(),
+                project.panel.spaces
+            )));
         }
         Ok(project)
     }

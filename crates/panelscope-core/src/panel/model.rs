@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 /// Version of the project file format; bumped on incompatible changes.
 pub const PROJECT_SCHEMA_VERSION: u32 = 1;
 
+/// The most spaces (or DIN modules) a panel may have: the largest boards made have 84
+/// spaces (North American) or about 96 modules (four-row DIN); 200 leaves room, and keeps
+/// every rule and drawing that walks the spaces small.
+pub const MAX_SPACES: u32 = 200;
+
 /// The electrical service feeding the panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -389,9 +394,11 @@ impl Project {
 
     /// Space number of pole `k` of a breaker starting at `space`.
     pub fn pole_space(&self, space: u32, k: u8) -> u32 {
+        // Saturating: a breaker placed at an absurd space stays past the panel, never wraps
+        // onto its first spaces.
         match self.layout() {
-            Layout::NorthAmerican => space + 2 * u32::from(k),
-            Layout::DinRail => space + u32::from(k),
+            Layout::NorthAmerican => space.saturating_add(2 * u32::from(k)),
+            Layout::DinRail => space.saturating_add(u32::from(k)),
         }
     }
 

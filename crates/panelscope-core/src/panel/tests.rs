@@ -312,3 +312,52 @@ fn the_directory_lists_every_slot() {
     assert!(svg.contains("Water heater") && svg.contains("Sample house"));
     assert!(svg.matches("<rect").count() >= 2 * 20, "every space drawn");
 }
+
+#[test]
+fn absurd_panels_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.ron");
+    let mut p = template("split-phase-30").unwrap();
+    p.panel.spaces = 1_000_000_000;
+    std::fs::write(&path, p.to_ron()).unwrap();
+    let error = Project::load(&path).unwrap_err().to_string();
+    assert!(error.contains("huge.ron") && error.contains("1000000000 spaces is out of range"), "{error}");
+    let report = p.validate();
+    assert_eq!(report.errors.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["too-many-spaces"]);
+
+    let mut p = template("split-phase-20").unwrap();
+    p.breakers = (0..41)
+        .map(|k| Breaker {
+            space: 1 + k % 20,
+            poles: 1,
+            kind: BreakerKind::Breaker,
+            rating_a: 20.0,
+            circuits: vec![Circuit::new("x")],
+        })
+        .collect();
+    std::fs::write(&path, p.to_ron()).unwrap();
+    let error = Project::load(&path).unwrap_err().to_string();
+    assert!(error.contains("41 breakers in 20 spaces"), "{error}");
+}
+
+#[test]
+fn a_breaker_past_the_last_space_never_wraps_onto_the_first() {
+    let mut p = template("split-phase-20").unwrap();
+    p.breakers.push(Breaker {
+        space: u32::MAX,
+        poles: 3,
+        kind: BreakerKind::Breaker,
+        rating_a: 20.0,
+        circuits: vec![Circuit::new("x")],
+    });
+    assert!(p.spaces_of(&p.breakers[0]).iter().all(|&s| s == u32::MAX));
+    assert!(p.validate().errors.iter().any(|f| f.code == "past-last-space"));
+}
+
+#[test]
+fn a_mains_sign_other_than_plus_or_minus_one_is_refused() {
+    let mut config = sample_panel().install_config().unwrap();
+    config.mains[0].sign = 7.0;
+    let report = config.validate();
+    assert!(report.errors.iter().any(|f| f.code == "sign" && f.message.contains("sign 7")), "{:?}", report.errors);
+}

@@ -2,6 +2,7 @@
 //! the export of an install configuration; warnings are listed. Every finding names its
 //! slot (space, strip position, mains) and the circuit.
 
+use super::model::MAX_SPACES;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
@@ -57,6 +58,15 @@ impl Project {
         let unit = if layout == Layout::DinRail { "module" } else { "space" };
         if self.panel.spaces == 0 {
             r.error("no-spaces", None, "the panel has no spaces".into());
+        }
+        if self.panel.spaces > MAX_SPACES {
+            r.error(
+                "too-many-spaces",
+                None,
+                format!("{} {unit}s; real panels have at most {MAX_SPACES}", self.panel.spaces),
+            );
+            // Every rule below walks the spaces: not for an absurd panel.
+            return r;
         }
         if self.panel.name.trim().is_empty() {
             r.warn("panel-name", None, "the panel has no name".into());
