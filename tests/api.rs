@@ -365,3 +365,34 @@ async fn an_unreachable_server_is_named() {
     assert!(text.contains("cannot reach the server at http://127.0.0.1:") && text.contains("refused"), "{text}");
     assert!(matches!(Client::new("127.0.0.1:7878", None), Err(ClientError::BadUrl(_))));
 }
+
+/// A `.dat` that links outside is never listed nor served, and a capture swapped for a
+/// link after it was listed is refused when it is opened.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_part_of_a_capture_is_served_from_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.dat"), "not yours").unwrap();
+    std::fs::copy(common::sample("three-phase-4s.cfg"), root.join("pair.cfg")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.dat"), root.join("pair.dat")).unwrap();
+    std::fs::copy(common::sample("split-phase-2s.csv"), root.join("swap.csv")).unwrap();
+    std::fs::copy(common::sample("split-phase-2s.csv"), outside.path().join("other.csv")).unwrap();
+    let (url, server) = start(root, &[]).await;
+    let c = client(&url, None);
+    let captures = c.captures().await.unwrap();
+    let names: Vec<&str> = captures.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["swap.csv"], "the pair whose .dat leads outside is not listed");
+
+    // Listed, then swapped for a link to a file outside.
+    let id = captures[0].id.clone();
+    std::fs::remove_file(root.join("swap.csv")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("other.csv"), root.join("swap.csv")).unwrap();
+    let file = reqwest::get(format!("{url}/api/v1/captures/{id}/file")).await.unwrap();
+    assert_eq!(file.status(), 404);
+    assert!(file.text().await.unwrap().contains("outside"));
+    let window = reqwest::get(format!("{url}/api/v1/captures/{id}/window")).await.unwrap();
+    assert_eq!(window.status(), 404);
+    server.shutdown().await;
+}

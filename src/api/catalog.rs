@@ -199,6 +199,13 @@ fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Vec<(PathBuf, Found)>
             continue;
         }
         let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".cfg")
+            && let Some(dat) = dat_of(&entry.path())
+            && !inside(root, &dat)
+        {
+            tracing::warn!(path = %dat.display(), "skipped: the .dat leads outside the served directory");
+            continue;
+        }
         if lower.ends_with(".ron") {
             found.push((entry.path(), Found::Panel));
         } else if !lower.ends_with(".dat")
@@ -207,6 +214,27 @@ fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Vec<(PathBuf, Found)>
         {
             found.push((entry.path(), Found::Capture));
         }
+    }
+}
+
+/// Whether `path` is a regular file whose real path (links followed) is inside `root`.
+pub fn inside(root: &Path, path: &Path) -> bool {
+    path.canonicalize().is_ok_and(|real| real.starts_with(root)) && std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+impl CaptureEntry {
+    /// Refuses a capture any part of which now leads outside `root` (a link placed or
+    /// swapped in after it was listed): checked each time a part is opened.
+    pub fn check_inside(&self, root: &Path) -> Result<(), String> {
+        for part in std::iter::once(&self.path)
+            .chain(&self.dat)
+            .chain(if is_cfg(&self.path) { dat_of(&self.path) } else { None }.as_ref())
+        {
+            if !inside(root, part) {
+                return Err(format!("{} leads outside the served directory", self.summary.name));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -351,6 +351,11 @@ async fn loaded(state: &AppState, entry: &Arc<CaptureEntry>) -> ApiResult<Arc<Lo
         *slot.last_used.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
         slot.clone()
     };
+    let (root, checked) = (state.config.root.clone(), entry.clone());
+    tokio::task::spawn_blocking(move || checked.check_inside(&root))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::not_found)?;
     let path = entry.path.clone();
     // The read runs in its own task: a client that gives up does not waste it.
     let task_slot = slot.clone();
@@ -446,6 +451,13 @@ async fn capture_file(
         Some(other) => return Err(ApiError::bad_request(format!("part '{other}': main or dat"))),
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (root, checked) = (state.config.root.clone(), path.clone());
+    let inside = tokio::task::spawn_blocking(move || super::catalog::inside(&root, &checked))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if !inside {
+        return Err(ApiError::not_found(format!("capture '{id}': its file leads outside the served directory")));
+    }
     let response = tower_http::services::ServeFile::new(&path)
         .oneshot(request)
         .await
