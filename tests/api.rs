@@ -396,3 +396,29 @@ async fn no_part_of_a_capture_is_served_from_outside() {
     assert_eq!(window.status(), 404);
     server.shutdown().await;
 }
+
+/// A client that sends its headers slowly is cut off, and the server keeps answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_headers_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = served_dir();
+    let mut config = ServerConfig::new(dir.path());
+    config.header_timeout = std::time::Duration::from_millis(500);
+    let (addr, server) = spawn("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n").await.unwrap();
+    // The rest of the headers never comes: the server closes the connection.
+    let mut buf = [0u8; 256];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read(&mut buf)).await;
+    let closed = match read {
+        Ok(Ok(0)) | Ok(Err(_)) => true,
+        Ok(Ok(n)) => {
+            String::from_utf8_lossy(&buf[..n]).contains("408") || slow.read(&mut buf).await.is_ok_and(|n| n == 0)
+        }
+        Err(_) => false,
+    };
+    assert!(closed, "the slow connection is still open");
+    let health = client(&format!("http://{addr}"), None).health().await.unwrap();
+    assert_eq!(health.status, "ok");
+    server.shutdown().await;
+}

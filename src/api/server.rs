@@ -41,10 +41,14 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Longest a request may take before the answer is 503 (downloads stream beyond it).
     pub timeout: Duration,
+    /// A client must send a request's headers within this time, or the connection is
+    /// closed.
+    pub header_timeout: Duration,
 }
 
 impl ServerConfig {
-    /// Defaults for `root`: no tokens, 4 GiB of cache, 1 MiB bodies, 120 s per request.
+    /// Defaults for `root`: no tokens, 4 GiB of cache, 1 MiB bodies, 120 s per request,
+    /// 10 s for a request's headers.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self {
             root: root.into(),
@@ -52,6 +56,7 @@ impl ServerConfig {
             cache_bytes: 4 << 30,
             body_limit: 1 << 20,
             timeout: Duration::from_secs(120),
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 }
@@ -110,7 +115,7 @@ struct Slot {
 
 struct Shared {
     config: ServerConfig,
-    catalog: tokio::sync::Mutex<Catalog>,
+    catalog: Arc<tokio::sync::Mutex<Catalog>>,
     loaded: Mutex<HashMap<String, Arc<Slot>>>,
     /// One install-config write at a time.
     writes: tokio::sync::Mutex<()>,
@@ -129,7 +134,7 @@ pub fn router(mut config: ServerConfig) -> anyhow::Result<Router> {
     let body_limit = config.body_limit;
     let state: AppState = Arc::new(Shared {
         config,
-        catalog: tokio::sync::Mutex::new(Catalog::new(root)),
+        catalog: Arc::new(tokio::sync::Mutex::new(Catalog::new(root))),
         loaded: Mutex::new(HashMap::new()),
         writes: tokio::sync::Mutex::new(()),
     });
@@ -158,16 +163,25 @@ pub fn router(mut config: ServerConfig) -> anyhow::Result<Router> {
         .with_state(state))
 }
 
+/// Connections served at once; more are closed as soon as they are accepted, so that no
+/// number of idle or slow clients can use up the process's file descriptors.
+pub const MAX_CONNECTIONS: usize = 768;
+/// Connections one client address may hold at once.
+pub const MAX_CONNECTIONS_PER_CLIENT: usize = 256;
+/// A client must send a request's headers within this time, or the connection is closed
+/// (slow-header clients cannot hold connections open); the default of
+/// [`ServerConfig::header_timeout`].
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves `config` on `listener` until `shutdown` completes; requests in flight finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let header_timeout = config.header_timeout;
     let app = router(config)?;
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    serve_connections(listener, app, header_timeout, shutdown).await;
     Ok(())
 }
 
@@ -177,15 +191,90 @@ pub async fn spawn(addr: SocketAddr, config: ServerConfig) -> anyhow::Result<(So
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let header_timeout = config.header_timeout;
     let app = router(config)?;
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
+    let task = tokio::spawn(serve_connections(listener, app, header_timeout, async {
+        let _ = stopped.await;
+    }));
     Ok((local, ServerHandle { stop: Some(stop), task }))
+}
+
+/// The accept loop: HTTP/1.1 connections with a header timeout, under a cap on
+/// connections in all and per client; on `shutdown`, stops accepting, lets each connection
+/// finish the request it is on, and waits for them.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let per_client: Arc<Mutex<HashMap<std::net::IpAddr, usize>>> = Arc::default();
+    let (stopping, _) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors or a transient error: wait a moment, go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(client = %peer, "refused: {MAX_CONNECTIONS} connections are open");
+            continue;
+        };
+        let client = peer.ip();
+        {
+            let mut counts = per_client.lock().unwrap_or_else(|p| p.into_inner());
+            let count = counts.entry(client).or_default();
+            if *count >= MAX_CONNECTIONS_PER_CLIENT {
+                tracing::warn!(client = %peer, "refused: {MAX_CONNECTIONS_PER_CLIENT} connections from this client");
+                continue;
+            }
+            *count += 1;
+        }
+        let service = tower::ServiceBuilder::new()
+            .map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                request
+            })
+            .service(app.clone());
+        let (per_client, mut stopping) = (per_client.clone(), stopping.subscribe());
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+            let connection = builder.serve_connection(
+                hyper_util::rt::TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopping.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.as_mut().await;
+                }
+            }
+            let mut counts = per_client.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(count) = counts.get_mut(&client) {
+                *count -= 1;
+                if *count == 0 {
+                    counts.remove(&client);
+                }
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = stopping.send(true);
+    // Every connection gives its slot back when it has finished.
+    let _ = slots.acquire_many(MAX_CONNECTIONS as u32).await;
 }
 
 /// Stops a server started with [`spawn`] when dropped or told to.
@@ -276,19 +365,29 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
 
 // ---- catalog -----------------------------------------------------------------------
 
-/// The catalog, refreshed (new and changed files read) on a blocking thread.
-async fn refreshed(state: &AppState) -> ApiResult<tokio::sync::MutexGuard<'_, Catalog>> {
-    let mut catalog = state.catalog.lock().await;
-    let root = catalog.root().to_path_buf();
-    let mut taken = std::mem::replace(&mut *catalog, Catalog::new(root));
-    let taken = tokio::task::spawn_blocking(move || {
-        taken.refresh();
-        taken
+/// The catalog, refreshed (new and changed files read) on a blocking thread. The refresh
+/// runs in a task of its own that puts the catalog back when it is done, so a client that
+/// gives up mid-listing neither empties the index nor wastes the reading.
+async fn refreshed(state: &AppState) -> ApiResult<tokio::sync::OwnedMutexGuard<Catalog>> {
+    let mut catalog = state.catalog.clone().lock_owned().await;
+    tokio::spawn(async move {
+        let root = catalog.root().to_path_buf();
+        let mut taken = std::mem::replace(&mut *catalog, Catalog::new(root));
+        let result = tokio::task::spawn_blocking(move || {
+            taken.refresh();
+            taken
+        })
+        .await;
+        match result {
+            Ok(refreshed) => {
+                *catalog = refreshed;
+                Ok(catalog)
+            }
+            Err(e) => Err(ApiError::internal(format!("indexing the directory failed: {e}"))),
+        }
     })
     .await
-    .map_err(|e| ApiError::internal(format!("indexing the directory failed: {e}")))?;
-    *catalog = taken;
-    Ok(catalog)
+    .map_err(|e| ApiError::internal(format!("indexing the directory failed: {e}")))?
 }
 
 async fn find_capture(state: &AppState, id: &str) -> ApiResult<Arc<CaptureEntry>> {
