@@ -351,10 +351,11 @@ pub(crate) fn channel_from_values(path: &Path, header: ColumnHeader, values: Vec
 }
 
 /// Infers a fixed rate when every interval is within 1% of the mean interval; otherwise
-/// keeps the times (relative to the first). Errors when time goes backwards.
+/// keeps the times (relative to the first; a repeated time is kept, as the model allows).
+/// Errors when time goes backwards.
 pub(crate) fn timebase_from_times(path: &Path, mut times: Vec<f64>) -> Result<(Timebase, f64)> {
     let t0 = times[0];
-    if let Some(i) = times.windows(2).position(|w| w[1] <= w[0]) {
+    if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
         return Err(CaptureError::line(
             path,
             i + 3,

@@ -262,20 +262,15 @@ fn append(
             })?;
             (0..b.len()).for_each(|i| bits.push(b.is_valid(i) && b.value(i)));
         }
+        // Infinite values are kept as they are: a COMTRADE FLOAT32 record may hold them,
+        // and what panelscope writes it reads back.
         Sink::Analog(values) => {
-            let start = values.len();
             numbers_into(column, values).ok_or_else(|| {
                 CaptureError::invalid(
                     path,
                     format!("column '{name}' has type {}, expected numbers", column.data_type()),
                 )
             })?;
-            if let Some(k) = values[start..].iter().position(|v| v.is_infinite()) {
-                return Err(CaptureError::invalid(
-                    path,
-                    format!("column '{}' row {}: infinite value", parse_column_header(name).name, row0 + k + 1),
-                ));
-            }
         }
         Sink::Time { seconds, first, first_raw } => {
             if time_kind == Some(TimeColumn::Timestamp)
@@ -618,5 +613,18 @@ mod tests {
             std::fs::write(&path, &bytes[..cut]).unwrap();
             assert!(read(&path).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn what_is_written_reads_back_infinite_values_and_repeated_times_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd.parquet");
+        let mut c = sample();
+        c.channels[0] = Channel::analog("V_A", "V", None, vec![1.0, f32::INFINITY, f32::NEG_INFINITY]);
+        c.timebase = Timebase::Irregular { times_s: vec![0.0, 0.1, 0.1] };
+        write(&c, &path).unwrap();
+        let back = read(&path).unwrap();
+        assert_eq!(back.channels[0].analog_values().unwrap(), &[1.0, f32::INFINITY, f32::NEG_INFINITY]);
+        assert_eq!(back.timebase, c.timebase);
     }
 }

@@ -30,7 +30,7 @@ mod tests;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use chrono::TimeDelta;
+use chrono::{Datelike, TimeDelta};
 
 use self::cfg::{Cfg, DataType};
 use self::dat::DatData;
@@ -185,6 +185,9 @@ fn assemble(source: &Path, cfg: &Cfg, data: DatData, cfg_path: &Path, dat_path: 
     // records: it means "no absolute time", and a trigger equal to it means "no trigger".
     let unset_clock = cfg.start.is_some_and(|s| s.and_utc().timestamp_nanos_opt() == Some(0));
     let start = if unset_clock { None } else { start };
+    // A clock past the year 9999 in UTC cannot be written as RFC 3339: kept as unknown.
+    let start_out_of_range = start.is_some_and(|s| !(1..=9999).contains(&s.year()));
+    let start = start.filter(|_| !start_out_of_range);
     let trigger_s = match (cfg.trigger, cfg.start) {
         (Some(trigger), Some(start)) if !(unset_clock && trigger == start) => {
             Some(seconds(trigger - start) - first_sample_s)
@@ -214,6 +217,9 @@ fn assemble(source: &Path, cfg: &Cfg, data: DatData, cfg_path: &Path, dat_path: 
     ];
     if let Some(time_code) = &cfg.time_code_field {
         metadata.push(("time_code".to_owned(), time_code.clone()));
+    }
+    if start_out_of_range {
+        metadata.push(("start_note".to_owned(), "the start is past the year 9999 in UTC: kept as unknown".to_owned()));
     }
 
     let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

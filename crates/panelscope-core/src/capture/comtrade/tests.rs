@@ -539,3 +539,19 @@ fn writer_refuses_what_it_cannot_store() {
     assert!(write_cfg_dat(&fast, &path).unwrap_err().to_string().contains("above 100 MHz"));
     assert!(!path.exists() && !dir.path().join("bad.dat").exists(), "nothing written on error");
 }
+
+#[test]
+fn a_start_past_the_year_9999_is_kept_as_unknown() {
+    // -3h00: 23:59 on 31/12/9999 local is 02:59 on 01/01/10000 in UTC.
+    let times = "31/12/9999,23:59:00.000000\r\n31/12/9999,23:59:00.250000";
+    let cfg = cfg_2013("ASCII", "1\r\n1000,3", times);
+    let dat = "1,0,10,5,0,1\r\n2,1000,0,-5,1,0\r\n3,2000,-10,7,2,0\r\n";
+    let dir = folder(&[("late.cfg", cfg.as_bytes()), ("late.dat", dat.as_bytes())]);
+    let c = read(&dir.path().join("late.cfg")).expect("read");
+    assert_eq!(c.start, None);
+    assert!(c.metadata.iter().any(|(k, v)| k == "start_note" && v.contains("9999")), "{:?}", c.metadata);
+    // What is written reads back.
+    let out = dir.path().join("late.parquet");
+    crate::capture::write(&c, &out).unwrap();
+    assert_eq!(crate::capture::read(&out).unwrap().start, None);
+}
