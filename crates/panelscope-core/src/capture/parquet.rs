@@ -98,6 +98,10 @@ pub fn read(path: &Path) -> Result<Capture> {
         .map(serde_json::from_str)
         .transpose()
         .map_err(|e| CaptureError::invalid(path, format!("metadata {KEY_CHANNELS} is not valid JSON: {e}")))?;
+    // Looked up per column: by name, so that a file of many columns is not read in
+    // quadratic time.
+    let by_name: std::collections::HashMap<&str, &ChannelMeta> =
+        channel_meta.iter().flatten().map(|m| (m.name.as_str(), m)).collect();
     let rate = meta(KEY_SAMPLE_RATE)
         .map(|r| {
             r.trim().parse::<f64>().ok().filter(|r| r.is_finite() && *r > 0.0).ok_or_else(|| {
@@ -122,7 +126,7 @@ pub fn read(path: &Path) -> Result<Capture> {
             time_index = Some(0);
             continue;
         }
-        let header = match channel_meta.as_ref().and_then(|m| m.iter().find(|c| c.name == raw_name)) {
+        let header = match by_name.get(raw_name) {
             Some(m) => ColumnHeader { name: m.name.clone(), unit: m.unit.clone(), kind: m.kind },
             None if field.data_type() == &DataType::Boolean => ColumnHeader {
                 name: parse_column_header(raw_name).name,
@@ -453,6 +457,7 @@ pub fn write(capture: &Capture, path: &Path) -> Result<()> {
     let schema = Arc::new(Schema::new(fields));
     let properties = WriterProperties::builder()
         .set_compression(Compression::UNCOMPRESSED)
+        .set_dictionary_enabled(false)
         .set_max_row_group_row_count(Some(BATCH_ROWS * 4))
         .set_key_value_metadata(Some(pairs.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
         .build();
