@@ -48,6 +48,8 @@ pub fn read(path: &Path) -> Result<Capture> {
             read_pair(&cfg_path, path)
         }
         _ => {
+            // The file asked for first: "no such file" names it, not its missing .dat.
+            std::fs::metadata(path).map_err(|e| CaptureError::io(path, e))?;
             let dat_path = sibling(path, "dat").ok_or_else(|| missing_sibling(path, "data", "dat"))?;
             read_pair(path, &dat_path)
         }

@@ -555,3 +555,24 @@ fn a_start_past_the_year_9999_is_kept_as_unknown() {
     crate::capture::write(&c, &out).unwrap();
     assert_eq!(crate::capture::read(&out).unwrap().start, None);
 }
+
+#[test]
+fn a_pair_written_over_another_is_the_new_pair_and_a_lone_dat_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dest.cfg");
+    let mut old = Capture::new("old", crate::capture::Format::Memory, 1000.0);
+    old.channels.push(Channel::analog("V_A", "V", None, vec![1.0; 10]));
+    crate::capture::write(&old, &path).unwrap();
+    let mut new = Capture::new("new", crate::capture::Format::Memory, 2000.0);
+    new.channels.push(Channel::analog("V_A", "V", None, vec![2.0; 30]));
+    new.channels.push(Channel::analog("I_A", "A", None, vec![3.0; 30]));
+    crate::capture::write(&new, &path).unwrap();
+    let back = read(&path).unwrap();
+    assert_eq!((back.sample_count(), back.channels.len()), (30, 2));
+    // A crash between the two renames leaves the .dat without a .cfg: refused, naming it.
+    std::fs::remove_file(&path).unwrap();
+    let error = err_text(read(&path));
+    assert!(error.contains("dest.cfg") && !error.contains("dest.dat"), "{error}");
+    let error = err_text(read(&dir.path().join("dest.dat")));
+    assert!(error.contains("dest") && error.contains("cfg"), "{error}");
+}

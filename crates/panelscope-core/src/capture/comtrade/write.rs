@@ -17,7 +17,8 @@ const MAX_TICK: f64 = (u32::MAX - 1) as f64;
 
 /// Writes a COMTRADE 2013 `.cfg` + `.dat` pair (FLOAT32); `path` names either file and
 /// the other gets the same stem (`X.cfg` + `X.dat`, or `X.CFG` + `X.DAT`). The `.dat`
-/// is written first, then the `.cfg`, each atomically.
+/// is written first, then the `.cfg`, each atomically, after the old `.cfg` is removed: a
+/// crash in between leaves a `.dat` without a `.cfg`, which is refused, never a mixed pair.
 ///
 /// Conventions: analog channels are written before digital ones; commas and control
 /// characters in names and units become `;` and spaces; a fixed rate is written as
@@ -34,6 +35,12 @@ pub fn write_cfg_dat(capture: &Capture, path: &Path) -> Result<()> {
     write_records(capture, &plan, dat.writer()).map_err(|e| CaptureError::io(&dat_path, e))?;
     let mut cfg = PendingFile::create(&cfg_path)?;
     cfg.writer().write_all(plan.cfg_text.as_bytes()).map_err(|e| CaptureError::io(&cfg_path, e))?;
+    // The old .cfg goes first: a crash between the two renames then leaves a .dat with no
+    // .cfg (refused, "no .cfg"), never the old .cfg over the new .dat (read as wrong data).
+    match std::fs::remove_file(&cfg_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(CaptureError::io(&cfg_path, e)),
+        _ => {}
+    }
     dat.commit()?;
     cfg.commit()
 }
