@@ -82,6 +82,13 @@ pub fn read(path: &Path) -> Result<Capture> {
     if header_fields.len() < 2 {
         return Err(CaptureError::line(path, 1, "no channel columns after the time column"));
     }
+    if header_fields.len() - 1 > super::MAX_CHANNELS {
+        return Err(CaptureError::line(
+            path,
+            1,
+            format!("{} channel columns: at most {}", header_fields.len() - 1, super::MAX_CHANNELS),
+        ));
+    }
     let headers: Vec<ColumnHeader> = header_fields[1..].iter().map(|h| parse_column_header(h)).collect();
     check_unique_names(path, &headers)?;
 
@@ -539,5 +546,19 @@ mod tests {
         for (a, b) in v.iter().zip(orig) {
             assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
         }
+    }
+
+    #[test]
+    fn too_many_columns_and_too_much_memory_are_errors_not_aborts() {
+        let dir = tempfile::tempdir().unwrap();
+        let header: String = std::iter::once("time_s".to_string())
+            .chain((0..=crate::capture::MAX_CHANNELS).map(|i| format!("c{i}")))
+            .collect::<Vec<_>>()
+            .join(",");
+        let path = write_file(&dir, "wide.csv", &format!("{header}\n"));
+        let error = read(&path).unwrap_err().to_string();
+        assert!(error.contains("wide.csv") && error.contains("line 1") && error.contains("at most"), "{error}");
+        let huge = crate::capture::room_for::<f32>(&path, usize::MAX / 8, "column 'x'").unwrap_err().to_string();
+        assert!(huge.contains("wide.csv") && huge.contains("do not fit in memory"), "{huge}");
     }
 }

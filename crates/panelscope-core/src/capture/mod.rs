@@ -15,6 +15,21 @@ pub use error::{CaptureError, Result};
 pub use model::{Bits, Capture, Channel, ChannelKind, Format, Samples, Timebase};
 pub use window::{UnknownChannel, WindowError};
 
+/// The most channels one capture may have: real recorders and monitors have hundreds at
+/// most; a file asking for more is refused before anything is allocated for them.
+pub const MAX_CHANNELS: usize = 100_000;
+
+/// An empty vector with room for `n` values, or an error naming `path` (and `what`) when
+/// memory cannot hold them: a huge file is refused with its size, never an abort.
+pub(crate) fn room_for<T>(path: &Path, n: usize, what: &str) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        let bytes = n.saturating_mul(std::mem::size_of::<T>());
+        CaptureError::invalid(path, format!("{what}: {n} values ({bytes} bytes) do not fit in memory"))
+    })?;
+    Ok(v)
+}
+
 /// The on-disk formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {

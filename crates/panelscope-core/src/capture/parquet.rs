@@ -28,7 +28,9 @@ use super::csv::{
     ColumnHeader, TimeColumn, channel_from_values, check_unique_names, file_name, parse_column_header,
     time_column_kind, timebase_from_times,
 };
-use super::{Bits, Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase};
+use super::{
+    Bits, Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase, room_for,
+};
 
 /// Metadata key for the fixed sample rate.
 pub const KEY_SAMPLE_RATE: &str = "panelscope.sample_rate_hz";
@@ -117,6 +119,12 @@ pub fn read(path: &Path) -> Result<Capture> {
         })
         .transpose()?;
 
+    if schema.fields().len() > super::MAX_CHANNELS + 1 {
+        return Err(CaptureError::invalid(
+            path,
+            format!("{} columns: at most {} channels", schema.fields().len(), super::MAX_CHANNELS),
+        ));
+    }
     // What each column becomes: the time column first (when it leads), then channels.
     let mut time_index = None;
     let mut headers = Vec::new();
@@ -157,15 +165,15 @@ pub fn read(path: &Path) -> Result<Capture> {
         .iter()
         .enumerate()
         .map(|(i, field)| {
-            if Some(i) == time_index {
-                Sink::Time { seconds: Vec::with_capacity(rows), first: None, first_raw: None }
+            Ok(if Some(i) == time_index {
+                Sink::Time { seconds: room_for(path, rows, "the time column")?, first: None, first_raw: None }
             } else if field.data_type() == &DataType::Boolean {
                 Sink::Digital(Bits::with_capacity(rows))
             } else {
-                Sink::Analog(Vec::with_capacity(rows))
-            }
+                Sink::Analog(room_for(path, rows, &format!("column '{}'", field.name()))?)
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut row0 = 0usize;
     loop {

@@ -4,6 +4,7 @@
 //! channel (`i16`, `i32` or `f32`), then the digital channels packed 16 to a `u16`
 //! word (first channel in the lowest bit), all little-endian.
 
+use crate::capture::room_for;
 use std::path::Path;
 
 use super::cfg::{AnalogDef, Cfg, DataType};
@@ -37,6 +38,13 @@ impl DatData {
 /// Decodes a DAT file (or a CFF's DAT section) as the CFG describes. `first_line` is
 /// the line number of the first ASCII line within `path`.
 pub(super) fn decode(data: &[u8], path: &Path, first_line: usize, cfg: &Cfg) -> Result<DatData> {
+    let channels = cfg.analog.len() + cfg.digital.len();
+    if channels > crate::capture::MAX_CHANNELS {
+        return Err(CaptureError::invalid(
+            path,
+            format!("{channels} channels: at most {}", crate::capture::MAX_CHANNELS),
+        ));
+    }
     let need_ticks = cfg.uses_timestamps();
     match cfg.data_type {
         DataType::Ascii => decode_ascii(data, path, first_line, cfg, need_ticks),
@@ -83,7 +91,8 @@ fn decode_binary(data: &[u8], path: &Path, cfg: &Cfg, width: usize, need_ticks: 
     };
     let body = data.get(..n * record_size).unwrap_or_default();
 
-    let mut analog: Vec<Vec<f32>> = cfg.analog.iter().map(|_| Vec::with_capacity(n)).collect();
+    let mut analog: Vec<Vec<f32>> =
+        cfg.analog.iter().map(|def| room_for(path, n, &format!("channel '{}'", def.name))).collect::<Result<_>>()?;
     for block in body.chunks(record_size.saturating_mul(BLOCK_RECORDS)) {
         for (c, (out, def)) in analog.iter_mut().zip(&cfg.analog).enumerate() {
             let offset = 8 + c * width;
@@ -226,7 +235,11 @@ fn decode_ascii(data: &[u8], path: &Path, first_line: usize, cfg: &Cfg, need_tic
     // Each line holds at least one byte per field, which bounds what a header can ask for.
     let capacity =
         (data.len() / expected_fields + 1).min(limit.map_or(usize::MAX, |l| l.try_into().unwrap_or(usize::MAX)));
-    let mut analog: Vec<Vec<f32>> = (0..analog_n).map(|_| Vec::with_capacity(capacity)).collect();
+    let mut analog: Vec<Vec<f32>> = cfg
+        .analog
+        .iter()
+        .map(|def| room_for(path, capacity, &format!("channel '{}'", def.name)))
+        .collect::<Result<_>>()?;
     let mut digital: Vec<Bits> = (0..digital_n).map(|_| Bits::with_capacity(capacity)).collect();
     let mut ticks = need_ticks.then(|| Vec::with_capacity(capacity));
     let mut previous_tick = None::<f64>;

@@ -57,7 +57,12 @@ pub fn read(path: &Path) -> Result<Capture> {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| CaptureError::io(path, e))
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| CaptureError::io(path, e))?;
+    let len = file.metadata().map_or(0, |m| m.len());
+    let mut bytes = crate::capture::room_for(path, usize::try_from(len).unwrap_or(usize::MAX), "the file")?;
+    file.read_to_end(&mut bytes).map_err(|e| CaptureError::io(path, e))?;
+    Ok(bytes)
 }
 
 fn read_pair(cfg_path: &Path, dat_path: &Path) -> Result<Capture> {
