@@ -285,7 +285,9 @@ fn rfc3339(t: Option<SystemTime>) -> Option<String> {
 fn index(root: &Path, path: &Path, what: Found, stamp: Stamp) -> Indexed {
     let rel = relative(root, path);
     match what {
-        Found::Capture => match capture::read(path) {
+        // The header (or footer) only, where it says enough: a listing does not read the
+        // samples (they are read when a capture is opened).
+        Found::Capture => match capture::summary(path) {
             Ok(c) => {
                 let dat = if is_cfg(path) { dat_of(path) } else { None };
                 let mut parts = vec!["main".to_string()];
@@ -297,10 +299,10 @@ fn index(root: &Path, path: &Path, what: Found, stamp: Stamp) -> Indexed {
                     name: rel,
                     format: c.format.as_str().to_string(),
                     bytes: stamp.iter().map(|s| s.0).sum(),
-                    sample_rate_hz: c.sample_rate_hz(),
-                    duration_s: c.duration_s(),
-                    channels: c.channels.len(),
-                    sample_count: c.sample_count(),
+                    sample_rate_hz: c.sample_rate_hz,
+                    duration_s: c.duration_s,
+                    channels: c.channels,
+                    sample_count: c.sample_count,
                     modified: rfc3339(stamp[0].1),
                     parts,
                 };

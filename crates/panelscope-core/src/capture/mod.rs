@@ -55,6 +55,46 @@ impl FileFormat {
     }
 }
 
+/// What a listing shows of a capture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub format: Format,
+    pub sample_count: usize,
+    /// `None` for irregular time.
+    pub sample_rate_hz: Option<f64>,
+    pub duration_s: f64,
+    /// Analog and digital channels.
+    pub channels: usize,
+}
+
+impl Summary {
+    /// The summary of a capture held in memory.
+    pub fn of(capture: &Capture) -> Self {
+        Self {
+            format: capture.format,
+            sample_count: capture.sample_count(),
+            sample_rate_hz: capture.sample_rate_hz(),
+            duration_s: capture.duration_s(),
+            channels: capture.channels.len(),
+        }
+    }
+}
+
+/// A capture's summary, from its header alone where the format has one that says it all
+/// (a COMTRADE `.cfg` with one sample rate, a Parquet footer with panelscope's rate), else
+/// from reading it. A listing of many large files then reads kilobytes, not gigabytes.
+pub fn summary(path: &Path) -> Result<Summary> {
+    let quick = match FileFormat::from_path(path)? {
+        FileFormat::ComtradeCfg => comtrade::summary(path)?,
+        FileFormat::Parquet => parquet::summary(path)?,
+        FileFormat::Csv | FileFormat::ComtradeCff => None,
+    };
+    match quick {
+        Some(summary) => Ok(summary),
+        None => read(path).map(|c| Summary::of(&c)),
+    }
+}
+
 /// Reads a capture, choosing the reader by extension.
 pub fn read(path: &Path) -> Result<Capture> {
     let capture = match FileFormat::from_path(path)? {

@@ -248,6 +248,34 @@ pub fn read(path: &Path) -> Result<Capture> {
     })
 }
 
+/// The summary of a Parquet capture from its footer, when the footer gives panelscope's
+/// sample rate; `None` when only the time column would tell.
+pub fn summary(path: &Path) -> Result<Option<super::Summary>> {
+    let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
+    let footer = caught(move || ParquetRecordBatchReaderBuilder::try_new(file))
+        .ok_or_else(|| CaptureError::invalid(path, "corrupt Parquet file (the decoder failed)"))?
+        .map_err(|e| CaptureError::invalid(path, format!("not a readable Parquet file: {e}")))?;
+    let meta = footer.metadata().file_metadata();
+    let rate = meta
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+        .find(|kv| kv.key == KEY_SAMPLE_RATE)
+        .and_then(|kv| kv.value.as_deref()?.trim().parse::<f64>().ok())
+        .filter(|r| r.is_finite() && *r > 0.0);
+    let Some(rate) = rate else { return Ok(None) };
+    let fields = footer.schema().fields();
+    let time_first = fields.first().is_some_and(|f| time_column_kind(f.name()).is_some());
+    let sample_count = usize::try_from(meta.num_rows()).unwrap_or(0);
+    Ok(Some(super::Summary {
+        format: Format::Parquet,
+        sample_count,
+        sample_rate_hz: Some(rate),
+        duration_s: sample_count as f64 / rate,
+        channels: fields.len() - usize::from(time_first),
+    }))
+}
+
 /// Runs `f`, turning a decoder's panic on a corrupt file into `None`.
 fn caught<T>(f: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()

@@ -56,6 +56,47 @@ pub fn read(path: &Path) -> Result<Capture> {
     }
 }
 
+/// The summary of a `.cfg` + `.dat` pair from the `.cfg` and the size of the `.dat`, when
+/// the `.cfg` gives one sample rate; `None` when only reading the records would tell
+/// (timestamps, several rates).
+pub fn summary(path: &Path) -> Result<Option<super::Summary>> {
+    let (cfg_path, dat_path) = match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
+        Some("dat") => {
+            (sibling(path, "cfg").ok_or_else(|| missing_sibling(path, "configuration", "cfg"))?, path.to_path_buf())
+        }
+        _ => {
+            std::fs::metadata(path).map_err(|e| CaptureError::io(path, e))?;
+            (path.to_path_buf(), sibling(path, "dat").ok_or_else(|| missing_sibling(path, "data", "dat"))?)
+        }
+    };
+    let cfg = cfg::parse(&text::decode_text(&read_bytes(&cfg_path)?), &cfg_path, 1)?;
+    let ([rate], Some(promised)) = (cfg.rates.as_slice(), cfg.sample_count()) else { return Ok(None) };
+    if cfg.uses_timestamps() || !(rate.rate_hz.is_finite() && rate.rate_hz > 0.0) {
+        return Ok(None);
+    }
+    let dat_bytes = std::fs::metadata(&dat_path).map_err(|e| CaptureError::io(&dat_path, e))?.len();
+    let width = match cfg.data_type {
+        DataType::Ascii => None,
+        DataType::Binary => Some(2u64),
+        DataType::Binary32 | DataType::Float32 => Some(4),
+    };
+    let count = match width {
+        Some(w) => {
+            let record = 8 + w * cfg.analog.len() as u64 + 2 * cfg.digital.len().div_ceil(16) as u64;
+            promised.min(dat_bytes / record)
+        }
+        None => promised,
+    };
+    let sample_count = usize::try_from(count).unwrap_or(usize::MAX);
+    Ok(Some(super::Summary {
+        format: Format::Comtrade,
+        sample_count,
+        sample_rate_hz: Some(rate.rate_hz),
+        duration_s: sample_count as f64 / rate.rate_hz,
+        channels: cfg.analog.len() + cfg.digital.len(),
+    }))
+}
+
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(|e| CaptureError::io(path, e))?;

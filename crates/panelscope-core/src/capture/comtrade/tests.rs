@@ -576,3 +576,21 @@ fn a_pair_written_over_another_is_the_new_pair_and_a_lone_dat_is_refused() {
     let error = err_text(read(&dir.path().join("dest.dat")));
     assert!(error.contains("dest") && error.contains("cfg"), "{error}");
 }
+
+#[test]
+fn a_summary_from_the_cfg_agrees_with_reading_the_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.cfg");
+    let mut c = Capture::new("s", crate::capture::Format::Memory, 4000.0);
+    c.channels.push(Channel::analog("V_A", "V", None, (0..4000).map(|i| i as f32).collect()));
+    c.channels.push(Channel::digital("TRIP", (0..4000).map(|i| i % 7 == 0).collect()));
+    crate::capture::write(&c, &path).unwrap();
+    let quick = summary(&path).unwrap().expect("one rate: the cfg says it all");
+    assert_eq!(quick, crate::capture::Summary::of(&read(&path).unwrap()));
+    let parquet = dir.path().join("s.parquet");
+    crate::capture::write(&c, &parquet).unwrap();
+    assert_eq!(
+        crate::capture::summary(&parquet).unwrap(),
+        crate::capture::Summary::of(&crate::capture::read(&parquet).unwrap())
+    );
+}
