@@ -422,3 +422,25 @@ async fn slow_headers_are_cut_off() {
     assert_eq!(health.status, "ok");
     server.shutdown().await;
 }
+
+/// A body announced as larger than the limit is refused at once, before any of it arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announced_huge_body_is_refused_at_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[TOKEN]).await;
+    let panels = client(&url, Some(TOKEN)).panels().await.unwrap();
+    let addr = url.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let request = format!(
+        "PUT /api/v1/panels/{}/install-config HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n{{",
+        panels[0].id
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    server.shutdown().await;
+}

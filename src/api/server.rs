@@ -153,6 +153,7 @@ pub fn router(mut config: ServerConfig) -> anyhow::Result<Router> {
         .nest(PREFIX, api)
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), refuse_oversized))
         .layer(middleware::from_fn_with_state(state.clone(), authorize))
         .layer(middleware::from_fn_with_state(state.clone(), time_limit))
         .layer(
@@ -305,6 +306,22 @@ impl Drop for ServerHandle {
 
 /// Bearer tokens: every request when the server has tokens (health excepted), and every
 /// write always.
+/// Refuses a body announced as larger than the limit at once (413), before waiting for a
+/// byte of it: a client cannot hold a request open by promising gigabytes.
+async fn refuse_oversized(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let limit = state.config.body_limit;
+    if announced.is_some_and(|n| n > limit as u64) {
+        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
+            .into_response();
+    }
+    next.run(request).await
+}
+
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let write = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
