@@ -6,6 +6,14 @@ use std::path::{Path, PathBuf};
 
 use super::error::{CaptureError, Result};
 
+/// The steps of a commit, for injecting failures in tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommitStep {
+    Flush,
+    Sync,
+    Rename,
+}
+
 /// A file being written beside its final path; it replaces the target only on
 /// [`PendingFile::commit`], and is removed if dropped before that.
 pub struct PendingFile {
@@ -58,7 +66,13 @@ impl PendingFile {
 
     /// Flushes, syncs and renames the temporary file over the target. On any failure the
     /// temporary file is removed and the target is as it was.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.commit_checked(|_| Ok(()))
+    }
+
+    /// [`Self::commit`], asking `fault` before each step whether it fails (tests inject a
+    /// failure at every step this way).
+    fn commit_checked(mut self, fault: impl Fn(CommitStep) -> std::io::Result<()>) -> Result<()> {
         let target = self.target.clone();
         let Some(writer) = self.writer.take() else {
             return Err(CaptureError::invalid(&target, "written twice"));
@@ -68,9 +82,12 @@ impl PendingFile {
             let _ = std::fs::remove_file(&temp);
             CaptureError::io(&target, e)
         };
+        fault(CommitStep::Flush).map_err(failed)?;
         let file = writer.into_inner().map_err(|e| failed(e.into_error()))?;
+        fault(CommitStep::Sync).map_err(failed)?;
         file.sync_all().map_err(failed)?;
         drop(file);
+        fault(CommitStep::Rename).map_err(failed)?;
         std::fs::rename(&self.temp, &target).map_err(failed)?;
         // The rename itself reaches the disk only with its folder.
         #[cfg(unix)]
@@ -142,6 +159,23 @@ mod tests {
         assert!(error.contains("out.csv"), "{error}");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(left, [std::ffi::OsString::from("out.csv")], "only the folder that was there");
+    }
+
+    #[test]
+    fn a_failure_at_any_step_keeps_the_old_file_and_leaves_no_temporary_one() {
+        for step in [CommitStep::Flush, CommitStep::Sync, CommitStep::Rename] {
+            let dir = tempfile::tempdir().unwrap();
+            let target = dir.path().join("out.csv");
+            std::fs::write(&target, "old").unwrap();
+            let mut file = PendingFile::create(&target).unwrap();
+            file.write_all(b"new").unwrap();
+            let result =
+                file.commit_checked(|at| if at == step { Err(std::io::Error::other("injected")) } else { Ok(()) });
+            let error = result.unwrap_err().to_string();
+            assert!(error.contains("out.csv") && error.contains("injected"), "{step:?}: {error}");
+            assert_eq!(std::fs::read_to_string(&target).unwrap(), "old", "{step:?}: the old file is kept");
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{step:?}: no temporary file left");
+        }
     }
 
     #[cfg(target_os = "linux")]

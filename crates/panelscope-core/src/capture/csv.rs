@@ -397,6 +397,22 @@ pub(crate) fn round_rate(rate: f64) -> f64 {
 /// Writes `time_s` (seconds from the first sample), the analog channels, then digital
 /// channels as 0/1; a missing sample is an empty cell.
 pub fn write(capture: &Capture, path: &Path) -> Result<()> {
+    // CSV reads an infinite value as an error, so none is written (Parquet and COMTRADE
+    // keep them).
+    for ch in &capture.channels {
+        if let Samples::Analog(v) = &ch.samples
+            && let Some(i) = v.iter().position(|x| x.is_infinite())
+        {
+            return Err(CaptureError::invalid(
+                path,
+                format!(
+                    "channel '{}' sample {} is infinite, which CSV cannot hold: write Parquet or COMTRADE",
+                    ch.name,
+                    i + 1
+                ),
+            ));
+        }
+    }
     let mut out = PendingFile::create(path)?;
     write_to(capture, &mut out).map_err(|e| CaptureError::io(path, e))?;
     out.commit()

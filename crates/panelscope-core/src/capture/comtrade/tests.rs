@@ -594,3 +594,40 @@ fn a_summary_from_the_cfg_agrees_with_reading_the_pair() {
         crate::capture::Summary::of(&crate::capture::read(&parquet).unwrap())
     );
 }
+
+#[test]
+fn a_pair_whose_rewrite_fails_at_either_rename_is_never_read_as_a_mixed_pair() {
+    let old_pair = || {
+        let mut c = Capture::new("old", crate::capture::Format::Memory, 1000.0);
+        c.channels.push(Channel::analog("V_A", "V", None, vec![1.0; 10]));
+        c
+    };
+    let mut new = Capture::new("new", crate::capture::Format::Memory, 2000.0);
+    new.channels.push(Channel::analog("V_A", "V", None, vec![2.0; 30]));
+    new.channels.push(Channel::analog("I_A", "A", None, vec![3.0; 30]));
+    for blocked in ["dest.dat", "dest.cfg"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dest.cfg");
+        crate::capture::write(&old_pair(), &path).unwrap();
+        // The rename onto `blocked` fails: a folder stands where it goes.
+        let target = dir.path().join(blocked);
+        std::fs::remove_file(&target).unwrap();
+        std::fs::create_dir(&target).unwrap();
+        assert!(crate::capture::write(&new, &path).is_err(), "{blocked}: the failure is reported");
+        // Whatever is left is refused or is one whole pair; never the old .cfg over the new .dat.
+        if let Ok(c) = read(&path) {
+            assert!(
+                (c.sample_count(), c.channels.len()) == (10, 1) || (c.sample_count(), c.channels.len()) == (30, 2),
+                "{blocked}: a mixed pair read as {} samples × {} channels",
+                c.sample_count(),
+                c.channels.len()
+            );
+        }
+        let temps = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(temps, 0, "{blocked}: no temporary file left");
+    }
+}
