@@ -444,3 +444,24 @@ async fn an_announced_huge_body_is_refused_at_once() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     server.shutdown().await;
 }
+
+/// Without tokens, only loopback host names are answered (a rebinding page is refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_tokens_only_loopback_names_are_answered() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[]).await;
+    let http = reqwest::Client::new();
+    let get = |host: &'static str| http.get(format!("{url}/api/v1/captures")).header("Host", host).send();
+    assert_eq!(get("evil.example:7878").await.unwrap().status(), 403);
+    assert_eq!(get("192.168.1.20").await.unwrap().status(), 403);
+    for host in ["localhost:7878", "127.0.0.1", "[::1]:7878", "LOCALHOST."] {
+        assert_eq!(get(host).await.unwrap().status(), 200, "{host}");
+    }
+    server.shutdown().await;
+    // With tokens, the token is what counts.
+    let (url, server) = start(dir.path(), &[TOKEN]).await;
+    let answer =
+        http.get(format!("{url}/api/v1/captures")).header("Host", "panels.example").bearer_auth(TOKEN).send().await;
+    assert_eq!(answer.unwrap().status(), 200);
+    server.shutdown().await;
+}

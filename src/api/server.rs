@@ -322,6 +322,25 @@ async fn refuse_oversized(State(state): State<AppState>, request: Request, next:
     next.run(request).await
 }
 
+/// Whether the request's `Host` names this machine (with any port): a loopback address,
+/// `localhost`, or a single-label name.
+fn loopback_host(request: &Request) -> bool {
+    let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).or(request.uri().host());
+    let Some(host) = host else { return false };
+    let name = if let Some(bracketed) = host.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, port)| if port.parse::<u16>().is_ok() { name } else { host })
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    match name.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        // A rebinding page is on a domain name of the attacker's: refused. A name of one
+        // label (this machine's own, or a test's) cannot be one.
+        Err(_) => name == "localhost" || name.ends_with(".localhost") || !name.contains('.'),
+    }
+}
+
 async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let write = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -334,6 +353,15 @@ async fn authorize(State(state): State<AppState>, request: Request, next: Next) 
             return ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "this server takes no writes: it was started without --token-file",
+            )
+            .into_response();
+        }
+        // Without tokens the server is open to this machine only: a page on another name
+        // that resolves here (DNS rebinding) must not read it.
+        if !loopback_host(&request) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "this server answers loopback host names only (localhost, 127.0.0.1, [::1]) without --token-file",
             )
             .into_response();
         }
