@@ -24,6 +24,9 @@ pub struct PanelEditor {
     pub recovered: Option<Project>,
     /// The last autosave failed: why (shown until one succeeds).
     pub autosave_error: Option<String>,
+    /// A New or Open asked for while there are unsaved changes: held until the user says
+    /// to discard them or to keep editing.
+    pub held_back: Option<Box<EditorAction>>,
     history: History,
     /// Where changes are autosaved (beside the project, or in the app's data folder).
     autosave: PathBuf,
@@ -63,6 +66,7 @@ impl PanelEditor {
             dirty: false,
             recovered: None,
             autosave_error: None,
+            held_back: None,
             history: History::default(),
             autosave,
         }
@@ -152,6 +156,13 @@ impl PanelEditor {
 /// Applies what the user asked of the editor (`editor` is `None` until a project is open).
 /// `shown_capture` is the id of the capture shown in the explorer, for "Apply to capture".
 pub fn update(editor: &mut Option<PanelEditor>, shown_capture: Option<u64>, action: EditorAction, out: &mut Outcome) {
+    // Nothing unsaved is replaced without asking.
+    if matches!(action, EditorAction::New(_) | EditorAction::Open(_) | EditorAction::Adopt(_))
+        && let Some(current) = editor.as_mut().filter(|e| e.dirty)
+    {
+        current.held_back = Some(Box::new(action));
+        return;
+    }
     match action {
         EditorAction::New(template) => match crate::panel::template(&template) {
             Some(p) => *editor = Some(PanelEditor::new(p, None)),
@@ -208,6 +219,17 @@ pub fn update(editor: &mut Option<PanelEditor>, shown_capture: Option<u64>, acti
                 },
                 EditorAction::DismissRecovery => {
                     editor.recovered = None;
+                    Ok(None)
+                }
+                EditorAction::KeepEditing => {
+                    editor.held_back = None;
+                    Ok(None)
+                }
+                EditorAction::DiscardChanges => {
+                    if let Some(held) = editor.held_back.take() {
+                        editor.dirty = false;
+                        out.effects.push(Effect::Then((*held).into()));
+                    }
                     Ok(None)
                 }
                 EditorAction::New(_) | EditorAction::Open(_) | EditorAction::Adopt(_) => Ok(None),
@@ -422,5 +444,35 @@ mod tests {
         assert!(e.apply(Edit::SetPanelName("Shop".into())).unwrap().is_none(), "no autosave while Recover is asked");
         e.recovered = None;
         assert!(e.apply(Edit::SetPanelName("Shop 2".into())).unwrap().is_some());
+    }
+
+    #[test]
+    fn unsaved_changes_are_not_replaced_without_asking() {
+        let mut state = Some(editor());
+        let mut out = Outcome::default();
+        let e = state.as_mut().unwrap();
+        run(e.apply(Edit::SetPanelName("Shop".into())).unwrap());
+        update(&mut state, None, EditorAction::New("din-12".into()), &mut out);
+        let e = state.as_ref().unwrap();
+        assert_eq!(e.project.panel.name, "Shop", "the unsaved project stays");
+        assert_eq!(e.held_back.as_deref(), Some(&EditorAction::New("din-12".into())));
+        // Keep editing: the New is forgotten.
+        update(&mut state, None, EditorAction::KeepEditing, &mut out);
+        assert!(state.as_ref().unwrap().held_back.is_none());
+        // Discard: the New goes ahead.
+        update(&mut state, None, EditorAction::New("din-12".into()), &mut out);
+        update(&mut state, None, EditorAction::DiscardChanges, &mut out);
+        let then: Vec<Message> = out
+            .effects
+            .drain(..)
+            .filter_map(|e| match e {
+                Effect::Then(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert!(matches!(then.as_slice(), [Message::Editor(EditorAction::New(t))] if t == "din-12"));
+        let Some(Message::Editor(action)) = then.into_iter().next() else { unreachable!() };
+        update(&mut state, None, action, &mut out);
+        assert_eq!(state.unwrap().project.panel.spaces, 12, "the din-12 template");
     }
 }

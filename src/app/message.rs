@@ -150,6 +150,10 @@ pub enum EditorAction {
     ApplyToCapture,
     /// Forget the autosaved changes offered after a crash.
     DismissRecovery,
+    /// Drop the unsaved changes and do the New or Open that was held back for them.
+    DiscardChanges,
+    /// Keep the unsaved changes: forget the New or Open that was held back.
+    KeepEditing,
 }
 
 /// Completions of background work, each answering an effect.

@@ -103,6 +103,17 @@ pub(super) fn toolbar_ui(
             ui.colored_label(ui.visuals().warn_fg_color, "not autosaved").on_hover_text(error);
         }
     });
+    if editor.held_back.is_some() {
+        ui.horizontal(|ui| {
+            ui.colored_label(ui.visuals().warn_fg_color, "This project has unsaved changes.");
+            if ui.button("Discard them").clicked() {
+                messages.push(Message::Editor(EditorAction::DiscardChanges));
+            }
+            if ui.button("Keep editing").clicked() {
+                messages.push(Message::Editor(EditorAction::KeepEditing));
+            }
+        });
+    }
     if let Some(recovered) = &editor.recovered {
         ui.horizontal(|ui| {
             ui.colored_label(ui.visuals().warn_fg_color, "Unsaved changes from an earlier session were found.");
