@@ -144,6 +144,54 @@ pub fn read(path: &Path) -> Result<Capture> {
     Ok(capture)
 }
 
+/// The summary of a CSV capture from its time column alone, in one streaming pass of
+/// constant memory (no sample is kept); `None` when the time is RFC 3339 or a line does not
+/// parse, where only a full read can say what is wrong.
+pub fn summary(path: &Path) -> Result<Option<super::Summary>> {
+    let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let header_fields = read_header(path, &mut reader)?;
+    if time_column_kind(&header_fields[0]) != Some(TimeColumn::Seconds) || header_fields.len() < 2 {
+        return Ok(None);
+    }
+    let (mut n, mut first, mut previous) = (0usize, 0.0f64, 0.0f64);
+    let (mut min_dt, mut max_dt) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(|e| CaptureError::io(path, e))? == 0 {
+            break;
+        }
+        let cell = line.split(|&b| b == b',').next().unwrap_or_default().trim_ascii();
+        let Ok(t) = fast_float2::parse::<f64, _>(cell) else { return Ok(None) };
+        if !t.is_finite() || (n > 0 && t < previous) {
+            return Ok(None);
+        }
+        if n == 0 {
+            first = t;
+        } else {
+            min_dt = min_dt.min(t - previous);
+            max_dt = max_dt.max(t - previous);
+        }
+        previous = t;
+        n += 1;
+    }
+    if n < 2 {
+        return Ok(None);
+    }
+    // The readers' rule: a fixed rate when every interval is within 1% of the mean.
+    let mean_dt = (previous - first) / (n - 1) as f64;
+    let uniform = mean_dt > 0.0 && max_dt - mean_dt <= 0.01 * mean_dt && mean_dt - min_dt <= 0.01 * mean_dt;
+    let sample_rate_hz = uniform.then(|| round_rate(1.0 / mean_dt)).filter(|r| r.is_finite());
+    Ok(Some(super::Summary {
+        format: Format::Csv,
+        sample_count: n,
+        sample_rate_hz,
+        duration_s: sample_rate_hz.map_or(previous - first, |rate| n as f64 / rate),
+        channels: header_fields.len() - 1,
+    }))
+}
+
 /// Reads until `buf` is full or the file ends; returns the bytes read.
 fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -576,5 +624,21 @@ mod tests {
         assert!(error.contains("wide.csv") && error.contains("line 1") && error.contains("at most"), "{error}");
         let huge = crate::capture::room_for::<f32>(&path, usize::MAX / 8, "column 'x'").unwrap_err().to_string();
         assert!(huge.contains("wide.csv") && huge.contains("do not fit in memory"), "{huge}");
+    }
+
+    #[test]
+    fn the_summary_agrees_with_a_full_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("fixed.csv", "time_s,V_A [V],I [A]\n0,1,2\n0.001,2,3\n0.002,3,4\n0.003,,5\n"),
+            ("irregular.csv", "time_s,x\n10.0,1\n10.1,2\n10.5,3\n"),
+            ("repeated.csv", "time_s,x\n0,1\n0.1,2\n0.1,3\n"),
+        ] {
+            let path = write_file(&dir, name, text);
+            let quick = summary(&path).unwrap().expect("seconds: a summary from the time column");
+            assert_eq!(quick, crate::capture::Summary::of(&read(&path).unwrap()), "{name}");
+        }
+        let stamped = write_file(&dir, "clock.csv", "time,V\n2026-01-02T03:04:05Z,1\n2026-01-02T03:04:06Z,2\n");
+        assert_eq!(summary(&stamped).unwrap(), None, "RFC 3339 time: a full read");
     }
 }

@@ -87,7 +87,8 @@ pub fn summary(path: &Path) -> Result<Summary> {
     let quick = match FileFormat::from_path(path)? {
         FileFormat::ComtradeCfg => comtrade::summary(path)?,
         FileFormat::Parquet => parquet::summary(path)?,
-        FileFormat::Csv | FileFormat::ComtradeCff => None,
+        FileFormat::Csv => csv::summary(path)?,
+        FileFormat::ComtradeCff => None,
     };
     match quick {
         Some(summary) => Ok(summary),
