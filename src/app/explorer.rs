@@ -19,6 +19,20 @@ use super::tasks::{Effect, Outcome, export, files};
 use crate::panel::InstallConfig;
 
 impl OpenCapture {
+    /// Detects the events of the capture (and its RMS trends) in the background.
+    pub fn detect_events(&self) -> Effect {
+        let (id, capture) = (self.id, self.capture.clone());
+        Effect::work("detect-events", move || files::detect_events(id, &capture).into())
+    }
+
+    /// Places cursor `which` (0 for A, 1 for B) and measures again.
+    fn place_cursor(&mut self, which: usize, t_s: f64) -> Option<Effect> {
+        if let Some(c) = self.view.cursors.get_mut(which) {
+            *c = Some(t_s);
+        }
+        self.measure_cursors()
+    }
+
     /// Measures between the cursors in the background (when both are placed).
     fn measure_cursors(&mut self) -> Option<Effect> {
         let Some(span) = self.view.cursor_span() else {
@@ -124,8 +138,7 @@ impl Explorer {
                 }
                 self.loading.retain(|j| j.id != open.id);
                 settings.remember_recent(&open.path);
-                let (id, capture) = (open.id, open.capture.clone());
-                out.effects.push(Effect::work("detect-events", move || files::detect_events(id, &capture).into()));
+                out.effects.push(open.detect_events());
                 let config = self.install_on_load.iter().position(|p| p.capture == open.path);
                 self.add(*open);
                 if let Some(k) = config {
@@ -341,12 +354,7 @@ fn view_update(open: &mut OpenCapture, settings: &Settings, message: ExplorerMes
                 view.pending_zoom = Some(Span::new(mid - half, mid + half));
             }
         }
-        M::SetCursor { which, t_s } => {
-            if let Some(c) = view.cursors.get_mut(which) {
-                *c = Some(t_s);
-            }
-            out.effects.extend(open.measure_cursors());
-        }
+        M::SetCursor { which, t_s } => out.effects.extend(open.place_cursor(which, t_s)),
         M::Click { t_s, secondary } => {
             let which = match settings.cursor_mode {
                 CursorMode::AThenShiftB => usize::from(secondary),
@@ -357,10 +365,7 @@ fn view_update(open: &mut OpenCapture, settings: &Settings, message: ExplorerMes
                     w
                 }
             };
-            if let Some(c) = view.cursors.get_mut(which) {
-                *c = Some(t_s);
-            }
-            out.effects.extend(open.measure_cursors());
+            out.effects.extend(open.place_cursor(which, t_s));
             open.select_event_near(t_s);
         }
         M::ClearCursors => {

@@ -233,8 +233,7 @@ impl App {
     /// detected in the background when `detect_events` is set.
     pub fn add_capture(&mut self, open: OpenCapture, detect_events: bool) {
         if detect_events {
-            let (id, capture) = (open.id, open.capture.clone());
-            self.tasks.run(Effect::work("detect-events", move || tasks::files::detect_events(id, &capture).into()));
+            self.tasks.run(open.detect_events());
         }
         self.explorer.add(open);
     }

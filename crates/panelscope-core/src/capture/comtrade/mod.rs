@@ -43,32 +43,30 @@ pub fn read(path: &Path) -> Result<Capture> {
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "cff" => read_cff(path),
-        "dat" => {
-            let cfg_path = sibling(path, "cfg").ok_or_else(|| missing_sibling(path, "configuration", "cfg"))?;
-            read_pair(&cfg_path, path)
-        }
         _ => {
-            // The file asked for first: "no such file" names it, not its missing .dat.
-            std::fs::metadata(path).map_err(|e| CaptureError::io(path, e))?;
-            let dat_path = sibling(path, "dat").ok_or_else(|| missing_sibling(path, "data", "dat"))?;
-            read_pair(path, &dat_path)
+            let (cfg_path, dat_path) = pair_of(path)?;
+            read_pair(&cfg_path, &dat_path)
         }
     }
+}
+
+/// The `.cfg` and `.dat` of a pair, from either path.
+fn pair_of(path: &Path) -> Result<(PathBuf, PathBuf)> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("dat")) {
+        let cfg_path = sibling(path, "cfg").ok_or_else(|| missing_sibling(path, "configuration", "cfg"))?;
+        return Ok((cfg_path, path.to_path_buf()));
+    }
+    // The file asked for first: "no such file" names it, not its missing .dat.
+    std::fs::metadata(path).map_err(|e| CaptureError::io(path, e))?;
+    let dat_path = sibling(path, "dat").ok_or_else(|| missing_sibling(path, "data", "dat"))?;
+    Ok((path.to_path_buf(), dat_path))
 }
 
 /// The summary of a `.cfg` + `.dat` pair from the `.cfg` and the size of the `.dat`, when
 /// the `.cfg` gives one sample rate; `None` when only reading the records would tell
 /// (timestamps, several rates).
 pub fn summary(path: &Path) -> Result<Option<super::Summary>> {
-    let (cfg_path, dat_path) = match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
-        Some("dat") => {
-            (sibling(path, "cfg").ok_or_else(|| missing_sibling(path, "configuration", "cfg"))?, path.to_path_buf())
-        }
-        _ => {
-            std::fs::metadata(path).map_err(|e| CaptureError::io(path, e))?;
-            (path.to_path_buf(), sibling(path, "dat").ok_or_else(|| missing_sibling(path, "data", "dat"))?)
-        }
-    };
+    let (cfg_path, dat_path) = pair_of(path)?;
     let cfg = cfg::parse(&text::decode_text(&read_bytes(&cfg_path)?), &cfg_path, 1)?;
     let ([rate], Some(promised)) = (cfg.rates.as_slice(), cfg.sample_count()) else { return Ok(None) };
     if cfg.uses_timestamps() || !(rate.rate_hz.is_finite() && rate.rate_hz > 0.0) {
