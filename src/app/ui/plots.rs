@@ -201,13 +201,24 @@ pub fn trend_points(trend: &Trend, x0: f64, x1: f64, width_px: usize) -> Vec<[f6
     if hi - lo <= 2 * width_px {
         return (lo..hi).filter(|&k| values[k].is_finite()).map(|k| [time(k), f64::from(values[k])]).collect();
     }
-    let buckets: Vec<_> = equal_index_buckets(hi - lo, width_px).map(|r| lo + r.start..lo + r.end).collect();
-    let extremes = analog_extremes(values, Some(&trend.pyramid), lo..hi, &buckets, true);
-    points(&bucket_times(&buckets, n, time), &extremes)
+    column_points(values, &trend.pyramid, lo..hi, width_px, n, time)
 }
 
-/// The decimated points that have a value, as plot points.
-fn points(times: &[f64], extremes: &[[Option<f32>; 2]]) -> Vec<[f64; 2]> {
+/// The minimum and maximum of each of `columns` equal parts of `values[range]` in time
+/// order, from the pyramid, placed at each part's first and middle sample (`time(i)` is
+/// sample `i`'s time; `len` the number of samples); parts with no value are left out.
+fn column_points(
+    values: &[f32],
+    pyramid: &Pyramid,
+    range: std::ops::Range<usize>,
+    columns: usize,
+    len: usize,
+    time: impl Fn(usize) -> f64,
+) -> Vec<[f64; 2]> {
+    let lo = range.start;
+    let buckets: Vec<_> = equal_index_buckets(range.len(), columns).map(|r| lo + r.start..lo + r.end).collect();
+    let extremes = analog_extremes(values, Some(pyramid), range, &buckets, true);
+    let times = bucket_times(&buckets, len, time);
     times.iter().zip(extremes.iter().flatten()).filter_map(|(&t, v)| Some([t, f64::from((*v)?)])).collect()
 }
 
@@ -236,9 +247,7 @@ pub fn decimated_points(
         (Samples::Analog(v), Some(p)) => {
             // Two points per column, at the column's first and middle sample: exact in
             // value and in order, within a column in time.
-            let buckets: Vec<_> = equal_index_buckets(hi - lo, width_px).map(|r| lo + r.start..lo + r.end).collect();
-            let extremes = analog_extremes(v, Some(p), lo..hi, &buckets, true);
-            points(&bucket_times(&buckets, n, |i| capture.time_s(i)), &extremes)
+            column_points(v, p, lo..hi, width_px, n, |i| capture.time_s(i))
         }
         (Samples::Analog(_), None) => Vec::new(),
         (Samples::Digital(b), _) => {
