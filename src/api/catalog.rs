@@ -222,6 +222,53 @@ pub fn inside(root: &Path, path: &Path) -> bool {
     path.canonicalize().is_ok_and(|real| real.starts_with(root)) && std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
+/// Opens `path` for reading and proves that the file it opened is a regular file inside
+/// `root`: the proof is about the open file itself, so a link swapped in between a check and
+/// the open cannot lead a read outside. Never blocks on a FIFO swapped in for a file.
+pub fn open_inside(root: &Path, path: &Path) -> std::io::Result<std::fs::File> {
+    use std::io::{Error, ErrorKind};
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if !opened_path(&file, path)?.starts_with(root) {
+        return Err(Error::new(ErrorKind::PermissionDenied, "it leads outside the served directory"));
+    }
+    Ok(file)
+}
+
+/// The real path of an open file: what the kernel opened, not what the name now points to.
+#[cfg(target_os = "linux")]
+fn opened_path(file: &std::fs::File, _path: &Path) -> std::io::Result<PathBuf> {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+}
+
+/// The real path of an open file, where the system cannot name it: the path's real path,
+/// accepted only if it is the very file (device and inode) that was opened.
+#[cfg(not(target_os = "linux"))]
+fn opened_path(file: &std::fs::File, path: &Path) -> std::io::Result<PathBuf> {
+    let real = path.canonicalize()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (opened, named) = (file.metadata()?, std::fs::metadata(&real)?);
+        if (opened.dev(), opened.ino()) != (named.dev(), named.ino()) {
+            return Err(std::io::Error::other("the file changed while it was opened"));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(real)
+}
+
 impl CaptureEntry {
     /// Refuses a capture any part of which now leads outside `root` (a link placed or
     /// swapped in after it was listed): checked each time a part is opened.
@@ -287,7 +334,7 @@ fn index(root: &Path, path: &Path, what: Found, stamp: Stamp) -> Indexed {
     match what {
         // The header (or footer) only, where it says enough: a listing does not read the
         // samples (they are read when a capture is opened).
-        Found::Capture => match capture::summary(path) {
+        Found::Capture => match capture::summary_with(path, &|p: &Path| open_inside(root, p)) {
             Ok(c) => {
                 let dat = if is_cfg(path) { dat_of(path) } else { None };
                 let mut parts = vec!["main".to_string()];
@@ -379,5 +426,48 @@ mod tests {
         walk(&root, &root, 0, &mut found);
         let names: Vec<_> = found.iter().map(|(p, _)| p.file_name().unwrap().to_owned()).collect();
         assert_eq!(names, [std::ffi::OsString::from("real.csv")], "the FIFO would block every listing");
+    }
+
+    /// The guarantee behind every read the server makes: what is opened is proven inside
+    /// the folder, whatever the name pointed to when it was checked.
+    #[cfg(unix)]
+    #[test]
+    fn only_files_opened_inside_the_folder_are_read() {
+        use std::io::ErrorKind;
+        let (dir, away) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let root = dir.path().canonicalize().unwrap();
+        let csv = "time_s,V_A [V]\n0,1\n0.001,2\n";
+        std::fs::write(root.join("real.csv"), csv).unwrap();
+        std::fs::write(away.path().join("secret.csv"), csv).unwrap();
+        std::fs::write(away.path().join("secret.dat"), "1,0,5\n").unwrap();
+        std::os::unix::fs::symlink(away.path().join("secret.csv"), root.join("out.csv")).unwrap();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::os::unix::fs::symlink(root.join("real.csv"), root.join("sub/in.csv")).unwrap();
+
+        assert!(open_inside(&root, &root.join("real.csv")).is_ok());
+        assert!(open_inside(&root, &root.join("sub/in.csv")).is_ok(), "a link that stays inside is fine");
+        let refused = open_inside(&root, &root.join("out.csv")).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::PermissionDenied);
+        assert!(open_inside(&root, &root).is_err(), "a directory is not a regular file");
+
+        // A COMTRADE pair whose .dat leads out: the read fails on the .dat, naming it.
+        std::fs::write(
+            root.join("pair.cfg"),
+            "s,1,1999\n1,1A,0D\n1,V,,,V,1,0,0,-9,9,1,1,P\n60\n1\n1000,1\n,\n,\nASCII\n1\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(away.path().join("secret.dat"), root.join("pair.dat")).unwrap();
+        let open = |p: &Path| open_inside(&root, p);
+        let error = capture::read_with(&root.join("pair.cfg"), &open).unwrap_err().to_string();
+        assert!(error.contains("pair.dat") && error.contains("outside the served directory"), "{error}");
+        assert!(capture::read(&root.join("pair.cfg")).is_ok(), "the plain reader follows the link");
+        assert!(capture::summary_with(&root.join("out.csv"), &open).is_err());
+
+        // A FIFO swapped in for a file is refused at once, not waited on.
+        let made = std::process::Command::new("mkfifo").arg(root.join("pipe.csv")).status();
+        if made.is_ok_and(|s| s.success()) {
+            let refused = open_inside(&root, &root.join("pipe.csv")).unwrap_err();
+            assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+        }
     }
 }

@@ -500,14 +500,14 @@ async fn loaded(state: &AppState, entry: &Arc<CaptureEntry>) -> ApiResult<Arc<Lo
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(ApiError::not_found)?;
-    let path = entry.path.clone();
+    let (path, root) = (entry.path.clone(), state.config.root.clone());
     // The read runs in its own task: a client that gives up does not waste it.
     let task_slot = slot.clone();
     let result = tokio::spawn(async move {
         task_slot
             .cell
             .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || read_loaded(&path))
+                tokio::task::spawn_blocking(move || read_loaded(&root, &path))
                     .await
                     .unwrap_or_else(|e| Err(format!("reading failed: {e}")))
             })
@@ -525,9 +525,12 @@ fn new_slot(stamp: &Stamp) -> Arc<Slot> {
     Arc::new(Slot { stamp: stamp.clone(), cell: OnceCell::new(), last_used: Mutex::new(Instant::now()) })
 }
 
-fn read_loaded(path: &Path) -> Result<Arc<Loaded>, String> {
+/// Reads a capture through files proven inside `root` once opened (the check before is
+/// for a clear answer; this one is the guarantee).
+fn read_loaded(root: &Path, path: &Path) -> Result<Arc<Loaded>, String> {
     let started = Instant::now();
-    let capture = crate::capture::read(path).map_err(|e| e.to_string())?;
+    let open = |p: &Path| super::catalog::open_inside(root, p);
+    let capture = crate::capture::read_with(path, &open).map_err(|e| e.to_string())?;
     let (stats, pyramids) = crate::analysis::lod::index_channels(&capture, &|| false).expect("never cancelled");
     let bytes = capture.heap_bytes() + pyramids.iter().flatten().map(Pyramid::heap_bytes).sum::<usize>();
     tracing::info!(file = %path.display(), bytes, elapsed_ms = started.elapsed().as_millis() as u64, "capture loaded");
@@ -595,26 +598,58 @@ async fn capture_file(
         Some(other) => return Err(ApiError::bad_request(format!("part '{other}': main or dat"))),
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let (root, checked) = (state.config.root.clone(), path.clone());
-    let inside = tokio::task::spawn_blocking(move || super::catalog::inside(&root, &checked))
+    // Opened here and proven inside the folder; the bytes served are that open file's.
+    let (root, opening) = (state.config.root.clone(), path.clone());
+    let file = tokio::task::spawn_blocking(move || super::catalog::open_inside(&root, &opening))
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    if !inside {
-        return Err(ApiError::not_found(format!("capture '{id}': its file leads outside the served directory")));
-    }
-    let response = tower_http::services::ServeFile::new(&path)
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ApiError::not_found(format!("capture '{id}': its file has gone")),
+            _ => ApiError::not_found(format!("capture '{id}': its file leads outside the served directory")),
+        })?;
+    let response = tower_http::services::ServeFile::new(opened_file_path(&file, &path))
         .oneshot(request)
         .await
         .map_err(|e| ApiError::internal(format!("{name}: {e}")))?;
+    drop(file);
     let (mut parts, body) = response.into_parts();
     if parts.status == StatusCode::NOT_FOUND {
         return Err(ApiError::not_found(format!("capture '{id}': its file has gone")));
     }
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&name)));
     let disposition = format!("attachment; filename=\"{}\"", name.replace(['"', '\\'], "_"));
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         parts.headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(Response::from_parts(parts, Body::new(body)))
+}
+
+/// A path that opens the very file `file` is (on Linux, its descriptor's entry in
+/// `/proc/self/fd`, valid while `file` is open); elsewhere the path it was opened by.
+fn opened_file_path(file: &std::fs::File, path: &Path) -> PathBuf {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let _ = path;
+        PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        path.to_path_buf()
+    }
+}
+
+/// The media type of a served capture part, by its name.
+fn content_type(name: &str) -> &'static str {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".csv") {
+        "text/csv"
+    } else if lower.ends_with(".cfg") {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    }
 }
 
 async fn capture_window(

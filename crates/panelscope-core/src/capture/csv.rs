@@ -5,7 +5,6 @@
 //! its lines on every core; every error names its line (and its cell), and the file is
 //! never held whole beside the samples.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
@@ -68,8 +67,8 @@ pub(crate) fn time_column_kind(name: &str) -> Option<TimeColumn> {
 const BLOCK_BYTES: usize = 1 << 23;
 
 /// Reads a wide CSV capture.
-pub fn read(path: &Path) -> Result<Capture> {
-    let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
+pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
+    let file = open(path).map_err(|e| CaptureError::io(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let header_fields = read_header(path, &mut reader)?;
     let Some(time_kind) = time_column_kind(&header_fields[0]) else {
@@ -147,8 +146,8 @@ pub fn read(path: &Path) -> Result<Capture> {
 /// The summary of a CSV capture from its time column alone, in one streaming pass of
 /// constant memory (no sample is kept); `None` when the time is RFC 3339 or a line does not
 /// parse, where only a full read can say what is wrong.
-pub fn summary(path: &Path) -> Result<Option<super::Summary>> {
-    let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
+pub fn summary(path: &Path, open: &super::Opener<'_>) -> Result<Option<super::Summary>> {
+    let file = open(path).map_err(|e| CaptureError::io(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let header_fields = read_header(path, &mut reader)?;
     if time_column_kind(&header_fields[0]) != Some(TimeColumn::Seconds) || header_fields.len() < 2 {
@@ -505,6 +504,14 @@ fn write_to(capture: &Capture, w: &mut impl Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(path: &Path) -> Result<Capture> {
+        super::read(path, &crate::capture::open_file)
+    }
+
+    fn summary(path: &Path) -> Result<Option<crate::capture::Summary>> {
+        super::summary(path, &crate::capture::open_file)
+    }
 
     fn write_file(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
         let path = dir.path().join(name);

@@ -84,24 +84,45 @@ impl Summary {
 /// (a COMTRADE `.cfg` with one sample rate, a Parquet footer with panelscope's rate), else
 /// from reading it. A listing of many large files then reads kilobytes, not gigabytes.
 pub fn summary(path: &Path) -> Result<Summary> {
+    summary_with(path, &open_file)
+}
+
+/// [`summary`], opening every file through `open`.
+pub fn summary_with(path: &Path, open: &Opener<'_>) -> Result<Summary> {
     let quick = match FileFormat::from_path(path)? {
-        FileFormat::ComtradeCfg => comtrade::summary(path)?,
-        FileFormat::Parquet => parquet::summary(path)?,
-        FileFormat::Csv => csv::summary(path)?,
+        FileFormat::ComtradeCfg => comtrade::summary(path, open)?,
+        FileFormat::Parquet => parquet::summary(path, open)?,
+        FileFormat::Csv => csv::summary(path, open)?,
         FileFormat::ComtradeCff => None,
     };
     match quick {
         Some(summary) => Ok(summary),
-        None => read(path).map(|c| Summary::of(&c)),
+        None => read_with(path, open).map(|c| Summary::of(&c)),
     }
+}
+
+/// Opens one file of a capture for reading. Readers open every file they read (a COMTRADE
+/// `.cfg` and its `.dat`, say) through one, and read only from what it returned, so a
+/// caller that must vouch for what is read (the server: only files inside its folder) checks
+/// the file it opened, not a path that could be swapped between a check and the open.
+pub type Opener<'a> = dyn Fn(&Path) -> std::io::Result<std::fs::File> + Sync + 'a;
+
+/// The plain [`Opener`]: `File::open`.
+pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// Reads a capture, choosing the reader by extension.
 pub fn read(path: &Path) -> Result<Capture> {
+    read_with(path, &open_file)
+}
+
+/// [`read`], opening every file through `open`.
+pub fn read_with(path: &Path, open: &Opener<'_>) -> Result<Capture> {
     let capture = match FileFormat::from_path(path)? {
-        FileFormat::Csv => csv::read(path)?,
-        FileFormat::Parquet => parquet::read(path)?,
-        FileFormat::ComtradeCfg | FileFormat::ComtradeCff => comtrade::read(path)?,
+        FileFormat::Csv => csv::read(path, open)?,
+        FileFormat::Parquet => parquet::read(path, open)?,
+        FileFormat::ComtradeCfg | FileFormat::ComtradeCff => comtrade::read(path, open)?,
     };
     capture.check_consistent().map_err(|m| CaptureError::invalid(path, m))?;
     Ok(capture)

@@ -4,7 +4,6 @@
 //! (JSON list of `{"name", "kind", "unit"}`). Files from other tools are read like CSV: a
 //! `time_s` or `time` column, units in brackets in the column names.
 
-use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -73,8 +72,8 @@ enum Sink {
 }
 
 /// Reads a Parquet capture.
-pub fn read(path: &Path) -> Result<Capture> {
-    let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
+pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
+    let file = open(path).map_err(|e| CaptureError::io(path, e))?;
     let bad = |e: ParquetError| CaptureError::invalid(path, format!("not a readable Parquet file: {e}"));
     // A decoder may panic on a corrupt file; that must not bring the program down.
     let decoded = caught(move || -> std::result::Result<_, ParquetError> {
@@ -250,8 +249,8 @@ pub fn read(path: &Path) -> Result<Capture> {
 
 /// The summary of a Parquet capture from its footer, when the footer gives panelscope's
 /// sample rate; `None` when only the time column would tell.
-pub fn summary(path: &Path) -> Result<Option<super::Summary>> {
-    let file = File::open(path).map_err(|e| CaptureError::io(path, e))?;
+pub fn summary(path: &Path, open: &super::Opener<'_>) -> Result<Option<super::Summary>> {
+    let file = open(path).map_err(|e| CaptureError::io(path, e))?;
     let footer = caught(move || ParquetRecordBatchReaderBuilder::try_new(file))
         .ok_or_else(|| CaptureError::invalid(path, "corrupt Parquet file (the decoder failed)"))?
         .map_err(|e| CaptureError::invalid(path, format!("not a readable Parquet file: {e}")))?;
@@ -527,7 +526,12 @@ pub fn write(capture: &Capture, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(path: &Path) -> Result<Capture> {
+        super::read(path, &crate::capture::open_file)
+    }
     use crate::capture::Bits;
+    use std::fs::File;
 
     fn sample() -> Capture {
         let mut c = Capture::new("x", Format::Memory, 2000.0);

@@ -39,13 +39,13 @@ use super::{Capture, CaptureError, Channel, Format, Result};
 pub use self::write::{write_cff, write_cfg_dat};
 
 /// Reads a COMTRADE record from a `.cfg`, `.dat` or `.cff` path.
-pub fn read(path: &Path) -> Result<Capture> {
+pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
-        "cff" => read_cff(path),
+        "cff" => read_cff(path, open),
         _ => {
             let (cfg_path, dat_path) = pair_of(path)?;
-            read_pair(&cfg_path, &dat_path)
+            read_pair(&cfg_path, &dat_path, open)
         }
     }
 }
@@ -65,14 +65,14 @@ fn pair_of(path: &Path) -> Result<(PathBuf, PathBuf)> {
 /// The summary of a `.cfg` + `.dat` pair from the `.cfg` and the size of the `.dat`, when
 /// the `.cfg` gives one sample rate; `None` when only reading the records would tell
 /// (timestamps, several rates).
-pub fn summary(path: &Path) -> Result<Option<super::Summary>> {
+pub fn summary(path: &Path, open: &super::Opener<'_>) -> Result<Option<super::Summary>> {
     let (cfg_path, dat_path) = pair_of(path)?;
-    let cfg = cfg::parse(&text::decode_text(&read_bytes(&cfg_path)?), &cfg_path, 1)?;
+    let cfg = cfg::parse(&text::decode_text(&read_bytes(&cfg_path, open)?), &cfg_path, 1)?;
     let ([rate], Some(promised)) = (cfg.rates.as_slice(), cfg.sample_count()) else { return Ok(None) };
     if cfg.uses_timestamps() || !(rate.rate_hz.is_finite() && rate.rate_hz > 0.0) {
         return Ok(None);
     }
-    let dat_bytes = std::fs::metadata(&dat_path).map_err(|e| CaptureError::io(&dat_path, e))?.len();
+    let dat_bytes = open(&dat_path).and_then(|f| f.metadata()).map_err(|e| CaptureError::io(&dat_path, e))?.len();
     let width = match cfg.data_type {
         DataType::Ascii => None,
         DataType::Binary => Some(2u64),
@@ -95,23 +95,23 @@ pub fn summary(path: &Path) -> Result<Option<super::Summary>> {
     }))
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+fn read_bytes(path: &Path, open: &super::Opener<'_>) -> Result<Vec<u8>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|e| CaptureError::io(path, e))?;
+    let mut file = open(path).map_err(|e| CaptureError::io(path, e))?;
     let len = file.metadata().map_or(0, |m| m.len());
     let mut bytes = crate::capture::room_for(path, usize::try_from(len).unwrap_or(usize::MAX), "the file")?;
     file.read_to_end(&mut bytes).map_err(|e| CaptureError::io(path, e))?;
     Ok(bytes)
 }
 
-fn read_pair(cfg_path: &Path, dat_path: &Path) -> Result<Capture> {
-    let cfg = cfg::parse(&text::decode_text(&read_bytes(cfg_path)?), cfg_path, 1)?;
-    let data = dat::decode(&read_bytes(dat_path)?, dat_path, 1, &cfg)?;
+fn read_pair(cfg_path: &Path, dat_path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
+    let cfg = cfg::parse(&text::decode_text(&read_bytes(cfg_path, open)?), cfg_path, 1)?;
+    let data = dat::decode(&read_bytes(dat_path, open)?, dat_path, 1, &cfg)?;
     assemble(cfg_path, &cfg, data, cfg_path, dat_path)
 }
 
-fn read_cff(path: &Path) -> Result<Capture> {
-    let bytes = read_bytes(path)?;
+fn read_cff(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
+    let bytes = read_bytes(path, open)?;
     let parts = cff::split(&bytes, path)?;
     let cfg = cfg::parse(&text::decode_text(parts.cfg), path, parts.cfg_first_line)?;
     if let Some(section_type) = parts.dat_type

@@ -10,6 +10,14 @@ use super::time::{parse_datetime, parse_time_code};
 use super::*;
 use crate::capture::{CaptureError, ChannelKind, Samples, Timebase};
 
+fn read(path: &Path) -> Result<Capture> {
+    super::read(path, &crate::capture::open_file)
+}
+
+fn summary(path: &Path) -> Result<Option<crate::capture::Summary>> {
+    super::summary(path, &crate::capture::open_file)
+}
+
 /// Writes `files` (name, bytes) into a fresh temporary folder.
 fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
