@@ -423,6 +423,82 @@ async fn slow_headers_are_cut_off() {
     server.shutdown().await;
 }
 
+/// Past its connection caps (per client address, and in all) the server closes new
+/// connections at once, keeps serving the ones it holds, and takes new ones when a slot
+/// frees: idle clients cannot lock everyone out.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_capped_per_client_and_in_all() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpSocket, TcpStream};
+    let dir = served_dir();
+    let mut config = ServerConfig::new(dir.path());
+    config.header_timeout = std::time::Duration::from_secs(30);
+    config.max_connections = 5;
+    config.max_connections_per_client = 3;
+    let (addr, server) = spawn("127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+    let connect_from = |ip: &'static str| async move {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{ip}:0").parse().unwrap()).unwrap();
+        socket.connect(addr).await.unwrap()
+    };
+    // Closed by the server within a moment (end of stream or reset), not held.
+    async fn closed_at_once(stream: &mut TcpStream) -> bool {
+        let mut buf = [0u8; 64];
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(3), stream.read(&mut buf)).await,
+            Ok(Ok(0)) | Ok(Err(_))
+        )
+    }
+    async fn answers(stream: &mut TcpStream) -> bool {
+        let request = "GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        if stream.write_all(request.as_bytes()).await.is_err() {
+            return false;
+        }
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200")
+    }
+
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect_from("127.0.0.1").await);
+    }
+    let mut fourth = connect_from("127.0.0.1").await;
+    assert!(closed_at_once(&mut fourth).await, "a fourth connection from one address is refused");
+    held.push(connect_from("127.0.0.2").await);
+    held.push(connect_from("127.0.0.2").await);
+    let mut sixth = connect_from("127.0.0.3").await;
+    assert!(closed_at_once(&mut sixth).await, "a sixth connection in all is refused");
+    // The held connections are served...
+    assert!(answers(&mut held[0]).await);
+    // ...and the slot it gave back is taken by a newcomer.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut newcomer = connect_from("127.0.0.3").await;
+    assert!(answers(&mut newcomer).await, "a freed slot is used again");
+    drop(held);
+    server.shutdown().await;
+}
+
+/// One request cannot ask for gigabytes: a channel asked twice and an answer past the
+/// documented size are refused with a reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_answer_is_bounded() {
+    let dir = served_dir();
+    let (url, server) = start(dir.path(), &[]).await;
+    let captures = client(&url, None).captures().await.unwrap();
+    let id = &captures.iter().find(|c| c.name == "site/split-phase-10s.parquet").unwrap().id;
+    let twice =
+        reqwest::get(format!("{url}/api/v1/captures/{id}/window?channels=V_A,V_A&max_points=200000")).await.unwrap();
+    assert_eq!(twice.status(), 400);
+    assert!(twice.text().await.unwrap().contains("asked for twice"));
+    let many = vec!["V_A"; 1000].join(",");
+    let repeated =
+        reqwest::get(format!("{url}/api/v1/captures/{id}/window?channels={many}&max_points=200000")).await.unwrap();
+    assert_eq!(repeated.status(), 400, "a channel repeated 1000 times is refused");
+    server.shutdown().await;
+}
+
 /// A body announced as larger than the limit is refused at once, before any of it arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_announced_huge_body_is_refused_at_once() {

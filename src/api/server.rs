@@ -44,6 +44,10 @@ pub struct ServerConfig {
     /// A client must send a request's headers within this time, or the connection is
     /// closed.
     pub header_timeout: Duration,
+    /// Connections served at once ([`MAX_CONNECTIONS`] by default).
+    pub max_connections: usize,
+    /// Connections one client address may hold at once ([`MAX_CONNECTIONS_PER_CLIENT`]).
+    pub max_connections_per_client: usize,
 }
 
 impl ServerConfig {
@@ -57,6 +61,8 @@ impl ServerConfig {
             body_limit: 1 << 20,
             timeout: Duration::from_secs(120),
             header_timeout: HEADER_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+            max_connections_per_client: MAX_CONNECTIONS_PER_CLIENT,
         }
     }
 }
@@ -180,9 +186,9 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let header_timeout = config.header_timeout;
+    let limits = Limits::of(&config);
     let app = router(config)?;
-    serve_connections(listener, app, header_timeout, shutdown).await;
+    serve_connections(listener, app, limits, shutdown).await;
     Ok(())
 }
 
@@ -192,12 +198,30 @@ pub async fn spawn(addr: SocketAddr, config: ServerConfig) -> anyhow::Result<(So
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let header_timeout = config.header_timeout;
+    let limits = Limits::of(&config);
     let app = router(config)?;
-    let task = tokio::spawn(serve_connections(listener, app, header_timeout, async {
+    let task = tokio::spawn(serve_connections(listener, app, limits, async {
         let _ = stopped.await;
     }));
     Ok((local, ServerHandle { stop: Some(stop), task }))
+}
+
+/// What the accept loop enforces.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    header_timeout: Duration,
+    connections: usize,
+    per_client: usize,
+}
+
+impl Limits {
+    fn of(config: &ServerConfig) -> Self {
+        Self {
+            header_timeout: config.header_timeout,
+            connections: config.max_connections.max(1),
+            per_client: config.max_connections_per_client.max(1),
+        }
+    }
 }
 
 /// The accept loop: HTTP/1.1 connections with a header timeout, under a cap on
@@ -206,10 +230,11 @@ pub async fn spawn(addr: SocketAddr, config: ServerConfig) -> anyhow::Result<(So
 async fn serve_connections(
     listener: tokio::net::TcpListener,
     app: Router,
-    header_timeout: Duration,
+    limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let Limits { header_timeout, connections, per_client: per_client_cap } = limits;
+    let slots = Arc::new(tokio::sync::Semaphore::new(connections));
     let per_client: Arc<Mutex<HashMap<std::net::IpAddr, usize>>> = Arc::default();
     let (stopping, _) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -227,15 +252,15 @@ async fn serve_connections(
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(client = %peer, "refused: {MAX_CONNECTIONS} connections are open");
+            tracing::warn!(client = %peer, "refused: {connections} connections are open");
             continue;
         };
         let client = peer.ip();
         {
             let mut counts = per_client.lock().unwrap_or_else(|p| p.into_inner());
             let count = counts.entry(client).or_default();
-            if *count >= MAX_CONNECTIONS_PER_CLIENT {
-                tracing::warn!(client = %peer, "refused: {MAX_CONNECTIONS_PER_CLIENT} connections from this client");
+            if *count >= per_client_cap {
+                tracing::warn!(client = %peer, "refused: {per_client_cap} connections from this client");
                 continue;
             }
             *count += 1;
@@ -275,7 +300,7 @@ async fn serve_connections(
     drop(listener);
     let _ = stopping.send(true);
     // Every connection gives its slot back when it has finished.
-    let _ = slots.acquire_many(MAX_CONNECTIONS as u32).await;
+    let _ = slots.acquire_many(u32::try_from(connections).unwrap_or(u32::MAX)).await;
 }
 
 /// Stops a server started with [`spawn`] when dropped or told to.

@@ -179,4 +179,23 @@ mod tests {
         assert_eq!(back.channels[1].kind, c.channels[1].kind);
         assert_eq!(back.time_s(2), w.time_s[2]);
     }
+
+    #[test]
+    fn an_answer_has_a_size_limit() {
+        let n = 100_000;
+        let mut c = Capture::new("wide", crate::capture::Format::Memory, 10_000.0);
+        for k in 0..25 {
+            c.channels.push(crate::capture::Channel::analog(format!("I_{k}"), "A", None, vec![k as f32; n]));
+        }
+        let p: Vec<Option<Pyramid>> = vec![None; 25];
+        let all = WindowQuery { max_points: Some(n), ..Default::default() };
+        let error = window(&c, &p, &all).unwrap_err();
+        assert!(error.contains("2500000 values (25 channels × 100000 points)"), "{error}");
+        assert!(error.contains(&MAX_ANSWER_VALUES.to_string()), "{error}");
+        // Twenty channels at the same points fit, and so do all 25 at fewer points.
+        let twenty = WindowQuery { channels: (0..20).map(|k| format!("I_{k}")).collect(), ..all.clone() };
+        assert_eq!(window(&c, &p, &twenty).unwrap().channels.len(), 20);
+        let fewer = WindowQuery { max_points: Some(80_000), ..all };
+        assert_eq!(window(&c, &p, &fewer).unwrap().time_s.len(), 80_000);
+    }
 }

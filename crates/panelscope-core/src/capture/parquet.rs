@@ -14,8 +14,8 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
@@ -87,10 +87,12 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
             .filter_map(|kv| Some((kv.key.clone(), kv.value.clone()?)))
             .collect();
         let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let groups: Vec<usize> =
+            builder.metadata().row_groups().iter().map(|g| usize::try_from(g.num_rows()).unwrap_or(0)).collect();
         let schema = builder.schema().clone();
-        Ok((pairs, rows, schema, builder.build()?))
+        Ok((pairs, rows, groups, schema, builder.build()?))
     });
-    let (pairs, rows, schema, mut batches) = decoded
+    let (pairs, rows, groups, schema, mut batches) = decoded
         .ok_or_else(|| CaptureError::invalid(path, "corrupt Parquet file (the decoder failed)"))?
         .map_err(bad)?;
     let meta = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
@@ -176,10 +178,11 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut row0 = 0usize;
     loop {
-        let next = caught(|| batches.next())
-            .ok_or_else(|| CaptureError::invalid(path, format!("rows from {}: the decoder failed", row0 + 1)))?;
+        let failed =
+            |why: String| CaptureError::invalid(path, format!("{}: {why}", failure_place(path, open, &groups, row0)));
+        let next = caught(|| batches.next()).ok_or_else(|| failed("the decoder failed (corrupt data)".into()))?;
         let Some(batch) = next else { break };
-        let batch = batch.map_err(|e| CaptureError::invalid(path, format!("rows from {}: {e}", row0 + 1)))?;
+        let batch = batch.map_err(|e| failed(e.to_string()))?;
         let rows_here = batch.num_rows();
         sinks
             .par_iter_mut()
@@ -275,9 +278,60 @@ pub fn summary(path: &Path, open: &super::Opener<'_>) -> Result<Option<super::Su
     }))
 }
 
-/// Runs `f`, turning a decoder's panic on a corrupt file into `None`.
+/// Where a batch starting at row `row0` failed to decode: the first row group from there
+/// on, and the column in it, that fails when decoded alone (a second look, made only once
+/// something failed; a batch can span row groups).
+fn failure_place(path: &Path, open: &super::Opener<'_>, groups: &[usize], row0: usize) -> String {
+    let starts: Vec<usize> = groups.iter().scan(0usize, |at, &n| Some(std::mem::replace(at, *at + n))).collect();
+    let first_group = starts.iter().rposition(|&s| s <= row0).unwrap_or(0);
+    let Ok(file) = open(path) else { return format!("rows from {}", row0 + 1) };
+    let found = caught(move || -> Option<(usize, String)> {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).ok()?;
+        let schema = builder.metadata().file_metadata().schema_descr_ptr();
+        (first_group..groups.len()).find_map(|group| {
+            (0..schema.num_columns()).find_map(|leaf| {
+                let only = ParquetRecordBatchReaderBuilder::try_new(open(path).ok()?)
+                    .ok()?
+                    .with_row_groups(vec![group])
+                    .with_projection(ProjectionMask::leaves(&schema, [leaf]))
+                    .build()
+                    .ok()?;
+                let fails = caught(move || only.into_iter().any(|b| b.is_err())).unwrap_or(true);
+                fails.then(|| (group, schema.column(leaf).name().to_string()))
+            })
+        })
+    })
+    .flatten();
+    match found {
+        Some((group, column)) => format!(
+            "row group {} (rows {}-{}), column '{column}'",
+            group + 1,
+            starts[group] + 1,
+            starts[group] + groups[group]
+        ),
+        None => format!("rows from {}", row0 + 1),
+    }
+}
+
+/// Runs `f`, turning a decoder's panic on a corrupt file into `None`. The panic is an
+/// answer about the file, reported as an error naming it, so the panic message the runtime
+/// would print is kept quiet here (panics anywhere else still print).
 fn caught<T>(f: impl FnOnce() -> T) -> Option<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+    use std::cell::Cell;
+    thread_local!(static QUIET: Cell<bool> = const { Cell::new(false) });
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.ok()
 }
 
 /// Whether a column of this type holds numbers a channel can take.
@@ -671,5 +725,44 @@ mod tests {
         let back = read(&path).unwrap();
         assert_eq!(back.channels[0].analog_values().unwrap(), &[1.0, f32::INFINITY, f32::NEG_INFINITY]);
         assert_eq!(back.timebase, c.timebase);
+    }
+
+    /// A corrupt page deep in a file is reported by its row group, rows and column, and the
+    /// decoder's own panic text (if it panics) is not printed.
+    #[test]
+    fn a_corrupt_page_is_named_by_row_group_and_column() {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deep.parquet");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("time_s", DataType::Float64, false),
+            Field::new("V_A [V]", DataType::Float32, false),
+            Field::new("I_7 [A]", DataType::Float32, false),
+        ]));
+        let properties = WriterProperties::builder().set_max_row_group_row_count(Some(1000)).build();
+        let mut writer = ArrowWriter::try_new(File::create(&path).unwrap(), schema.clone(), Some(properties)).unwrap();
+        let time: Float64Array = (0..3000).map(|i| f64::from(i) / 1000.0).collect();
+        let values: Float32Array = (0..3000).map(|i| i as f32).collect();
+        let batch =
+            RecordBatch::try_new(schema, vec![Arc::new(time), Arc::new(values.clone()), Arc::new(values)]).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        assert_eq!(read(&path).unwrap().sample_count(), 3000);
+
+        // Overwrite the page header of row group 2's third column with garbage.
+        let offset = {
+            let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+            let metadata = reader.metadata();
+            assert_eq!(metadata.num_row_groups(), 3);
+            metadata.row_group(1).column(2).data_page_offset() as usize
+        };
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[offset..offset + 24].fill(0xff);
+        std::fs::write(&path, bytes).unwrap();
+
+        let error = read(&path).unwrap_err().to_string();
+        assert!(error.contains("deep.parquet"), "{error}");
+        assert!(error.contains("row group 2 (rows 1001-2000)"), "{error}");
+        assert!(error.contains("column 'I_7 [A]'"), "{error}");
     }
 }
