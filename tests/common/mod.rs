@@ -54,3 +54,4 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     }
     None
 }
+pub mod score;
