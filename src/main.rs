@@ -213,12 +213,14 @@ struct Thresholds {
     /// Hysteresis for the end of a voltage event, per unit.
     #[arg(long, default_value_t = 0.02)]
     hysteresis_pu: f64,
-    /// Smallest load step on a current channel, in A.
-    #[arg(long, default_value_t = 0.5)]
-    min_step_a: f64,
-    /// Smallest load step on a power channel, in W.
-    #[arg(long, default_value_t = 50.0)]
-    min_step_w: f64,
+    /// Smallest load step on a current channel, in A [default: from each channel's noise
+    /// floor and resolution].
+    #[arg(long)]
+    min_step_a: Option<f64>,
+    /// Smallest load step on a power channel, in W [default: from each channel's noise
+    /// floor and resolution].
+    #[arg(long)]
+    min_step_w: Option<f64>,
     /// Cycles a level must hold to be steady.
     #[arg(long, default_value_t = 3.0)]
     steady_cycles: f64,
@@ -226,7 +228,7 @@ struct Thresholds {
     #[arg(long, default_value_t = 0.2)]
     transient_pu: f64,
     /// Longest transient, in ms (longer departures are changes of level).
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 10.0)]
     transient_max_ms: f64,
 }
 

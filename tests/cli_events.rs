@@ -63,7 +63,7 @@ fn csv_has_a_header_and_a_row_per_event() {
 #[test]
 fn text_names_the_references_and_events() {
     let (text, _) = run_ok(&["events", s(&sample("split-phase-10s.parquet"))]);
-    assert!(text.contains("V_A: 1 pu = 120.0 V (nominal)"), "{text}");
+    assert!(text.contains("V_A: 1 pu = 120.0 V (nominal, shared by V_A, V_B)"), "{text}");
     assert!(text.contains("sag") && text.contains("swell") && text.contains("load_on"), "{text}");
 }
 

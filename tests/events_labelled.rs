@@ -50,7 +50,8 @@ const fn ends(kind: EventKind, channels: &'static [&'static str], time_s: f64, w
 
 const VAB: &[&str] = &["Waveform_VAB"];
 const VBC: &[&str] = &["Waveform_VBC"];
-const VCA: &[&str] = &["Waveform_VCA"];
+/// "VBC (also IB, IC)".
+const VBC_IB_IC: &[&str] = &["Waveform_VBC", "Waveform_IB", "Waveform_IC"];
 const VBC_VCA: &[&str] = &["Waveform_VBC", "Waveform_VCA"];
 const VAB_VCA: &[&str] = &["Waveform_VAB", "Waveform_VCA"];
 const V_ALL: &[&str] = &["Waveform_VAB", "Waveform_VBC", "Waveform_VCA"];
@@ -62,8 +63,6 @@ fn records() -> Vec<Record> {
     let tabanelli = |file, labels| Record { source: "tabanelli-mcu-nilm-10khz", files: file, labels };
     let thesis = |file, labels| Record { source: "thesis-ups-sel751-1920hz", files: file, labels };
     let pqdif = |file, labels| Record { source: "pqdif-pass8010-34kv", files: file, labels };
-    let t = "events/tabanelli-mcu-nilm-10khz/";
-    let _ = t;
     vec![
         tabanelli(&["events/tabanelli-mcu-nilm-10khz/0212_1400_HeadPhones.csv"], vec![on(I, 15.7012, 0.002)]),
         tabanelli(&["events/tabanelli-mcu-nilm-10khz/0212_1400_SmartPhoneCharger.csv"], vec![on(I, 15.9025, 0.002)]),
@@ -105,64 +104,109 @@ fn records() -> Vec<Record> {
             vec![label(Interruption, THESIS_V, 0.0516, 0.004)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs01_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs01_wave_i7680Hz.csv"],
-            vec![label(Transient, VBC, 0.0009, 0.0010)],
+            &[
+                "events/pqdif-pass8010-34kv/obs01_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs01_wave_i7680Hz.csv",
+            ],
+            vec![label(Transient, VBC_IB_IC, 0.0009, 0.0010)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs03_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs03_wave_i7680Hz.csv"],
+            &[
+                "events/pqdif-pass8010-34kv/obs03_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs03_wave_i7680Hz.csv",
+            ],
             vec![label(Sag, VBC_VCA, 0.0326, 0.005)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs04_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs04_wave_i7680Hz.csv"],
+            &[
+                "events/pqdif-pass8010-34kv/obs04_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs04_wave_i7680Hz.csv",
+            ],
             vec![ends(Sag, V_ALL, 0.0251, 0.005)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs07_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs07_wave_i7680Hz.csv"],
+            &[
+                "events/pqdif-pass8010-34kv/obs07_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs07_wave_i7680Hz.csv",
+            ],
             vec![label(Sag, VBC, 0.0278, 0.005)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs09_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs09_wave_i7680Hz.csv"],
+            &[
+                "events/pqdif-pass8010-34kv/obs09_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs09_wave_i7680Hz.csv",
+            ],
             vec![ends(Sag, VBC, 0.0268, 0.005)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs13_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs13_wave_i7680Hz.csv"],
+            &[
+                "events/pqdif-pass8010-34kv/obs13_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs13_wave_i7680Hz.csv",
+            ],
             vec![label(Sag, VAB, 0.0226, 0.005)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs23_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs23_wave_i7680Hz.csv"],
+            &[
+                "events/pqdif-pass8010-34kv/obs23_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs23_wave_i7680Hz.csv",
+            ],
             vec![label(Sag, VBC, 0.0274, 0.005)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs24_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs24_wave_i7680Hz.csv"],
+            &[
+                "events/pqdif-pass8010-34kv/obs24_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs24_wave_i7680Hz.csv",
+            ],
             vec![label(Sag, VAB_VCA, 0.0321, 0.006)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs25_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs25_wave_i7680Hz.csv"],
+            &[
+                "events/pqdif-pass8010-34kv/obs25_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs25_wave_i7680Hz.csv",
+            ],
             vec![ends(Sag, V_ALL, 0.0235, 0.005)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs20_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs20_wave_i7680Hz.csv"],
-            vec![label(Transient, VCA, 0.01217, 0.0002)],
+            &[
+                "events/pqdif-pass8010-34kv/obs20_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs20_wave_i7680Hz.csv",
+            ],
+            vec![label(Transient, V_ALL, 0.01217, 0.0002)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs28_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs28_wave_i7680Hz.csv"],
-            vec![label(Transient, VCA, 0.01211, 0.0002)],
+            &[
+                "events/pqdif-pass8010-34kv/obs28_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs28_wave_i7680Hz.csv",
+            ],
+            vec![label(Transient, V_ALL, 0.01211, 0.0002)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs30_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs30_wave_i7680Hz.csv"],
-            vec![label(Transient, VAB, 0.00898, 0.0002)],
+            &[
+                "events/pqdif-pass8010-34kv/obs30_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs30_wave_i7680Hz.csv",
+            ],
+            vec![label(Transient, V_ALL, 0.00898, 0.0002)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs35_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs35_wave_i7680Hz.csv"],
-            vec![label(Transient, VAB, 0.02087, 0.0002)],
+            &[
+                "events/pqdif-pass8010-34kv/obs35_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs35_wave_i7680Hz.csv",
+            ],
+            vec![label(Transient, V_ALL, 0.02087, 0.0002)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs37_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs37_wave_i7680Hz.csv"],
-            vec![label(Transient, VBC, 0.01823, 0.0002)],
+            &[
+                "events/pqdif-pass8010-34kv/obs37_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs37_wave_i7680Hz.csv",
+            ],
+            vec![label(Transient, V_ALL, 0.01823, 0.0002)],
         ),
         pqdif(
-            &["events/pqdif-pass8010-34kv/obs43_wave_v15360Hz.csv", "events/pqdif-pass8010-34kv/obs43_wave_i7680Hz.csv"],
-            vec![label(Transient, VAB, 0.01429, 0.0002)],
+            &[
+                "events/pqdif-pass8010-34kv/obs43_wave_v15360Hz.csv",
+                "events/pqdif-pass8010-34kv/obs43_wave_i7680Hz.csv",
+            ],
+            vec![label(Transient, V_ALL, 0.01429, 0.0002)],
         ),
         // ABB line relay, L1-to-earth fault: L1 sags from inception (before the relay's
         // pickup at 0.306 s); the breaker opens and the line VT reads zero from 0.37-0.39 s.
@@ -176,12 +220,19 @@ fn records() -> Vec<Record> {
                 label(Interruption, &["LINE_UL3"], 0.38, 0.01),
             ],
         },
-        // SEL-311L, C-phase-to-ground fault: 51G picks up at 0.0531 s after 4 pre-fault
-        // cycles (0.0417 s).
+        // SEL-311L, C-phase-to-ground fault, tripped (HDR: EVENT=CG T): C sags from the
+        // inception, before TRP asserts at 0.0656 s (the window 0.04-0.0656 s); once the
+        // breaker has opened the line is dead (its VT reads zero), at a time the MANIFEST
+        // does not give beyond "after the trip" (taken as 0.0656-0.25 s).
         Record {
             source: "comtrade-sel-311l",
             files: &["comtrade/sel-relay-comtradejl/1991-ascii-sel.cfg"],
-            labels: vec![label(Sag, &["VC(kV)"], 0.0474, 0.0057)],
+            labels: vec![
+                label(Sag, &["VC(kV)"], 0.0528, 0.0128),
+                label(Interruption, &["VA(kV)"], 0.158, 0.092),
+                label(Interruption, &["VB(kV)"], 0.158, 0.092),
+                label(Interruption, &["VC(kV)"], 0.158, 0.092),
+            ],
         },
     ]
 }
@@ -197,11 +248,8 @@ fn board() -> Option<Board> {
         for file in record.files {
             let path = root.join(file);
             let capture = capture::read(&path).unwrap_or_else(|e| panic!("{e}"));
-            let offset: f64 = capture
-                .metadata
-                .iter()
-                .find(|(k, _)| k == "time_offset_s")
-                .map_or(0.0, |(_, v)| v.parse().unwrap());
+            let offset: f64 =
+                capture.metadata.iter().find(|(k, _)| k == "time_offset_s").map_or(0.0, |(_, v)| v.parse().unwrap());
             minutes += capture.channels.iter().filter(|c| c.analog_values().is_some()).count() as f64
                 * capture.duration_s()
                 / 60.0;

@@ -42,14 +42,18 @@ impl ChannelKind {
     }
 
     /// Guesses an analog channel's kind from its unit, then from its name
-    /// (`V*`/`U*` voltage, `I*` current, `P*` power).
+    /// (`V*`/`U*` voltage, `I*` current, `P*` power). A unit that says only how the value
+    /// was stored (ADC counts, raw, LSB, per unit) leaves it to the name: `V [adc counts]`
+    /// is a voltage sampled without its scale.
     pub fn infer(name: &str, unit: &str) -> Self {
-        let unit = unit.trim();
-        let unit_kind = match unit.to_ascii_lowercase().as_str() {
+        let unit = unit.trim().to_ascii_lowercase();
+        let raw = ["count", "counts", "adc", "adc counts", "adc count", "raw", "lsb", "digits", "pu", "p.u."];
+        let unit_kind = match unit.as_str() {
             "v" | "kv" | "mv" | "volt" | "volts" => Some(Self::Voltage),
             "a" | "ka" | "ma" | "amp" | "amps" => Some(Self::Current),
             "w" | "kw" | "mw" | "watt" | "watts" => Some(Self::Power),
             "" => None,
+            u if raw.contains(&u) => None,
             _ => Some(Self::Other),
         };
         if let Some(kind) = unit_kind {

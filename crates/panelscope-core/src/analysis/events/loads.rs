@@ -21,6 +21,34 @@ const QUIET_JITTER: f64 = 4.0;
 const QUIET_STEP_FRACTION: f64 = 0.25;
 /// A step must be this many times the quiet band as well as the minimum step.
 const STEP_OVER_QUIET: f64 = 3.0;
+/// Half cycles at or above this fraction of a channel's high level (its 99th percentile)
+/// are where its load draws; their movement sets the quiet band when no minimum step is
+/// given.
+const ACTIVE_FRACTION: f64 = 0.25;
+
+/// How much a channel's level moves from one half cycle to the next while its load draws:
+/// twice the median of those moves (noise, a wandering load, the aliasing of a pulsed
+/// current sampled slowly; an inrush decaying is a minority of them). 0 for a channel that
+/// never draws.
+pub(super) fn active_movement(level: &[f64]) -> f64 {
+    let mut finite: Vec<f64> = level.iter().copied().filter(|l| l.is_finite()).collect();
+    if finite.len() < 2 {
+        return 0.0;
+    }
+    let at = (finite.len() - 1) * 99 / 100;
+    let (_, high, _) = finite.select_nth_unstable_by(at, f64::total_cmp);
+    let active = ACTIVE_FRACTION * *high;
+    let mut moves: Vec<f64> = level
+        .windows(2)
+        .filter(|w| w[0].is_finite() && w[1].is_finite() && w[0].min(w[1]) >= active)
+        .map(|w| (w[1] - w[0]).abs())
+        .collect();
+    if moves.is_empty() {
+        return 0.0;
+    }
+    2.0 * median(moves.into_iter()).unwrap_or(0.0)
+}
+
 /// A current change within this many cycles of a voltage event's edge may follow it.
 const FOLLOW_CYCLES: f64 = 1.5;
 /// Slack on the current ratio a constant-impedance or constant-power load would show.
@@ -43,26 +71,33 @@ pub(super) struct Step {
     pub settle_end: usize,
 }
 
-/// Steps of at least `min_step` (and well over the series' jitter) between steady levels
-/// of `level`; `mixing` is the series whose windows mix linearly across a step (mean square
+/// Steps of at least `min_step` (and well over the series' jitter, and over `quiet_floor`:
+/// how much the level may move and still be quiet) between steady levels of `level`; `mixing` is the series whose windows mix linearly across a step (mean square
 /// for an RMS level, the level itself for a mean).
 pub(super) fn steady_steps(
     level: &[f64],
     mixing: &[f64],
     grid: &HalfCycles,
     min_step: f64,
+    quiet_floor: f64,
     steady_cycles: f64,
 ) -> Vec<Step> {
     let n = level.len();
     let jitter = median(level.windows(2).map(|w| (w[1] - w[0]).abs())).unwrap_or(0.0);
-    let quiet_band = |l: f64| (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step);
+    let quiet_band = |l: f64| {
+        (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step).max(quiet_floor)
+    };
     let steady = ((2.0 * steady_cycles).round() as usize).max(2);
 
+    // Quiet is judged on the running median of three half cycles: a pulsed current sampled
+    // slowly aliases into a pattern that repeats every few half cycles, and a single
+    // half-cycle outlier is not a change of level.
+    let smooth = median_of_three(level);
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     let mut run_start = 0;
     for k in 1..=n {
         let quiet = k < n && {
-            let (a, b) = (level[k - 1], level[k]);
+            let (a, b) = (smooth[k - 1], smooth[k]);
             a.is_finite() && b.is_finite() && (b - a).abs() <= quiet_band(a.abs().max(b.abs()))
         };
         if !quiet {
@@ -97,6 +132,25 @@ pub(super) fn steady_steps(
     steps
 }
 
+/// The smallest load step: given, or from the channel's own noise (at least `resolution`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum MinStep {
+    Given(f64),
+    FromNoise { resolution: f64 },
+}
+
+/// The running median of three (the ends kept as they are).
+pub(super) fn median_of_three(level: &[f64]) -> Vec<f64> {
+    let mut out = level.to_vec();
+    for k in 1..level.len().saturating_sub(1) {
+        let (a, b, c) = (level[k - 1], level[k + 1], level[k]);
+        if a.is_finite() && b.is_finite() && c.is_finite() {
+            out[k] = a.max(b).min(a.min(b).max(c));
+        }
+    }
+    out
+}
+
 /// The load switching events of a current (RMS) or power (mean) channel.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn find(
@@ -105,16 +159,20 @@ pub(super) fn find(
     series: &HalfCycleSeries,
     grid: &HalfCycles,
     is_power: bool,
-    min_step: f64,
+    min_step: MinStep,
     voltage_edges: &[VoltageEdge],
     options: &DetectOptions,
 ) -> Vec<Event> {
     let level: Vec<f64> =
         if is_power { series.mean.clone() } else { series.mean_square.iter().map(|m| m.sqrt()).collect() };
+    let (min_step, quiet_floor) = match min_step {
+        MinStep::Given(v) => (v, 0.0),
+        MinStep::FromNoise { resolution } => (resolution, active_movement(&median_of_three(&level))),
+    };
     let mixing = if is_power { &series.mean } else { &series.mean_square };
     let cycle_s = grid.period_samples / grid.sample_rate_hz;
     let mut events = Vec::new();
-    for step in steady_steps(&level, mixing, grid, min_step, options.steady_cycles) {
+    for step in steady_steps(&level, mixing, grid, min_step, quiet_floor, options.steady_cycles) {
         let (l0, l1) = (step.level_before, step.level_after);
         let start_s = step.onset / grid.sample_rate_hz;
         let kind = if l1 > l0 { EventKind::LoadOn } else { EventKind::LoadOff };

@@ -140,10 +140,14 @@ pub struct DetectOptions {
     pub interruption_pu: f64,
     /// An event ends only once the RMS is this far back inside the normal band.
     pub hysteresis_pu: f64,
-    /// Smallest load step on a current channel, in A.
-    pub min_step_a: f64,
-    /// Smallest load step on a power channel, in W.
-    pub min_step_w: f64,
+    /// Smallest load step on a current channel, in A. `None` (the default): from the
+    /// channel itself, a step must stand out from its own noise (three times the band its
+    /// quiet half cycles move in: four times their median movement, at least 1% of the
+    /// level) and be at least two steps of its resolution (the ADC step), so a quiet
+    /// sub-metering sensor shows a 10 W load while noise and quantisation never trigger.
+    pub min_step_a: Option<f64>,
+    /// Smallest load step on a power channel, in W; `None` as for currents.
+    pub min_step_w: Option<f64>,
     /// A level is steady when it holds (within its noise) for this many cycles.
     pub steady_cycles: f64,
     /// A transient departs from the previous cycle by more than this fraction of the
@@ -162,11 +166,11 @@ impl Default for DetectOptions {
             swell_pu: 1.1,
             interruption_pu: 0.1,
             hysteresis_pu: 0.02,
-            min_step_a: 0.5,
-            min_step_w: 50.0,
+            min_step_a: None,
+            min_step_w: None,
             steady_cycles: 3.0,
             transient_pu: 0.2,
-            transient_max_s: 0.003,
+            transient_max_s: 0.010,
         }
     }
 }
@@ -210,7 +214,7 @@ impl DetectOptions {
         if !(0.0..=0.1).contains(&self.hysteresis_pu) {
             return bad("hysteresis must be between 0 and 0.1 pu");
         }
-        if !positive(self.min_step_a) || !positive(self.min_step_w) {
+        if self.min_step_a.is_some_and(|v| !positive(v)) || self.min_step_w.is_some_and(|v| !positive(v)) {
             return bad("minimum load steps must be positive");
         }
         if !(self.steady_cycles >= 1.0 && self.steady_cycles <= 1000.0) {
@@ -249,6 +253,10 @@ pub struct Detection {
     /// What could not be analysed, and why.
     pub warnings: Vec<String>,
 }
+
+/// Without a given minimum step, a load step is at least this many steps of the channel's
+/// resolution.
+const RESOLUTION_STEPS: f64 = 2.0;
 
 /// Fewest samples per cycle the detector accepts.
 const MIN_SAMPLES_PER_CYCLE: f64 = 8.0;
@@ -304,20 +312,28 @@ pub fn detect(capture: &Capture, options: &DetectOptions) -> Result<Detection, D
     let analog: Vec<(&crate::capture::Channel, &[f32])> =
         capture.channels.iter().filter_map(|c| c.analog_values().map(|v| (c, v))).collect();
     let mut series: Vec<HalfCycleSeries> = analog.iter().map(|(_, v)| half_cycle_series(v, &grid)).collect();
+    // A sensor's DC offset (raw ADC counts, a drifting clamp) is not part of an AC level.
+    for ((channel, _), s) in analog.iter().zip(series.iter_mut()) {
+        if matches!(channel.kind, ChannelKind::Voltage | ChannelKind::Current) {
+            remove_offset(s);
+        }
+    }
 
-    // Each voltage's 1 pu, without the de-energised ones.
+    // Each voltage's 1 pu, one per supply system, without the de-energised ones.
+    let mut levels = Vec::new();
     for ((channel, _), s) in analog.iter().zip(&series) {
         if channel.kind != ChannelKind::Voltage {
             continue;
         }
-        match voltage::reference(channel, s, &grid, capture.trigger_s, options) {
-            Some(reference) => detection.references.push(reference),
+        match voltage::level(channel, s, &grid, capture.trigger_s, options) {
+            Some(level) => levels.push(level),
             None => detection.warnings.push(format!(
                 "{}: no voltage to compare against (flat, zero or missing); give --nominal-v",
                 channel.name
             )),
         }
     }
+    detection.references = voltage::system_references(&levels);
     let dead = voltage::drop_dead(&mut detection.references);
     detection.warnings.extend(dead);
 
@@ -354,10 +370,17 @@ pub fn detect(capture: &Capture, options: &DetectOptions) -> Result<Detection, D
         detection.events.extend(found.events);
     }
     for ((channel, values), s) in analog.iter().zip(&series) {
-        let min_step = match channel.kind {
-            ChannelKind::Current => options.min_step_a / unit_scale(&channel.unit, "A"),
-            ChannelKind::Power => options.min_step_w / unit_scale(&channel.unit, "W"),
+        let given = match channel.kind {
+            ChannelKind::Current => options.min_step_a.map(|a| a / unit_scale(&channel.unit, "A")),
+            ChannelKind::Power => options.min_step_w.map(|w| w / unit_scale(&channel.unit, "W")),
             _ => continue,
+        };
+        let min_step = match given {
+            Some(v) => loads::MinStep::Given(v),
+            None => {
+                let q = f64::from(transients::resolution(values));
+                loads::MinStep::FromNoise { resolution: if q.is_finite() { RESOLUTION_STEPS * q } else { 0.0 } }
+            }
         };
         let is_power = channel.kind == ChannelKind::Power;
         detection.events.extend(loads::find(channel, values, s, &grid, is_power, min_step, &edges, options));
@@ -378,8 +401,13 @@ fn empty(frequency_hz: f64, warnings: Vec<String>) -> Detection {
 fn line_frequency(capture: &Capture, rate: f64) -> Option<f64> {
     let pre_trigger = capture.trigger_s.filter(|&t| t >= 3.0 / 50.0).map(|t| (t * rate) as usize);
     let span = pre_trigger.unwrap_or((FREQUENCY_SPAN_S * rate) as usize).min(capture.sample_count());
-    let measure =
-        |values: &[f32]| zero_crossing_frequency(&values[..span], rate).filter(|f| (10.0..=1000.0).contains(f));
+    // A record whose supply dies early (an interruption) is periodic only at its start:
+    // shorter and shorter prefixes are tried, down to three cycles at 50 Hz.
+    let shortest = ((3.0 / 50.0) * rate) as usize;
+    let measure = |values: &[f32]| {
+        std::iter::successors(Some(span), |&n| (n / 2 >= shortest).then_some(n / 2))
+            .find_map(|n| zero_crossing_frequency(&values[..n], rate).filter(|f| (10.0..=1000.0).contains(f)))
+    };
     let analog = || capture.channels.iter().filter_map(|c| c.analog_values().map(|v| (c, v)));
     if let Some(f) = analog().filter(|(c, _)| c.kind == ChannelKind::Voltage).find_map(|(_, v)| measure(v)) {
         return Some(f);
@@ -419,6 +447,20 @@ pub fn locate_edge(
         }
     }
     None
+}
+
+/// Takes a channel's DC offset (the median of its one-cycle means) out of its half-cycle
+/// levels: `mean((x - dc)^2) = mean(x^2) - 2 dc mean(x) + dc^2`.
+fn remove_offset(series: &mut HalfCycleSeries) {
+    let cycle_means = series.mean.windows(2).step_by(2).map(|w| 0.5 * (w[0] + w[1]));
+    let Some(dc) = median(cycle_means) else { return };
+    if dc == 0.0 {
+        return;
+    }
+    for (ms, mean) in series.mean_square.iter_mut().zip(series.mean.iter_mut()) {
+        *ms = (*ms - 2.0 * dc * *mean + dc * dc).max(0.0);
+        *mean -= dc;
+    }
 }
 
 /// Median of the finite values (`None` if there are none).

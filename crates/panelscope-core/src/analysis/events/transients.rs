@@ -22,7 +22,7 @@ const RESOLUTION_SAMPLES: usize = 100_000;
 
 /// The channel's resolution: the smallest non-zero difference between neighbouring samples
 /// (one ADC step for recorded data; tiny for floating-point data).
-fn resolution(values: &[f32]) -> f32 {
+pub(super) fn resolution(values: &[f32]) -> f32 {
     let head = &values[..values.len().min(RESOLUTION_SAMPLES)];
     head.windows(2).map(|w| (w[1] - w[0]).abs()).filter(|d| *d > 0.0).fold(f32::INFINITY, f32::min).min(f32::MAX)
 }
@@ -72,14 +72,18 @@ pub(super) fn find(
             return None;
         }
         let x = values[i];
-        let r = previous_cycle(values, i, period)?;
+        // In the first cycle there is no cycle before: the one after is the shape (a
+        // transient lasts milliseconds, so the next cycle is clean of it).
+        let r = previous_cycle(values, i, period).or_else(|| next_cycle(values, i, period))?;
         let d = x - r;
         (d.abs() > threshold).then_some(d)
     };
     let mut events = Vec::new();
     let mut resume = 0usize;
     for k in 0..series.max_deviation.len() {
-        if series.max_deviation[k] <= threshold {
+        // The one-pass series has no departure for the first cycle: it is looked at whole.
+        let first_cycle = (grid.window(k).start as f64) < period;
+        if series.max_deviation[k] <= threshold && !first_cycle {
             continue;
         }
         let window = grid.window(k);
@@ -102,7 +106,12 @@ pub(super) fn find(
                 }
                 j += 1;
             }
-            let impulsive = last - start < longest && back_on_shape(values, start, last + gap, period, threshold);
+            let settled = if (start as f64) < period {
+                periodic_after(values, last + gap, period, threshold)
+            } else {
+                back_on_shape(values, start, last + gap, period, threshold)
+            };
+            let impulsive = last - start < longest && settled;
             if impulsive {
                 let mut event = Event::new(
                     EventKind::Transient,
@@ -127,6 +136,25 @@ pub(super) fn find(
         }
     }
     events
+}
+
+/// The value one cycle after sample `i`, interpolated; `None` past the end.
+fn next_cycle(values: &[f32], i: usize, period: f64) -> Option<f32> {
+    let at = i as f64 + period;
+    let j = at.floor() as usize;
+    let frac = (at - j as f64) as f32;
+    let (a, b) = (*values.get(j)?, *values.get(j + 1)?);
+    Some(a + frac * (b - a))
+}
+
+/// For a burst in the first cycle (nothing before it to compare with): true when, from
+/// `last` on, each sample of a cycle matches the sample one cycle later within half the
+/// `threshold` (the waveform settled on one shape).
+fn periodic_after(values: &[f32], last: usize, period: f64, threshold: f32) -> bool {
+    let calm = 0.5 * threshold;
+    let from = last + 1;
+    let to = from + period.ceil() as usize;
+    (from..to).all(|j| next_cycle(values, j, period).is_some_and(|r| (values[j] - r).abs() <= calm))
 }
 
 /// True when the cycle after `last` (where a burst that began at `start` has settled below

@@ -50,23 +50,30 @@ pub(super) struct Found {
     pub edges: Vec<VoltageEdge>,
 }
 
-/// The channel's 1 pu: given; else its median one-cycle RMS before the trigger (a fault
-/// record's pre-fault level) when the capture has at least three cycles before its trigger,
-/// or over the whole capture; rounded to a standard voltage within 5%. `None` for a flat,
-/// zero or missing channel.
-pub(super) fn reference(
+/// A voltage channel's own level, before it is compared with the others of its supply.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Level {
+    pub channel: String,
+    pub unit: String,
+    /// RMS, in the channel's unit.
+    pub level: f64,
+    /// Where it was taken: `given`, `pre-trigger`, `first cycles` or `median`.
+    pub source: &'static str,
+}
+
+/// The channel's level: given; else its median one-cycle RMS before the trigger (a fault
+/// record's pre-fault level) when the capture has at least three cycles before its trigger;
+/// else over the whole capture, unless most of the capture is dead or deep in a dip (the
+/// median under half the first cycles' level), where the first cycles tell. `None` for a
+/// flat, zero or missing channel.
+pub(super) fn level(
     channel: &Channel,
     series: &HalfCycleSeries,
     grid: &HalfCycles,
     trigger_s: Option<f64>,
     options: &DetectOptions,
-) -> Option<VoltageReference> {
-    let make = |reference: f64, source: &str| VoltageReference {
-        channel: channel.name.clone(),
-        reference,
-        unit: channel.unit.clone(),
-        source: source.to_string(),
-    };
+) -> Option<Level> {
+    let make = |level: f64, source| Level { channel: channel.name.clone(), unit: channel.unit.clone(), level, source };
     if let Some(v) = options.nominal_v {
         return Some(make(v, "given"));
     }
@@ -78,22 +85,84 @@ pub(super) fn reference(
     if let Some(t) = trigger_s.filter(|&t| t >= 3.0 * cycle_s)
         && let Some(m) = levels(ending_before(t - 0.5 * cycle_s).max(0) as usize).filter(|m| *m > 0.0)
     {
-        return Some(match standard_nominal(m, &channel.unit) {
-            Some(nominal) => make(nominal, "nominal (pre-trigger)"),
-            None => make(m, "pre-trigger median"),
+        return Some(make(m, "pre-trigger"));
+    }
+    let whole = levels(usize::MAX).filter(|m| m.is_finite()).unwrap_or(0.0);
+    let first = levels(FIRST_STEPS).filter(|m| m.is_finite()).unwrap_or(0.0);
+    // Most of the record dead or deep in a dip; or spent mostly disturbed, where its first
+    // cycles still show the standard voltage it runs at.
+    let standard = |v: f64| standard_nominal(v, &channel.unit).is_some();
+    if first > 0.0 && (whole < 0.5 * first || (!standard(whole) && standard(first))) {
+        return Some(make(first, "first cycles"));
+    }
+    (whole > 0.0).then(|| make(whole, "median"))
+}
+
+/// One-cycle RMS values (refreshed every half cycle) that make up a record's first cycles.
+const FIRST_STEPS: usize = 6;
+
+/// Levels within this fraction below the highest of a supply belong to it (the phases of
+/// one system, a phase in a deep sag included; line-to-line voltages, 1.73 times the
+/// line-to-neutral ones, and 240 V beside 120 V form systems of their own).
+const SYSTEM_SPAN: f64 = 0.6;
+/// Two levels agree within this fraction.
+const AGREE: f64 = 0.1;
+
+/// Each voltage's 1 pu, one per supply: the voltages of one unit whose levels lie within
+/// [`SYSTEM_SPAN`] of each other share a nominal, taken from the healthy phases (the
+/// highest level another phase agrees with, so a phase that starts inside a sag or a swell
+/// does not set it) and rounded to a standard voltage within 5%. A given nominal is kept.
+pub(super) fn system_references(levels: &[Level]) -> Vec<VoltageReference> {
+    let mut order: Vec<&Level> = levels.iter().filter(|l| l.source != "given").collect();
+    order.sort_by(|a, b| b.level.total_cmp(&a.level));
+    let mut systems: Vec<Vec<&Level>> = Vec::new();
+    for l in order {
+        match systems.iter_mut().find(|s| s[0].unit == l.unit && l.level >= SYSTEM_SPAN * s[0].level) {
+            Some(system) => system.push(l),
+            None => systems.push(vec![l]),
+        }
+    }
+    let mut references = Vec::new();
+    for l in levels.iter().filter(|l| l.source == "given") {
+        references.push(VoltageReference {
+            channel: l.channel.clone(),
+            reference: l.level,
+            unit: l.unit.clone(),
+            source: "given".into(),
         });
     }
-    let m = levels(usize::MAX).filter(|m| *m > 0.0)?;
-    if let Some(nominal) = standard_nominal(m, &channel.unit) {
-        return Some(make(nominal, "nominal"));
+    for system in systems {
+        let healthy = (0..system.len())
+            .find(|&i| {
+                (0..system.len())
+                    .any(|j| j != i && (system[i].level - system[j].level).abs() <= AGREE * system[i].level)
+            })
+            .map_or(system[0], |i| system[i]);
+        let (reference, base) = match (standard_nominal(healthy.level, &healthy.unit), healthy.source) {
+            (Some(nominal), "median") => (nominal, "nominal".to_string()),
+            (Some(nominal), other) => (nominal, format!("nominal ({other})")),
+            (None, "median") => (healthy.level, "median".to_string()),
+            (None, other) => (healthy.level, other.to_string()),
+        };
+        let shared = if system.len() > 1 {
+            let mut names: Vec<&str> = system.iter().map(|l| l.channel.as_str()).collect();
+            names.sort_by_key(|n| levels.iter().position(|l| l.channel == *n));
+            format!(", shared by {}", names.join(", "))
+        } else {
+            String::new()
+        };
+        for l in &system {
+            references.push(VoltageReference {
+                channel: l.channel.clone(),
+                reference,
+                unit: l.unit.clone(),
+                source: format!("{base}{shared}"),
+            });
+        }
     }
-    // A record that spends most of its time disturbed: its first cycles may still show the
-    // standard voltage it runs at.
-    let first = levels(6).and_then(|f| standard_nominal(f, &channel.unit));
-    Some(match first {
-        Some(nominal) => make(nominal, "nominal (first cycles)"),
-        None => make(m, "median"),
-    })
+    let position = |name: &str| levels.iter().position(|l| l.channel == name).unwrap_or(usize::MAX);
+    references.sort_by_key(|r| position(&r.channel));
+    references
 }
 
 /// Of the voltage references, those of channels that carry almost nothing next to the other
@@ -144,6 +213,11 @@ struct Open {
 /// cycle) is the one-cycle window passing through the sag band, not a sag.
 const PASSING_STEPS: usize = 2;
 
+/// A sag that falls on into an interruption within this many trend steps (three cycles)
+/// is the supply collapsing (a source that decays over a cycle or two, seen through the
+/// one-cycle window), and the interruption starts where the sag did.
+const COLLAPSE_STEPS: usize = 6;
+
 /// Sags, swells and interruptions of one voltage channel.
 pub(super) fn events(
     channel: &Channel,
@@ -183,7 +257,7 @@ pub(super) fn events(
                             extreme_pu: lowest.min(pu),
                             interruption_before: None,
                         });
-                    } else if k - o.at <= PASSING_STEPS {
+                    } else if k - o.at <= COLLAPSE_STEPS {
                         // The drop into the interruption, seen through the window.
                         o.kind = EventKind::Interruption;
                         o.extreme_pu = pu;
@@ -345,7 +419,7 @@ pub(super) fn level_edges(
 ) -> Vec<VoltageEdge> {
     let level: Vec<f64> = series.mean_square.iter().map(|m| m.sqrt()).collect();
     let min_step = VOLTAGE_STEP_PU * reference.reference;
-    super::loads::steady_steps(&level, &series.mean_square, grid, min_step, options.steady_cycles)
+    super::loads::steady_steps(&level, &series.mean_square, grid, min_step, 0.0, options.steady_cycles)
         .into_iter()
         .map(|s| VoltageEdge {
             t_s: s.onset / grid.sample_rate_hz,
