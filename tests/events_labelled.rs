@@ -2,8 +2,9 @@
 //! (`../shared/data/events/`, and the fault records of `../shared/data/comtrade/`): the
 //! labels below are transcribed from each folder's MANIFEST.txt, with the uncertainty it
 //! states. A detection matches a label of its kind on one of the label's channels when its
-//! onset (its end, for a label that marks where a disturbance ends) is within that
-//! uncertainty. Detections near a labelled event on other channels or of other kinds (the
+//! onset (its end, for a label that marks where a disturbance ends) is within half a cycle
+//! (transients: 1 ms) or the stated uncertainty if that is wider; matches outside the stated
+//! uncertainty are listed. Detections near a labelled event on other channels or of other kinds (the
 //! other phases of a sag, a current following its voltage, the inrush of a switch-on) are
 //! counted as explained; any other detection is unlabelled.
 //!
@@ -268,18 +269,29 @@ fn board() -> Option<Board> {
         let mut used = vec![false; detected.len()];
         for l in &record.labels {
             board.tally(record.source, l.kind.as_str()).known += 1;
-            let hit = detected.iter().enumerate().position(|(i, (_, e, rate))| {
-                let at = if l.at_end { e.end_s } else { Some(e.start_s) };
-                let _ = rate;
+            let at = |e: &panelscope::analysis::events::Event| if l.at_end { e.end_s } else { Some(e.start_s) };
+            let hit = detected.iter().enumerate().position(|(i, (_, e, frequency_hz))| {
+                let rule = if l.kind == EventKind::Transient { 0.001 } else { 0.5 / frequency_hz };
                 !used[i]
                     && e.kind == l.kind
                     && l.channels.contains(&e.channel.as_str())
-                    && at.is_some_and(|t| (t - l.time_s).abs() <= l.within_s)
+                    && at(e).is_some_and(|t| (t - l.time_s).abs() <= l.within_s.max(rule))
             });
             match hit {
                 Some(i) => {
                     used[i] = true;
                     board.tally(record.source, l.kind.as_str()).found += 1;
+                    let off = (at(&detected[i].1).unwrap_or(f64::NAN) - l.time_s).abs();
+                    if off > l.within_s {
+                        board.notes.push(format!(
+                            "outside its stated uncertainty: {} {} at {} s ± {} s, found {:.1} ms off",
+                            record.files[0],
+                            l.kind.as_str(),
+                            l.time_s,
+                            l.within_s,
+                            1000.0 * off
+                        ));
+                    }
                 }
                 None => board.notes.push(format!(
                     "missed: {} {} on {:?} at {} s ± {} s{}",
@@ -325,7 +337,13 @@ fn labelled_real_events_are_found() {
     for note in &board.notes {
         println!("{note}");
     }
+    // Floors at today's figures (README.md): a change that loses ground here fails.
     let total = board.total();
-    assert!(total.known >= 40, "{} labels", total.known);
-    assert!(total.recall() >= 0.0, "recall {:.3}", total.recall());
+    assert!(total.known >= 44, "{} labels", total.known);
+    assert!(total.f1() >= 0.65, "F1 {:.3}", total.f1());
+    for source in ["comtrade-abb-testrecord1", "comtrade-sel-311l", "thesis-ups-sel751-1920hz"] {
+        assert_eq!(board.source_total(source).recall(), 1.0, "{source}");
+    }
+    assert!(board.source_total("pqdif-pass8010-34kv").recall() >= 0.66);
+    assert!(board.source_total("tabanelli-mcu-nilm-10khz").recall() >= 0.4);
 }

@@ -38,7 +38,7 @@ pub(super) fn active_movement(level: &[f64]) -> f64 {
     let at = (finite.len() - 1) * 99 / 100;
     let (_, high, _) = finite.select_nth_unstable_by(at, f64::total_cmp);
     let active = ACTIVE_FRACTION * *high;
-    let mut moves: Vec<f64> = level
+    let moves: Vec<f64> = level
         .windows(2)
         .filter(|w| w[0].is_finite() && w[1].is_finite() && w[0].min(w[1]) >= active)
         .map(|w| (w[1] - w[0]).abs())
