@@ -183,6 +183,7 @@ pub(super) fn kind_color(kind: EventKind) -> egui::Color32 {
         EventKind::Swell => egui::Color32::from_rgb(200, 90, 200),
         EventKind::Interruption => egui::Color32::from_rgb(220, 60, 60),
         EventKind::Transient => egui::Color32::from_rgb(70, 150, 230),
+        EventKind::Fluctuation => egui::Color32::from_rgb(170, 150, 60),
     }
 }
 

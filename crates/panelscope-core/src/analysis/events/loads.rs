@@ -210,7 +210,71 @@ pub(super) fn find(
         }
         events.push(event);
     }
-    events
+    fold_fluctuations(events, &channel.name, &channel.unit)
+}
+
+/// Steps closer than this to the next one can belong to one fluctuating stretch.
+const FLUCTUATION_GAP_S: f64 = 1.0;
+/// A stretch fluctuates when it holds at least this many steps up and as many down.
+const FLUCTUATION_EACH_WAY: usize = 2;
+/// A fluctuation turns (up after down, down after up) at least this often ...
+const FLUCTUATION_TURNS: usize = 4;
+/// ... and at this share of its consecutive swings.
+const ZIGZAG_SHARE: f64 = 0.7;
+/// A step at least this many times the stretch's median swing is a switching inside it.
+const SWITCH_OVER_SWING: f64 = 3.0;
+
+/// Folds runs of load steps that go up and down within [`FLUCTUATION_GAP_S`] of each other
+/// (a motor whose mechanical load varies, a wandering appliance) into one `fluctuation`
+/// event with its span, range and rate. A step inside the stretch far larger than its
+/// swings is a real switching and stays.
+fn fold_fluctuations(steps: Vec<Event>, channel: &str, unit: &str) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+        let mut j = i + 1;
+        while j < steps.len() && steps[j].start_s - steps[j - 1].start_s <= FLUCTUATION_GAP_S {
+            j += 1;
+        }
+        let stretch = &steps[i..j];
+        i = j;
+        let ups = stretch.iter().filter(|e| e.kind == EventKind::LoadOn).count();
+        if ups < FLUCTUATION_EACH_WAY || stretch.len() - ups < FLUCTUATION_EACH_WAY {
+            out.extend_from_slice(stretch);
+            continue;
+        }
+        let swing = median(stretch.iter().map(|e| e.magnitude)).unwrap_or(0.0);
+        let (switches, swings): (Vec<&Event>, Vec<&Event>) =
+            stretch.iter().partition(|e| e.magnitude >= SWITCH_OVER_SWING * swing);
+        // Back and forth, again and again: several loads switching in the same second (a
+        // busy panel's mains) go one way, then the other, without zig-zagging.
+        let turns = swings.windows(2).filter(|w| w[0].kind != w[1].kind).count();
+        let zigzags = turns >= FLUCTUATION_TURNS && turns as f64 >= ZIGZAG_SHARE * (swings.len() - 1) as f64;
+        if swings.len() < 2 * FLUCTUATION_EACH_WAY || !zigzags {
+            out.extend_from_slice(stretch);
+            continue;
+        }
+        out.extend(switches.into_iter().cloned());
+        let levels = swings.iter().flat_map(|e| [e.level_before, e.level_after]).flatten();
+        let (low, high) = levels.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| (lo.min(l), hi.max(l)));
+        let (first, last) = (swings[0], swings[swings.len() - 1]);
+        let span_s = last.start_s - first.start_s;
+        let mut event = Event::new(EventKind::Fluctuation, channel, first.start_s, high - low, unit);
+        event.end_s = Some(last.start_s);
+        event.duration_s = Some(span_s);
+        event.level_before = first.level_before;
+        event.level_after = last.level_after;
+        event.note = format!(
+            "{} swings over {:.2} s ({:.1} per second) between {} and {} {unit}",
+            swings.len(),
+            span_s,
+            (swings.len() - 1) as f64 / span_s.max(f64::MIN_POSITIVE),
+            crate::format::fmt_value(low),
+            crate::format::fmt_value(high)
+        );
+        out.push(event);
+    }
+    out
 }
 
 /// Fills in the inrush of a load switching on: over half cycles `span` (the transition and

@@ -38,12 +38,16 @@ pub enum EventKind {
     Interruption,
     /// Samples departing sharply from the previous cycle's shape, for a short time.
     Transient,
+    /// A load whose level goes up and down again and again (a motor under a varying
+    /// load): one event for the stretch, with its span (`start_s` to `end_s`), its range
+    /// (`magnitude`, lowest to highest level) and its rate (in `note`).
+    Fluctuation,
 }
 
 impl EventKind {
     /// Every kind, in the order the schema lists them.
-    pub const ALL: [EventKind; 6] =
-        [Self::LoadOn, Self::LoadOff, Self::Sag, Self::Swell, Self::Interruption, Self::Transient];
+    pub const ALL: [EventKind; 7] =
+        [Self::LoadOn, Self::LoadOff, Self::Sag, Self::Swell, Self::Interruption, Self::Transient, Self::Fluctuation];
 
     /// The name used in JSON and CSV.
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl EventKind {
             Self::Swell => "swell",
             Self::Interruption => "interruption",
             Self::Transient => "transient",
+            Self::Fluctuation => "fluctuation",
         }
     }
 }

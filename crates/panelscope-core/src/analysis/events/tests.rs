@@ -232,3 +232,67 @@ fn irregular_time_is_resampled() {
     assert_eq!(sags[0].end_s, None);
     assert!((sags[0].start_s - 0.5).abs() < 0.01);
 }
+
+/// A quiet sub-metering sensor: gaussian noise of `sigma` A and a 12-bit ADC over ±`range`.
+fn sensor(values: Vec<f32>, sigma: f64, range: f64, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut unit = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let mut gaussian = move || (-2.0 * unit().ln()).sqrt() * (TAU * unit()).cos();
+    let q = 2.0 * range / 4096.0;
+    values.into_iter().map(|v| ((f64::from(v) + sigma * gaussian()) / q).round() as f32 * q as f32).collect()
+}
+
+/// Small loads on a quiet sensor are found at the default settings (the floor follows the
+/// channel's noise and resolution), and noise and quantisation alone never trigger.
+#[test]
+fn small_loads_are_found_and_noise_never_triggers() {
+    for (f, volts, watts, seed) in [(60.0, 120.0, 20.0, 1), (50.0, 230.0, 10.0, 2)] {
+        let rate = 4000.0;
+        let (base, step) = (0.05, watts / volts);
+        let (on, off) = (1.2345, 2.8765);
+        let i = wave(f, rate, 4.0, 0.2, |t| base + if (on..off).contains(&t) { step } else { 0.0 });
+        let v = wave(f, rate, 4.0, 0.0, |_| volts);
+        let i = sensor(i, 0.004, 10.0, seed);
+        let d =
+            detect(&capture(rate, vec![("V_A", "V", v.clone()), ("I_01", "A", i)]), &DetectOptions::default()).unwrap();
+        let kinds: Vec<EventKind> = d.events.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventKind::LoadOn, EventKind::LoadOff], "{watts} W at {volts} V: {:#?}", d.events);
+        for (e, t) in d.events.iter().zip([on, off]) {
+            assert!((e.start_s - t).abs() < 0.5 / f, "{e:?} vs {t}");
+            assert!((e.magnitude - step).abs() < 0.2 * step, "{e:?}");
+        }
+        // The same sensor with nothing switching: nothing.
+        let quiet = sensor(wave(f, rate, 4.0, 0.2, |_| base), 0.004, 10.0, seed + 10);
+        let d = detect(&capture(rate, vec![("V_A", "V", v), ("I_01", "A", quiet)]), &DetectOptions::default()).unwrap();
+        assert!(d.events.is_empty(), "{:#?}", d.events);
+    }
+}
+
+/// A motor whose load changes every few hundred milliseconds is one fluctuation, not dozens
+/// of switchings; a real switch-on in the middle of it is still reported.
+#[test]
+fn a_fluctuating_motor_is_one_event_and_a_switch_inside_it_stays() {
+    let (f, rate) = (60.0, 4000.0);
+    let levels = [5.0, 6.2, 4.6, 5.8, 4.9, 6.4, 5.1, 4.4, 6.0, 5.3, 4.8, 6.1, 5.5, 4.7, 5.9, 5.2];
+    let switch_on = 2.6123;
+    let i = wave(f, rate, 5.5, 0.3, |t| {
+        let k = ((t / 0.3) as usize).min(levels.len() - 1);
+        let motor = if t < 0.5 { 0.0 } else { levels[k] };
+        motor + if t >= switch_on { 20.0 } else { 0.0 }
+    });
+    let v = wave(f, rate, 5.5, 0.0, |_| 120.0);
+    let d = detect(&capture(rate, vec![("V_A", "V", v), ("I_M", "A", i)]), &DetectOptions::default()).unwrap();
+    let fluctuations = only(&d.events, EventKind::Fluctuation);
+    assert!(!fluctuations.is_empty() && fluctuations.len() <= 2, "{:#?}", d.events);
+    let steps = only(&d.events, EventKind::LoadOn).len() + only(&d.events, EventKind::LoadOff).len();
+    assert!(steps <= 3, "the swings are folded: {:#?}", d.events);
+    let switch = d.events.iter().find(|e| e.kind == EventKind::LoadOn && e.magnitude > 15.0).expect("the switch-on");
+    assert!((switch.start_s - switch_on).abs() < 0.5 / f, "{switch:?}");
+    let f0 = fluctuations[0];
+    assert!(f0.end_s.unwrap() > f0.start_s && f0.note.contains("swings"), "{f0:?}");
+}
