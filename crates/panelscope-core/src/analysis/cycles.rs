@@ -103,18 +103,30 @@ impl HalfCycleSeries {
     }
 }
 
+/// The value at fractional sample index `at`, interpolated between the two samples around
+/// it (the last sample stands for itself); `None` outside the samples.
+#[inline]
+pub fn interpolated(values: &[f32], at: f64) -> Option<f32> {
+    if at < 0.0 {
+        return None;
+    }
+    let j = at.floor() as usize;
+    let frac = (at - j as f64) as f32;
+    let a = *values.get(j)?;
+    let b = values.get(j + 1).copied().unwrap_or(a);
+    Some(a + (b - a) * frac)
+}
+
 /// The value one cycle before sample `i`, interpolated between the two samples around it.
 #[inline]
 pub fn previous_cycle(values: &[f32], i: usize, period_samples: f64) -> Option<f32> {
-    let back = i as f64 - period_samples;
-    if back < 0.0 {
-        return None;
-    }
-    let j = back.floor() as usize;
-    let frac = (back - j as f64) as f32;
-    let a = values[j];
-    let b = values.get(j + 1).copied().unwrap_or(a);
-    Some(a + (b - a) * frac)
+    interpolated(values, i as f64 - period_samples)
+}
+
+/// The value one cycle after sample `i`, interpolated; `None` past the end.
+#[inline]
+pub fn next_cycle(values: &[f32], i: usize, period_samples: f64) -> Option<f32> {
+    interpolated(values, i as f64 + period_samples)
 }
 
 /// Lanes of the vectorised inner loop.

@@ -30,7 +30,7 @@ const ACTIVE_FRACTION: f64 = 0.25;
 /// twice the median of those moves (noise, a wandering load, the aliasing of a pulsed
 /// current sampled slowly; an inrush decaying is a minority of them). 0 for a channel that
 /// never draws.
-pub(super) fn active_movement(level: &[f64]) -> f64 {
+fn active_movement(level: &[f64]) -> f64 {
     let mut finite: Vec<f64> = level.iter().copied().filter(|l| l.is_finite()).collect();
     if finite.len() < 2 {
         return 0.0;
@@ -38,15 +38,11 @@ pub(super) fn active_movement(level: &[f64]) -> f64 {
     let at = (finite.len() - 1) * 99 / 100;
     let (_, high, _) = finite.select_nth_unstable_by(at, f64::total_cmp);
     let active = ACTIVE_FRACTION * *high;
-    let moves: Vec<f64> = level
+    let moves = level
         .windows(2)
         .filter(|w| w[0].is_finite() && w[1].is_finite() && w[0].min(w[1]) >= active)
-        .map(|w| (w[1] - w[0]).abs())
-        .collect();
-    if moves.is_empty() {
-        return 0.0;
-    }
-    2.0 * median(moves.into_iter()).unwrap_or(0.0)
+        .map(|w| (w[1] - w[0]).abs());
+    2.0 * median(moves).unwrap_or(0.0)
 }
 
 /// A current change within this many cycles of a voltage event's edge may follow it.
@@ -71,28 +67,32 @@ pub(super) struct Step {
     pub settle_end: usize,
 }
 
-/// Steps of at least `min_step` (and well over the series' jitter, and over `quiet_floor`:
-/// how much the level may move and still be quiet) between steady levels of `level`; `mixing` is the series whose windows mix linearly across a step (mean square
-/// for an RMS level, the level itself for a mean).
+/// Steps of at least the minimum step (and well over the series' jitter) between steady
+/// levels of `level`; `mixing` is the series whose windows mix linearly across a step (mean
+/// square for an RMS level, the level itself for a mean). A minimum step from the noise
+/// also widens the band a quiet level may move in to the channel's [`active_movement`].
 pub(super) fn steady_steps(
     level: &[f64],
     mixing: &[f64],
     grid: &HalfCycles,
-    min_step: f64,
-    quiet_floor: f64,
+    min_step: MinStep,
     steady_cycles: f64,
 ) -> Vec<Step> {
     let n = level.len();
+    // Quiet is judged on the running median of three half cycles: a pulsed current sampled
+    // slowly aliases into a pattern that repeats every few half cycles, and a single
+    // half-cycle outlier is not a change of level.
+    let smooth = median_of_three(level);
+    let (min_step, quiet_floor) = match min_step {
+        MinStep::Given(v) => (v, 0.0),
+        MinStep::FromNoise { resolution } => (resolution, active_movement(&smooth)),
+    };
     let jitter = median(level.windows(2).map(|w| (w[1] - w[0]).abs())).unwrap_or(0.0);
     let quiet_band = |l: f64| {
         (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step).max(quiet_floor)
     };
     let steady = ((2.0 * steady_cycles).round() as usize).max(2);
 
-    // Quiet is judged on the running median of three half cycles: a pulsed current sampled
-    // slowly aliases into a pattern that repeats every few half cycles, and a single
-    // half-cycle outlier is not a change of level.
-    let smooth = median_of_three(level);
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     let mut run_start = 0;
     for k in 1..=n {
@@ -140,7 +140,7 @@ pub(super) enum MinStep {
 }
 
 /// The running median of three (the ends kept as they are).
-pub(super) fn median_of_three(level: &[f64]) -> Vec<f64> {
+fn median_of_three(level: &[f64]) -> Vec<f64> {
     let mut out = level.to_vec();
     for k in 1..level.len().saturating_sub(1) {
         let (a, b, c) = (level[k - 1], level[k + 1], level[k]);
@@ -165,14 +165,10 @@ pub(super) fn find(
 ) -> Vec<Event> {
     let level: Vec<f64> =
         if is_power { series.mean.clone() } else { series.mean_square.iter().map(|m| m.sqrt()).collect() };
-    let (min_step, quiet_floor) = match min_step {
-        MinStep::Given(v) => (v, 0.0),
-        MinStep::FromNoise { resolution } => (resolution, active_movement(&median_of_three(&level))),
-    };
     let mixing = if is_power { &series.mean } else { &series.mean_square };
     let cycle_s = grid.period_samples / grid.sample_rate_hz;
     let mut events = Vec::new();
-    for step in steady_steps(&level, mixing, grid, min_step, quiet_floor, options.steady_cycles) {
+    for step in steady_steps(&level, mixing, grid, min_step, options.steady_cycles) {
         let (l0, l1) = (step.level_before, step.level_after);
         let start_s = step.onset / grid.sample_rate_hz;
         let kind = if l1 > l0 { EventKind::LoadOn } else { EventKind::LoadOff };

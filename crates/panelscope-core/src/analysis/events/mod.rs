@@ -148,8 +148,9 @@ pub struct DetectOptions {
     /// Smallest load step on a current channel, in A. `None` (the default): from the
     /// channel itself, a step must stand out from its own noise (three times the band its
     /// quiet half cycles move in: four times their median movement, at least 1% of the
-    /// level) and be at least two steps of its resolution (the ADC step), so a quiet
-    /// sub-metering sensor shows a 10 W load while noise and quantisation never trigger.
+    /// level, and twice their median movement while its load draws) and be at least two
+    /// steps of its resolution (the ADC step), so a quiet sub-metering sensor shows a 10 W
+    /// load while noise and quantisation never trigger.
     pub min_step_a: Option<f64>,
     /// Smallest load step on a power channel, in W; `None` as for currents.
     pub min_step_w: Option<f64>,

@@ -6,7 +6,7 @@
 //! threshold are looked at sample by sample.
 
 use super::{DetectOptions, Event, EventKind, median};
-use crate::analysis::cycles::{HalfCycleSeries, HalfCycles, previous_cycle};
+use crate::analysis::cycles::{HalfCycleSeries, HalfCycles, next_cycle, previous_cycle};
 use crate::capture::Channel;
 
 /// The threshold is at least this many times the channel's median half-cycle departure, so
@@ -136,15 +136,6 @@ pub(super) fn find(
         }
     }
     events
-}
-
-/// The value one cycle after sample `i`, interpolated; `None` past the end.
-fn next_cycle(values: &[f32], i: usize, period: f64) -> Option<f32> {
-    let at = i as f64 + period;
-    let j = at.floor() as usize;
-    let frac = (at - j as f64) as f32;
-    let (a, b) = (*values.get(j)?, *values.get(j + 1)?);
-    Some(a + frac * (b - a))
 }
 
 /// For a burst in the first cycle (nothing before it to compare with): true when, from

@@ -419,17 +419,23 @@ pub(super) fn level_edges(
 ) -> Vec<VoltageEdge> {
     let level: Vec<f64> = series.mean_square.iter().map(|m| m.sqrt()).collect();
     let min_step = VOLTAGE_STEP_PU * reference.reference;
-    super::loads::steady_steps(&level, &series.mean_square, grid, min_step, 0.0, options.steady_cycles)
-        .into_iter()
-        .map(|s| VoltageEdge {
-            t_s: s.onset / grid.sample_rate_hz,
-            ratio: s.level_after / s.level_before,
-            channel: channel.name.clone(),
-            what: format!(
-                "RMS step {:.3} -> {:.3} pu",
-                s.level_before / reference.reference,
-                s.level_after / reference.reference
-            ),
-        })
-        .collect()
+    super::loads::steady_steps(
+        &level,
+        &series.mean_square,
+        grid,
+        super::loads::MinStep::Given(min_step),
+        options.steady_cycles,
+    )
+    .into_iter()
+    .map(|s| VoltageEdge {
+        t_s: s.onset / grid.sample_rate_hz,
+        ratio: s.level_after / s.level_before,
+        channel: channel.name.clone(),
+        what: format!(
+            "RMS step {:.3} -> {:.3} pu",
+            s.level_before / reference.reference,
+            s.level_after / reference.reference
+        ),
+    })
+    .collect()
 }
