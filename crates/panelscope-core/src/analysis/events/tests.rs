@@ -296,3 +296,26 @@ fn a_fluctuating_motor_is_one_event_and_a_switch_inside_it_stays() {
     let f0 = fluctuations[0];
     assert!(f0.end_s.unwrap() > f0.start_s && f0.note.contains("swings"), "{f0:?}");
 }
+
+/// Phases that share a supply share its nominal, taken from the healthy ones, so a phase
+/// that starts inside a sag reads as a sag; a line-to-line input 1.6 times their level is a
+/// system of its own (not a swell against the phases' nominal).
+#[test]
+fn one_nominal_per_supply_from_its_healthy_phases() {
+    let (f, rate) = (60.0, 4000.0);
+    let phase = |rms: f64| wave(f, rate, 2.0, 0.0, move |t| if t < 0.5 { rms } else { 120.0 });
+    let channels = vec![
+        ("V_A", "V", phase(120.0)),
+        ("V_B", "V", phase(120.0)),
+        ("V_C", "V", phase(100.0)),
+        ("VS", "V", wave(f, rate, 2.0, 0.0, |_| 197.0)),
+    ];
+    let d = detect(&capture(rate, channels), &DetectOptions::default()).unwrap();
+    let reference = |ch: &str| d.references.iter().find(|r| r.channel == ch).unwrap().reference;
+    assert_eq!(reference("V_C"), 120.0, "{:#?}", d.references);
+    assert_eq!(reference("V_A"), 120.0);
+    assert_ne!(reference("VS"), 120.0, "{:#?}", d.references);
+    let sags: Vec<&Event> = only(&d.events, EventKind::Sag);
+    assert!(sags.iter().any(|e| e.channel == "V_C" && e.start_s < 0.05), "{:#?}", d.events);
+    assert!(d.events.iter().all(|e| e.channel != "VS"), "{:#?}", d.events);
+}

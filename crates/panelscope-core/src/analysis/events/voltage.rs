@@ -102,9 +102,10 @@ pub(super) fn level(
 const FIRST_STEPS: usize = 6;
 
 /// Levels within this fraction below the highest of a supply belong to it (the phases of
-/// one system, a phase in a deep sag included; line-to-line voltages, 1.73 times the
-/// line-to-neutral ones, and 240 V beside 120 V form systems of their own).
-const SYSTEM_SPAN: f64 = 0.6;
+/// one system, a phase that starts in a sag to 0.7 pu included). Line-to-line voltages
+/// (1.73 times the line-to-neutral ones, 1.6 on a relay's loosely scaled sync input) and
+/// 240 V beside 120 V form systems of their own.
+const SYSTEM_SPAN: f64 = 0.7;
 /// Two levels agree within this fraction.
 const AGREE: f64 = 0.1;
 
