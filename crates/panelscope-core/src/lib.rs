@@ -6,6 +6,7 @@
 //! app, the CLI, the server and the Python package all build on it.
 
 pub mod analysis;
+pub mod batch;
 pub mod capture;
 pub mod format;
 pub mod generate;

@@ -112,6 +112,18 @@ pub fn open_file(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 
+/// The files a capture at `path` is read from, in reading order: the file itself and, for
+/// a COMTRADE `.cfg`, its `.dat` when one is beside it.
+pub fn source_files(path: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = vec![path.to_path_buf()];
+    if matches!(FileFormat::from_path(path), Ok(FileFormat::ComtradeCfg))
+        && let Some(dat) = comtrade::dat_of(path)
+    {
+        files.push(dat);
+    }
+    files
+}
+
 /// Reads a capture, choosing the reader by extension.
 pub fn read(path: &Path) -> Result<Capture> {
     read_with(path, &open_file)

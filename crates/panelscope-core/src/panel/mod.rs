@@ -65,6 +65,11 @@ pub fn load_install_config(path: &Path) -> Result<InstallConfig, PanelError> {
     parse_text(&text, path)
 }
 
+/// [`parse_install_config`] for text read from `path`: errors name it.
+pub fn parse_install_config_of(text: &str, path: &Path) -> Result<InstallConfig, PanelError> {
+    parse_text(text, path)
+}
+
 /// Parses `text` as JSON when it starts with `{`, else as RON.
 fn parse_text<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, PanelError> {
     let text = text.trim_start_matches('\u{feff}');

@@ -127,6 +127,11 @@ fn read_cff(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
     assemble(path, &cfg, data, path, path)
 }
 
+/// The data file a `.cfg` reads (its `.dat`, in any case), when there is one.
+pub fn dat_of(cfg_path: &Path) -> Option<PathBuf> {
+    sibling(cfg_path, "dat")
+}
+
 /// The file beside `path` with the same stem and extension `ext` in any case
 /// (`X.CFG` finds `X.DAT`; also `X.Dat`, or a stem in another case).
 fn sibling(path: &Path, ext: &str) -> Option<PathBuf> {
