@@ -4,7 +4,7 @@
 //! crate and is re-exported here; this crate adds the GUI (`app`), the headless commands
 //! (`cli`) and the HTTP API (`api`) on top of it.
 
-pub use panelscope_core::{analysis, capture, format, generate, info, panel};
+pub use panelscope_core::{analysis, batch, capture, format, generate, info, panel};
 
 pub mod api;
 pub mod app;

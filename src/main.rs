@@ -18,6 +18,24 @@ struct Args {
 }
 
 #[derive(Debug, Subcommand)]
+enum BatchCommand {
+    /// Events only in A, only in B and in both, per capture and kind.
+    Compare {
+        a: PathBuf,
+        b: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Use only A's rows of this version (a folder that holds several).
+        #[arg(long)]
+        a_version: Option<String>,
+        /// Use only B's rows of this version.
+        #[arg(long)]
+        b_version: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum PanelCommand {
     /// Read a panel schedule CSV (slot,label,poles,rating_a,kind) into a project.
     ImportSchedule {
@@ -169,6 +187,30 @@ enum Command {
         #[arg(long, default_value_t = 4096)]
         cache_mb: usize,
     },
+    /// Analyse every capture under the inputs into a Parquet dataset (captures, events),
+    /// once per content and version; `batch compare A B` sets two datasets side by side.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Batch {
+        #[command(subcommand)]
+        compare: Option<BatchCommand>,
+        /// Capture files, or folders searched recursively.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The dataset folder (created; a second run skips what is done).
+        #[arg(long, required = true)]
+        out: Option<PathBuf>,
+        /// Captures analysed at once [default: the number of cores].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Exit 1 when any capture is an error row.
+        #[arg(long)]
+        strict: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        thresholds: Thresholds,
+    },
     /// Talk to a `panelscope serve`: list what it holds, download a capture.
     #[command(subcommand)]
     Remote(RemoteCommand),
@@ -291,6 +333,19 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Some(Command::Batch { compare: Some(BatchCommand::Compare { a, b, json, a_version, b_version }), .. }) => {
+            cli::batch::compare_command(
+                &a,
+                &b,
+                a_version.as_deref(),
+                b_version.as_deref(),
+                json,
+                &mut std::io::stdout().lock(),
+            )
+        }
+        Some(Command::Batch { compare: None, inputs, out, jobs, strict, quiet, thresholds }) => {
+            batch(inputs, out, jobs, strict, quiet, &thresholds)
+        }
         Some(Command::Generate { out, service, seconds, rate, seed }) => generate(out, &service, seconds, rate, seed),
     };
     match result {
@@ -317,6 +372,39 @@ fn generate(out: PathBuf, service: &str, seconds: f64, rate: f64, seed: u64) -> 
     let options = GenerateOptions { service, sample_rate_hz: rate, duration_s: seconds, seed, ..Default::default() };
     let truth = cli::generate(&out, &options)?;
     println!("wrote {} and {}", out.display(), truth.display());
+    Ok(())
+}
+
+fn batch(
+    inputs: Vec<PathBuf>,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    strict: bool,
+    quiet: bool,
+    thresholds: &Thresholds,
+) -> anyhow::Result<()> {
+    let Some(out) = out else { anyhow::bail!("give --out DIR") };
+    cli::batch::check_jobs(jobs)?;
+    let detect = thresholds.options();
+    detect.validate()?;
+    let run = cli::batch::BatchRun {
+        inputs,
+        out: out.clone(),
+        jobs,
+        strict,
+        options: panelscope::batch::BatchOptions { detect },
+        progress: !quiet,
+    };
+    let summary = cli::batch::batch(&run)?;
+    let workers = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    cli::batch::write_summary(&summary, &out, workers, &mut std::io::stderr().lock())?;
+    if strict && summary.errors > 0 {
+        anyhow::bail!(
+            "{} captures could not be analysed (--strict); their rows in {} say why",
+            summary.errors,
+            out.display()
+        );
+    }
     Ok(())
 }
 

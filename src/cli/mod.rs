@@ -2,6 +2,7 @@
 //! `measure` and `generate`. `main.rs` parses the arguments; these functions do the work
 //! and print the results.
 
+pub mod batch;
 pub mod events;
 pub mod measure;
 pub mod panel;

@@ -91,6 +91,15 @@ impl Dataset {
         self.capture_file(capture_id).is_file()
     }
 
+    /// The `status` of a capture already in the dataset (`ok` or `error`).
+    pub fn status(&self, capture_id: &str) -> Option<String> {
+        let path = self.capture_file(capture_id);
+        let file = File::open(&path).ok()?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).ok()?;
+        let batch = reader.flatten().next()?;
+        super::table::text(super::table::string_column(&batch, "status"), 0).map(str::to_string)
+    }
+
     /// Writes one capture's rows: its events (when it has any), then its captures row.
     pub fn write(&self, processed: &Processed) -> Result<(), DatasetError> {
         let id = &processed.capture.capture_id;

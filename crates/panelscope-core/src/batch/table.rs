@@ -10,6 +10,7 @@ use arrow_array::{
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
 
 use super::{CaptureRow, EventRow};
+use crate::analysis::events::Event;
 
 fn utf8(name: &str, nullable: bool) -> Field {
     Field::new(name, DataType::Utf8, nullable)
@@ -87,20 +88,31 @@ pub const EVENT_FIELDS: [&str; 14] = [
     "note",
 ];
 
-/// The schema of `events/*.parquet`.
-pub fn events_schema() -> SchemaRef {
-    let mut fields =
-        vec![utf8("capture_id", false), utf8("path", false), utf8("content_hash", true), utf8("version", false)];
-    for name in EVENT_FIELDS {
-        fields.push(match name {
+fn event_fields() -> Vec<Field> {
+    EVENT_FIELDS
+        .iter()
+        .map(|&name| match name {
             "kind" | "channel" | "unit" | "note" => utf8(name, false),
             "start_s" | "magnitude" => Field::new(name, DataType::Float64, false),
             _ => f64_field(name),
-        });
-    }
+        })
+        .collect()
+}
+
+/// The schema of `events/*.parquet`: the capture's columns, every field of `events --json`,
+/// then the circuit and phase an install configuration gives.
+pub fn events_schema() -> SchemaRef {
+    let mut fields =
+        vec![utf8("capture_id", false), utf8("path", false), utf8("content_hash", true), utf8("version", false)];
+    fields.extend(event_fields());
     fields.push(utf8("circuit", true));
     fields.push(utf8("phase", true));
     Arc::new(Schema::new(fields))
+}
+
+/// The schema of [`detection_batch`]: the fields of `events --json`.
+pub fn detection_schema() -> SchemaRef {
+    Arc::new(Schema::new(event_fields()))
 }
 
 fn strs<'a>(values: impl Iterator<Item = &'a str>) -> ArrayRef {
@@ -192,32 +204,43 @@ pub fn captures_batch(rows: &[CaptureRow]) -> Result<RecordBatch, ArrowError> {
     RecordBatch::try_new(captures_schema(), columns)
 }
 
+fn event_columns(events: &[&Event]) -> Vec<ArrayRef> {
+    let e = |f: fn(&Event) -> Option<f64>| f64s(events.iter().map(|e| f(e)));
+    vec![
+        strs(events.iter().map(|e| e.kind.as_str())),
+        strs(events.iter().map(|e| e.channel.as_str())),
+        e(|e| Some(e.start_s)),
+        e(|e| e.end_s),
+        e(|e| Some(e.magnitude)),
+        strs(events.iter().map(|e| e.unit.as_str())),
+        e(|e| e.magnitude_pu),
+        e(|e| e.duration_s),
+        e(|e| e.level_before),
+        e(|e| e.level_after),
+        e(|e| e.inrush_peak),
+        e(|e| e.inrush_duration_s),
+        e(|e| e.peak_deviation),
+        strs(events.iter().map(|e| e.note.as_str())),
+    ]
+}
+
 /// The `events` rows as one record batch.
 pub fn events_batch(rows: &[EventRow]) -> Result<RecordBatch, ArrowError> {
-    let e = |f: fn(&EventRow) -> Option<f64>| f64s(rows.iter().map(f));
-    let columns: Vec<ArrayRef> = vec![
+    let mut columns: Vec<ArrayRef> = vec![
         strs(rows.iter().map(|r| r.capture_id.as_str())),
         strs(rows.iter().map(|r| r.path.as_str())),
         opt_strs(rows.iter().map(|r| r.content_hash.as_deref())),
         strs(rows.iter().map(|r| r.version.as_str())),
-        strs(rows.iter().map(|r| r.event.kind.as_str())),
-        strs(rows.iter().map(|r| r.event.channel.as_str())),
-        e(|r| Some(r.event.start_s)),
-        e(|r| r.event.end_s),
-        e(|r| Some(r.event.magnitude)),
-        strs(rows.iter().map(|r| r.event.unit.as_str())),
-        e(|r| r.event.magnitude_pu),
-        e(|r| r.event.duration_s),
-        e(|r| r.event.level_before),
-        e(|r| r.event.level_after),
-        e(|r| r.event.inrush_peak),
-        e(|r| r.event.inrush_duration_s),
-        e(|r| r.event.peak_deviation),
-        strs(rows.iter().map(|r| r.event.note.as_str())),
-        opt_strs(rows.iter().map(|r| r.circuit.as_deref())),
-        opt_strs(rows.iter().map(|r| r.phase.as_deref())),
     ];
+    columns.extend(event_columns(&rows.iter().map(|r| &r.event).collect::<Vec<_>>()));
+    columns.push(opt_strs(rows.iter().map(|r| r.circuit.as_deref())));
+    columns.push(opt_strs(rows.iter().map(|r| r.phase.as_deref())));
     RecordBatch::try_new(events_schema(), columns)
+}
+
+/// Detected events as one record batch with the fields of `events --json`.
+pub fn detection_batch(events: &[Event]) -> Result<RecordBatch, ArrowError> {
+    RecordBatch::try_new(detection_schema(), event_columns(&events.iter().collect::<Vec<_>>()))
 }
 
 /// A string column of `batch` by name (`None` where null).
