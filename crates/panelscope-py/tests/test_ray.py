@@ -29,17 +29,17 @@ def inputs(sample, tmp_path, shared_dir=None):
     shutil.copytree(sample, folder / "sample")
     (folder / "broken.csv").write_text("time_s,I [A]\n0,1\nx,2\n")
     if shared_dir is not None:
-        for name in ("abb", "sel"):
+        for name in ("abb-testrecord1", "sel-relay-comtradejl"):
             src = shared_dir / "comtrade" / name
             if src.is_dir():
                 shutil.copytree(src, folder / name)
     return folder
 
 
-def test_a_ray_run_writes_the_rows_the_cli_writes(cluster, sample, tmp_path, cli, request):
-    shared_dir = None
-    if (panelscope_shared := (sample.parent.parent / "shared" / "data")).is_dir():
-        shared_dir = panelscope_shared
+def test_a_ray_run_writes_the_rows_the_cli_writes(cluster, sample, tmp_path, cli):
+    shared_dir = sample.parent.parent / "shared" / "data"
+    if not shared_dir.is_dir():
+        shared_dir = None  # the sample captures alone
     archive = inputs(sample, tmp_path, shared_dir)
     os.chdir(tmp_path)
     summary = panelscope.ray.run_batch(["archive"], "by-ray", max_in_flight=3)

@@ -266,7 +266,7 @@ pub fn process_identified(job: &Job, identity: Identity, options: &BatchOptions)
     };
     let fail = |mut row: CaptureRow, message: String| {
         row.status = "error";
-        row.error = Some(message);
+        row.error = Some(as_named(job, message));
         Processed { capture: row, events: Vec::new() }
     };
     if let Err(message) = &identity.content {
@@ -298,7 +298,9 @@ pub fn process_identified(job: &Job, identity: Identity, options: &BatchOptions)
     if let Some((config_path, bytes)) = &identity.config {
         match parse_config(config_path, bytes) {
             Ok(config) if applies(&config, &capture) => {
-                row.install_config = Some(config_path.display().to_string());
+                // Named beside the capture as the `path` column names it (a URI stays a URI).
+                let name = config_path.file_name().unwrap_or_default();
+                row.install_config = Some(Path::new(&job.path).with_file_name(name).display().to_string());
                 row.circuits = circuit_figures(&capture, &config, row.frequency_hz);
                 roles = config.channel_roles();
             }
@@ -323,6 +325,22 @@ pub fn process_identified(job: &Job, identity: Identity, options: &BatchOptions)
         })
         .collect();
     Processed { capture: row, events }
+}
+
+/// `message` with the capture's files named as the rows name the capture (its URI or the
+/// path given, not a worker's copy or an absolute path).
+fn as_named(job: &Job, message: String) -> String {
+    let local = job.local.display().to_string();
+    if local == job.path {
+        return message;
+    }
+    let message = message.replace(&local, &job.path);
+    let folder = |p: &str| Path::new(p).parent().map(|d| d.display().to_string()).filter(|d| !d.is_empty());
+    match (folder(&local), folder(&job.path)) {
+        (Some(from), Some(to)) if from != to => message.replace(&format!("{from}/"), &format!("{to}/")),
+        (Some(from), None) => message.replace(&format!("{from}/"), ""),
+        _ => message,
+    }
 }
 
 /// Parses the bytes that were hashed into the id, not the file read again.

@@ -153,13 +153,15 @@ def _write(out_dir: str, table_name: str, capture_id: str, table) -> None:
             os.remove(temp)
 
 
-def process_one(path: str, out_dir: str, options: Optional[dict] = None) -> dict:
+def process_one(path: str, out_dir: str, options: Optional[dict] = None, local: Optional[str] = None) -> dict:
     """The task body: analyse one capture into ``out_dir`` unless it is already there.
-    Returns what happened (``analysed`` or ``skipped``, its id, status, events, bytes)."""
+    ``path`` is what the rows name; ``local``, where a local file is (an absolute path, as
+    workers run in other folders). Returns what happened (``analysed`` or ``skipped``, its
+    id, status, events, bytes)."""
     options = options or {}
     workdir = tempfile.mkdtemp(prefix="panelscope-") if _is_uri(path) else None
     try:
-        local = _fetch(path, workdir) if workdir else path
+        local = _fetch(path, workdir) if workdir else (local or path)
         cid = panelscope.capture_id(local, **options)
         if _exists(out_dir, "captures", cid):
             return {"path": path, "capture_id": cid, "result": "skipped"}
@@ -227,6 +229,8 @@ def run_batch(
         inputs = [inputs]
     inputs = [os.fspath(i) for i in inputs]
     out_dir = os.fspath(out_dir)
+    if not _is_uri(out_dir):
+        out_dir = os.path.abspath(out_dir)
     options = dict(detect_options or {})
     panelscope.version(**options)  # checks the options before any task starts
     started = time.monotonic()
@@ -243,7 +247,8 @@ def run_batch(
             if len(pending) >= max_in_flight:
                 done, pending = ray.wait(pending, num_returns=1)
                 results.extend(ray.get(done))
-            pending.append(task.remote(path, out_dir, options))
+            local = None if _is_uri(path) else os.path.abspath(path)
+            pending.append(task.remote(path, out_dir, options, local))
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             results.extend(ray.get(done))
