@@ -38,4 +38,6 @@ def cli():
     found = shutil.which("panelscope")
     if found:
         return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true needs the panelscope binary (PANELSCOPE_BIN)")
     pytest.skip("skipped: no panelscope binary (set PANELSCOPE_BIN or build it with cargo)")

@@ -76,5 +76,27 @@ def test_the_ray_run_resumes_after_losing_part_of_its_output(cluster, sample, tm
 def test_bad_input_stops_with_one_clear_error(cluster, tmp_path):
     with pytest.raises(panelscope.PanelscopeError, match="nowhere"):
         panelscope.ray.run_batch([str(tmp_path / "nowhere")], str(tmp_path / "out"))
+    with pytest.raises(panelscope.PanelscopeError, match="nosuch://archive: cannot list"):
+        panelscope.ray.run_batch(["nosuch://archive"], str(tmp_path / "out"))
+    with pytest.raises(panelscope.PanelscopeError, match="no such file or folder"):
+        panelscope.ray.run_batch([f"file://{tmp_path}/missing"], str(tmp_path / "out"))
     with pytest.raises(TypeError, match="unknown detection option"):
         panelscope.ray.run_batch([str(tmp_path)], str(tmp_path / "out"), detect_options={"nope": 1})
+
+
+def test_uris_are_read_through_fsspec_and_named_in_the_rows(cluster, sample, tmp_path):
+    archive = inputs(sample, tmp_path)
+    by_path, by_uri = tmp_path / "by-path", tmp_path / "by-uri"
+    panelscope.ray.run_batch([str(archive)], str(by_path))
+    summary = panelscope.ray.run_batch([f"file://{archive}"], str(by_uri))
+    assert summary["analysed"] == summary["found"] > 3
+    uri_rows, path_rows = rows(str(by_uri), "captures")[0], rows(str(by_path), "captures")[0]
+    assert all(r["path"].startswith("file://") for r in uri_rows)
+    # Same content, same install configuration fetched beside it: the same ids and figures.
+    assert [r["capture_id"] for r in uri_rows] == [r["capture_id"] for r in path_rows]
+    for u, p in zip(uri_rows, path_rows):
+        assert u["circuits"] == p["circuits"] and u["event_count"] == p["event_count"]
+        if u["status"] == "error":
+            assert u["error"].startswith("file://") or "file://" in u["error"], u["error"]
+        if p["install_config"]:
+            assert u["install_config"] == "file://" + p["install_config"]

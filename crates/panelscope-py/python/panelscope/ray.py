@@ -66,12 +66,18 @@ def _local_captures(inputs_path: str, out_real: Optional[str]) -> list[str]:
 def _remote_captures(uri: str) -> list[str]:
     import fsspec
 
-    fs, root = fsspec.core.url_to_fs(uri)
+    try:
+        fs, root = fsspec.core.url_to_fs(uri)
+        if fs.isfile(root):
+            return [uri]
+        listed = fs.find(root)
+    except Exception as e:  # an unknown protocol, missing credentials, no such bucket
+        raise panelscope.PanelscopeError(f"{uri}: cannot list: {e}") from e
+    if not listed:
+        raise panelscope.PanelscopeError(f"{uri}: cannot read: no such file or folder")
     protocol = uri.split("://", 1)[0]
-    if fs.isfile(root):
-        return [uri]
     found = []
-    for path in fs.find(root):
+    for path in listed:
         parts = path[len(root):].strip("/").split("/")
         if any(_hidden(p) for p in parts):
             continue
