@@ -396,8 +396,7 @@ fn batch(
         progress: !quiet,
     };
     let summary = cli::batch::batch(&run)?;
-    let workers = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    cli::batch::write_summary(&summary, &out, workers, &mut std::io::stderr().lock())?;
+    cli::batch::write_summary(&summary, &out, &mut std::io::stderr().lock())?;
     if strict && summary.errors > 0 {
         anyhow::bail!(
             "{} captures could not be analysed (--strict); their rows in {} say why",

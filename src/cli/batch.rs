@@ -6,7 +6,7 @@
 //! what is done, `--jobs` captures in flight (so memory is bounded by the largest captures
 //! in flight, not by the archive), a progress bar on a terminal, and a summary.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -52,6 +52,8 @@ pub struct Summary {
     /// Bytes of the captures analysed.
     pub bytes: u64,
     pub elapsed: Duration,
+    /// Captures analysed at once.
+    pub workers: usize,
 }
 
 /// The extensions of files a folder walk treats as captures (a COMTRADE `.dat` is read
@@ -119,7 +121,7 @@ pub fn batch(run: &BatchRun) -> anyhow::Result<Summary> {
     } else {
         ProgressBar::hidden()
     };
-    let claimed: Mutex<HashMap<String, ()>> = Mutex::new(HashMap::new());
+    let claimed: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let (analysed, skipped, duplicates, errors) =
         (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
     let (events, bytes) = (AtomicU64::new(0), AtomicU64::new(0));
@@ -133,7 +135,7 @@ pub fn batch(run: &BatchRun) -> anyhow::Result<Summary> {
             let job = Job::local(path);
             let identity = identify(&job, &run.options);
             let id = identity.capture_id.clone();
-            let first = claimed.lock().map(|mut c| c.insert(id.clone(), ()).is_none()).unwrap_or(true);
+            let first = claimed.lock().map(|mut c| c.insert(id.clone())).unwrap_or(true);
             if !first {
                 duplicates.fetch_add(1, Ordering::Relaxed);
             } else if dataset.is_done(&id) {
@@ -155,7 +157,8 @@ pub fn batch(run: &BatchRun) -> anyhow::Result<Summary> {
                     errors.fetch_add(1, Ordering::Relaxed);
                 }
                 events.fetch_add(processed.events.len() as u64, Ordering::Relaxed);
-                let b = bytes.fetch_add(processed.capture.bytes.unwrap_or(0), Ordering::Relaxed);
+                let size = processed.capture.bytes.unwrap_or(0);
+                let b = bytes.fetch_add(size, Ordering::Relaxed) + size;
                 let seconds = started.elapsed().as_secs_f64().max(1e-3);
                 bar.set_message(format!("{:.1} MB/s", b as f64 / 1e6 / seconds));
             }
@@ -179,11 +182,12 @@ pub fn batch(run: &BatchRun) -> anyhow::Result<Summary> {
         events: events.into_inner(),
         bytes: bytes.into_inner(),
         elapsed: started.elapsed(),
+        workers: jobs,
     })
 }
 
 /// The closing lines of a run.
-pub fn write_summary(s: &Summary, out_dir: &Path, jobs: usize, out: &mut impl Write) -> std::io::Result<()> {
+pub fn write_summary(s: &Summary, out_dir: &Path, out: &mut impl Write) -> std::io::Result<()> {
     let seconds = s.elapsed.as_secs_f64().max(1e-9);
     writeln!(
         out,
@@ -192,10 +196,11 @@ pub fn write_summary(s: &Summary, out_dir: &Path, jobs: usize, out: &mut impl Wr
     )?;
     writeln!(
         out,
-        "batch: {:.1} MB in {seconds:.2} s ({:.2} captures/s, {:.2} GB/min) with {jobs} workers, into {}",
+        "batch: {:.1} MB in {seconds:.2} s ({:.2} captures/s, {:.2} GB/min) with {} workers, into {}",
         s.bytes as f64 / 1e6,
         s.analysed as f64 / seconds,
         s.bytes as f64 / 1e9 / seconds * 60.0,
+        s.workers,
         out_dir.display()
     )
 }

@@ -116,9 +116,7 @@ impl PyCapture {
     /// analog columns are the capture's own memory, not copies: the table keeps the
     /// capture alive.
     fn to_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let batch = to_record_batch(&self.inner).map_err(error)?;
-        let batch = batch.to_pyarrow(py)?;
-        py.import("pyarrow")?.getattr("Table")?.call_method1("from_batches", (vec![batch],))
+        table(py, to_record_batch(&self.inner).map_err(error)?)
     }
 }
 
@@ -187,6 +185,7 @@ fn detect_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<DetectOptions
     Ok(options)
 }
 
+/// A record batch as a one-batch `pyarrow.Table` (through the C data interface: no copy).
 fn table<'py>(py: Python<'py>, batch: RecordBatch) -> PyResult<Bound<'py, PyAny>> {
     let batch = batch.to_pyarrow(py)?;
     py.import("pyarrow")?.getattr("Table")?.call_method1("from_batches", (vec![batch],))

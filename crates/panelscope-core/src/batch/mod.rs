@@ -13,7 +13,6 @@ pub mod compare;
 pub mod dataset;
 pub mod table;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -146,20 +145,11 @@ pub fn capture_id(content: &str, version: &str, config: Option<&[u8]>) -> String
 /// their total size.
 pub fn content_hash(path: &Path) -> std::io::Result<(String, u64)> {
     let mut hasher = blake3::Hasher::new();
-    let mut total = 0u64;
-    let mut buf = vec![0u8; 1 << 20];
     for file in capture::source_files(path) {
-        let mut f = std::fs::File::open(&file).map_err(|e| named(&file, e))?;
-        loop {
-            let n = f.read(&mut buf).map_err(|e| named(&file, e))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            total += n as u64;
-        }
+        let f = std::fs::File::open(&file).map_err(|e| named(&file, e))?;
+        hasher.update_reader(f).map_err(|e| named(&file, e))?;
     }
-    Ok((hasher.finalize().to_hex().to_string(), total))
+    Ok((hasher.finalize().to_hex().to_string(), hasher.count()))
 }
 
 fn named(path: &Path, e: std::io::Error) -> std::io::Error {
