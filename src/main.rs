@@ -67,6 +67,18 @@ enum PanelCommand {
         #[arg(long, group = "what")]
         directory: Option<PathBuf>,
     },
+    /// Check the wiring against a capture of a few seconds: reversed sensors, wrong phases,
+    /// one-leg loads, dead or clipped sensors, over-rating, missing channels, unsensed load.
+    /// Exit 1 when a finding is an error.
+    Verify {
+        /// A panel project (.ron) or an install configuration (.json or .ron).
+        panel: PathBuf,
+        /// The capture (.csv, .parquet, .cfg).
+        capture: PathBuf,
+        /// Print {"findings": [...], "circuits": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Start a project from a template, or the bundled sample panel (sample).
     New {
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(panelscope::panel::TEMPLATES.map(|t| t.name)))]
@@ -442,6 +454,9 @@ fn panel(command: PanelCommand) -> anyhow::Result<()> {
                 (None, None) => anyhow::bail!("give --install-config OUT or --directory OUT"),
             };
             panel::export(&path, what, &mut std::io::stdout().lock())
+        }
+        PanelCommand::Verify { panel: path, capture, json } => {
+            panel::verify(&path, &capture, json, &mut std::io::stdout().lock())
         }
         PanelCommand::New { template, out } => panel::new(&template, &out),
     }

@@ -5,7 +5,10 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use crate::panel::{Project, Report, Service, directory_csv, directory_svg, import_schedule, write_atomic};
+use crate::panel::{
+    InstallConfig, Project, Report, Service, directory_csv, directory_svg, import_schedule, load_install_config,
+    write_atomic,
+};
 
 /// `panel import-schedule`: a schedule CSV to a project; prints the validation summary.
 pub fn import(
@@ -117,5 +120,56 @@ pub fn new(template: &str, out: &Path) -> anyhow::Result<()> {
     let project = crate::panel::template(template)
         .with_context(|| format!("unknown template \"{template}\": {}", crate::panel::template_names()))?;
     project.save(out)?;
+    Ok(())
+}
+
+/// A panel project or an install configuration, whichever `path` holds. For a project, the
+/// validation errors it still has are returned beside its configuration.
+pub fn load_config(path: &Path) -> anyhow::Result<(InstallConfig, Option<Report>)> {
+    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if !is_json {
+        match Project::load(path) {
+            Ok(project) => {
+                let report = project.validate();
+                return Ok((project.install_config_unchecked(), Some(report)));
+            }
+            Err(project_error) => {
+                if let Ok(config) = load_install_config(path) {
+                    return Ok((config, None));
+                }
+                return Err(project_error.into());
+            }
+        }
+    }
+    Ok((load_install_config(path)?, None))
+}
+
+/// `panel verify`: the wiring checked against a capture; fails (exit 1) on any error.
+pub fn verify(panel: &Path, capture: &Path, json: bool, stdout: &mut impl Write) -> anyhow::Result<()> {
+    let (config, report) = load_config(panel)?;
+    let checks = config.validate();
+    if !checks.is_ok() {
+        print_report(&checks, stdout)?;
+        bail!("{}: the install configuration has {} errors", panel.display(), checks.errors.len());
+    }
+    let data = crate::capture::read(capture)?;
+    let result = crate::panel::verify(&config, &data);
+    if json {
+        serde_json::to_writer_pretty(&mut *stdout, &result)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", result.to_text())?;
+        if let Some(report) = report.filter(|r| !r.is_ok()) {
+            writeln!(
+                stdout,
+                "note: the project itself has {} validation errors (panel validate {})",
+                report.errors.len(),
+                panel.display()
+            )?;
+        }
+    }
+    if !result.is_ok() {
+        bail!("{}: {} wiring errors against {}", panel.display(), result.errors(), capture.display());
+    }
     Ok(())
 }

@@ -68,6 +68,9 @@ mod rng;
 mod supply;
 #[cfg(test)]
 mod tests;
+mod wiring;
+
+pub use wiring::{Mistake, WiringCapture, WiringOptions, wiring_capture, wiring_panel};
 
 use std::f64::consts::{PI, SQRT_2};
 use std::fmt;

@@ -111,6 +111,12 @@ impl Project {
         if !report.is_ok() {
             return Err(report);
         }
+        Ok(self.install_config_unchecked())
+    }
+
+    /// The install configuration as the project stands, errors or not: what `panel verify`
+    /// checks against a capture (a site check must run on a half-finished project too).
+    pub fn install_config_unchecked(&self) -> InstallConfig {
         let service = self.panel.service;
         let voltage_of = |phase: Phase| self.voltage_refs.iter().find(|v| v.phase == phase).map(|v| v.channel.clone());
         let circuits = self
@@ -177,7 +183,7 @@ impl Project {
                 virtual_outputs.push(VirtualOutput { name: format!("balance {p}"), kind: "balance".into(), phase });
             }
         }
-        Ok(InstallConfig {
+        InstallConfig {
             schema_version: INSTALL_CONFIG_SCHEMA_VERSION,
             panel: self.panel.name.clone(),
             service,
@@ -186,7 +192,7 @@ impl Project {
             mains,
             circuits,
             virtual_outputs,
-        })
+        }
     }
 }
 

@@ -3,13 +3,16 @@
 //! plain library: no egui.
 
 mod balance;
+mod device;
 mod directory;
 mod edit;
+mod import_device;
 mod install;
 mod model;
 mod schedule;
 mod templates;
 mod validate;
+mod verify;
 
 #[cfg(test)]
 mod tests;
@@ -18,8 +21,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use balance::{Balance, balances};
+pub use device::{
+    Device, IOTAWATT_INPUTS, Monitor, PortPlan, PortRole, PortUse, VUE_BRANCH_PORTS, export_device, iotawatt_name,
+    is_iotawatt_name, monitor_findings, port_plan, ports_by_channel,
+};
 pub use directory::{directory_csv, directory_svg};
 pub use edit::{Edit, History, edit_project};
+pub use import_device::{ImportedDevice, import_device};
 pub use install::{
     ChannelRole, ConfigChannel, ConfigCircuit, ConfigMain, ConfigVoltage, INSTALL_CONFIG_SCHEMA_VERSION, InstallConfig,
     RoleKind, VirtualOutput,
@@ -31,6 +39,7 @@ pub use model::{
 pub use schedule::import_schedule;
 pub use templates::{TEMPLATES, Template, sample_panel, template, template_names};
 pub use validate::{Finding, Report};
+pub use verify::{CircuitCheck, Severity, VerifyFinding, VerifyReport, verify};
 
 use crate::capture::atomic::PendingFile;
 

@@ -94,6 +94,38 @@ impl Service {
         }
     }
 
+    /// Angle of `phase`'s line-to-neutral voltage, in degrees (A at 0, ABC sequence; split
+    /// phase B at 180; the high leg of a four-wire delta at -90 with A and C opposite).
+    pub fn phase_angle_deg(self, phase: Phase) -> f64 {
+        match (self, phase) {
+            (_, Phase::A) => 0.0,
+            (Self::SplitPhase120_240, _) => 180.0,
+            (Self::HighLegDelta120_240, Phase::B) => -90.0,
+            (Self::HighLegDelta120_240, Phase::C) => 180.0,
+            (_, Phase::B) => -120.0,
+            (_, Phase::C) => 120.0,
+        }
+    }
+
+    /// Nominal line frequency: 60 Hz for the North American services, 50 Hz for IEC.
+    pub fn frequency_hz(self) -> f64 {
+        match self.layout() {
+            Layout::NorthAmerican => 60.0,
+            Layout::DinRail => 50.0,
+        }
+    }
+
+    /// The phase a space (or DIN module) is on: North American rows alternate A/B (split
+    /// phase) or cycle A/B/C; DIN-rail modules cycle L1/L2/L3 on a three-phase comb.
+    pub fn phase_of_space(self, space: u32) -> Phase {
+        let phases = self.phases();
+        let index = match self.layout() {
+            Layout::NorthAmerican => (space.max(1) - 1) / 2,
+            Layout::DinRail => space.max(1) - 1,
+        };
+        phases[index as usize % phases.len()]
+    }
+
     /// IEC boards are numbered by DIN-rail module, North American ones by space.
     pub fn layout(self) -> Layout {
         match self {
@@ -354,6 +386,9 @@ pub struct Project {
     pub mains: Vec<MainSensor>,
     #[serde(default)]
     pub voltage_refs: Vec<VoltageRef>,
+    /// The monitor the sensors plug into, and their ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<super::device::Monitor>,
 }
 
 impl Project {
@@ -374,6 +409,7 @@ impl Project {
             strips: Vec::new(),
             mains: Vec::new(),
             voltage_refs: Vec::new(),
+            monitor: None,
         }
     }
 
@@ -384,12 +420,7 @@ impl Project {
     /// The phase of a space: North American rows alternate A/B (split phase) or cycle
     /// A/B/C; DIN-rail modules cycle L1/L2/L3 on a three-phase comb.
     pub fn phase_of(&self, space: u32) -> Phase {
-        let phases = self.panel.service.phases();
-        let index = match self.layout() {
-            Layout::NorthAmerican => (space.max(1) - 1) / 2,
-            Layout::DinRail => space.max(1) - 1,
-        };
-        phases[index as usize % phases.len()]
+        self.panel.service.phase_of_space(space)
     }
 
     /// Space number of pole `k` of a breaker starting at `space`.

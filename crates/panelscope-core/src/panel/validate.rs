@@ -327,6 +327,8 @@ impl Project {
         if self.mains.is_empty() {
             r.warn("no-mains", None, "no mains sensors: the balance (mains minus circuits) cannot be computed".into());
         }
+        // The chosen monitor's own rules: ports, port counts, names.
+        r.errors.extend(super::device::monitor_findings(self));
         r
     }
 
