@@ -58,7 +58,8 @@ enum PanelCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Export the install configuration (.json or .ron) or the circuit directory (.csv or .svg).
+    /// Export the install configuration (.json or .ron), the circuit directory (.csv or
+    /// .svg), or a monitor's configuration (--device iotawatt|emporia-vue2|emporia-vue3 --out FILE).
     #[command(group = clap::ArgGroup::new("what").required(true))]
     Export {
         panel: PathBuf,
@@ -66,6 +67,20 @@ enum PanelCommand {
         install_config: Option<PathBuf>,
         #[arg(long, group = "what")]
         directory: Option<PathBuf>,
+        /// The monitor: iotawatt (config.txt), emporia-vue2 or emporia-vue3 (ESPHome YAML).
+        #[arg(long, group = "what", requires = "out", value_parser = clap::builder::PossibleValuesParser::new(panelscope::panel::Device::ALL.map(|d| d.as_str())))]
+        device: Option<String>,
+        /// Where the device configuration goes.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Build a project from a monitor's configuration: an IoTaWatt config.txt or an ESPHome
+    /// YAML for an Emporia Vue. What had to be guessed is listed.
+    ImportDevice {
+        file: PathBuf,
+        /// The project to write (.ron).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Check the wiring against a capture of a few seconds: reversed sensors, wrong phases,
     /// one-leg loads, dead or clipped sensors, over-rating, missing channels, unsensed load.
@@ -447,14 +462,16 @@ fn panel(command: PanelCommand) -> anyhow::Result<()> {
             panel::import(&schedule, &out, spaces, &service, &mut std::io::stdout().lock())
         }
         PanelCommand::Validate { panel: path, json } => panel::validate(&path, json, &mut std::io::stdout().lock()),
-        PanelCommand::Export { panel: path, install_config, directory } => {
-            let what = match (&install_config, &directory) {
-                (Some(out), _) => PanelExport::InstallConfig(out),
-                (_, Some(out)) => PanelExport::Directory(out),
-                (None, None) => anyhow::bail!("give --install-config OUT or --directory OUT"),
+        PanelCommand::Export { panel: path, install_config, directory, device, out } => {
+            let what = match (&install_config, &directory, &device, &out) {
+                (Some(out), ..) => PanelExport::InstallConfig(out),
+                (_, Some(out), ..) => PanelExport::Directory(out),
+                (_, _, Some(device), Some(out)) => PanelExport::Device(device, out),
+                _ => anyhow::bail!("give --install-config OUT, --directory OUT or --device DEVICE --out FILE"),
             };
             panel::export(&path, what, &mut std::io::stdout().lock())
         }
+        PanelCommand::ImportDevice { file, out } => panel::import_device(&file, &out, &mut std::io::stdout().lock()),
         PanelCommand::Verify { panel: path, capture, json } => {
             panel::verify(&path, &capture, json, &mut std::io::stdout().lock())
         }

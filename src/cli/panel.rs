@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 
 use crate::panel::{
-    InstallConfig, Project, Report, Service, directory_csv, directory_svg, import_schedule, load_install_config,
-    write_atomic,
+    Device, InstallConfig, Project, Report, Service, directory_csv, directory_svg, export_device, import_schedule,
+    load_install_config, write_atomic,
 };
 
 /// `panel import-schedule`: a schedule CSV to a project; prints the validation summary.
@@ -74,6 +74,8 @@ fn print_report(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
 pub enum PanelExport<'a> {
     InstallConfig(&'a Path),
     Directory(&'a Path),
+    /// A monitor's configuration: the device name and the file.
+    Device(&'a str, &'a Path),
 }
 
 /// `panel export`: the install configuration (JSON or RON, only without errors) or the
@@ -100,6 +102,23 @@ pub fn export(path: &Path, what: PanelExport<'_>, out_findings: &mut impl Write)
                 "json" => config.to_json(),
                 "ron" => config.to_ron(),
                 _ => bail!("{}: the install configuration is written as .json or .ron", out.display()),
+            };
+            write_atomic(out, &text)?;
+        }
+        PanelExport::Device(name, out) => {
+            let device = Device::from_name(name).with_context(|| format!("unknown device \"{name}\""))?;
+            let text = match export_device(&project, device) {
+                Ok(text) => text,
+                Err(findings) => {
+                    let report = Report { errors: findings, warnings: Vec::new() };
+                    print_report(&report, out_findings)?;
+                    bail!(
+                        "{}: the {} would refuse this configuration (first: {}); nothing written",
+                        path.display(),
+                        device.label(),
+                        report.errors.first().map_or("", |f| f.message.as_str())
+                    );
+                }
             };
             write_atomic(out, &text)?;
         }
@@ -170,6 +189,30 @@ pub fn verify(panel: &Path, capture: &Path, json: bool, stdout: &mut impl Write)
     }
     if !result.is_ok() {
         bail!("{}: {} wiring errors against {}", panel.display(), result.errors(), capture.display());
+    }
+    Ok(())
+}
+
+/// `panel import-device`: a project from an IoTaWatt or ESPHome configuration; lists what
+/// it had to guess.
+pub fn import_device(file: &Path, out: &Path, stdout: &mut impl Write) -> anyhow::Result<()> {
+    if out.extension().is_none_or(|e| e != "ron") {
+        bail!("{}: a panel project is written as .ron", out.display());
+    }
+    let imported = crate::panel::import_device(file)?;
+    imported.project.save(out)?;
+    let p = &imported.project;
+    writeln!(
+        stdout,
+        "{}: {} circuits, {} mains sensors, {} voltage references from the {}",
+        out.display(),
+        p.breakers.len(),
+        p.mains.len(),
+        p.voltage_refs.len(),
+        imported.device.label()
+    )?;
+    for guess in &imported.guesses {
+        writeln!(stdout, "guessed: {guess}")?;
     }
     Ok(())
 }
