@@ -789,7 +789,7 @@ pub fn verify(config: &InstallConfig, capture: &Capture) -> VerifyReport {
                 verdicts.push((Severity::Warning, "one-leg".into()));
             }
         }
-        verdicts.sort_by(|a, b| b.0.cmp(&a.0));
+        verdicts.sort_by_key(|v| std::cmp::Reverse(v.0));
         let mut codes: Vec<String> = Vec::new();
         for (_, code) in verdicts {
             if !codes.contains(&code) {
