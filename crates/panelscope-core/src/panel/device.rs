@@ -284,8 +284,8 @@ pub fn port_plan(
         }
         let natural = match (device, role) {
             (Device::IoTaWatt, _) => None,
-            (_, PortRole::Voltage { phase }) => Some(["BLACK", "RED", "BLUE"][phase.index_of()].to_string()),
-            (_, PortRole::Mains { phase, .. }) => Some(["A", "B", "C"][phase.index_of()].to_string()),
+            (_, PortRole::Voltage { phase }) => Some(["BLACK", "RED", "BLUE"][*phase as usize].to_string()),
+            (_, PortRole::Mains { phase, .. }) => Some(["A", "B", "C"][*phase as usize].to_string()),
             _ => None,
         };
         if let Some(port) = natural.filter(|p| allowed.contains(p) && !taken.contains_key(p)) {
@@ -342,20 +342,6 @@ pub fn port_plan(
         ));
     }
     if errors.is_empty() { Ok(PortPlan { device, uses: uses.into_iter().flatten().collect() }) } else { Err(errors) }
-}
-
-trait PhaseIndex {
-    fn index_of(self) -> usize;
-}
-
-impl PhaseIndex for Phase {
-    fn index_of(self) -> usize {
-        match self {
-            Phase::A => 0,
-            Phase::B => 1,
-            Phase::C => 2,
-        }
-    }
 }
 
 /// True for a name IoTaWatt accepts: 1-16 letters, digits or `_`, starting with a letter.

@@ -125,7 +125,7 @@ fn read_iotawatt(text: &str, path: &Path) -> Result<Read, PanelError> {
         }
     }
     let three_phase = cts.values().any(|c| (c.3 - 120.0).abs() < 1.0 || (c.3 - 240.0).abs() < 1.0);
-    let (vt_name, vt_model, vt_cal) = vt.as_ref().map(|v| (v.1.clone(), v.2.clone(), v.3)).unwrap_or_default();
+    let (vt_model, vt_cal) = vt.as_ref().map(|v| (v.2.clone(), v.3)).unwrap_or_default();
     let european = vt_model.contains("EU") || vt_model.contains("230") || vt_model.contains("240") || vt_cal >= 15.0;
     let service = match (three_phase, european) {
         (true, true) => Service::ThreePhase400_230,
@@ -189,7 +189,7 @@ fn read_iotawatt(text: &str, path: &Path) -> Result<Read, PanelError> {
             mains.iter().map(|m| m.channel.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }
-    for (k, output) in doc.get("outputs").and_then(|o| o.as_array()).into_iter().flatten().enumerate() {
+    for output in doc.get("outputs").and_then(|o| o.as_array()).into_iter().flatten() {
         let name = output.get("name").and_then(|n| n.as_str()).unwrap_or_default();
         let Some(script) = output.get("script").and_then(|s| s.as_str()) else { continue };
         let Some((ins, factor)) = sum_script(script) else {
@@ -202,7 +202,6 @@ fn read_iotawatt(text: &str, path: &Path) -> Result<Read, PanelError> {
         let legs: Vec<Leg> = ins.iter().filter_map(|&i| leg_of(i)).collect();
         let doubled = legs.len() == 1 && cts.get(&ins[0]).is_some_and(|c| c.2);
         let poles = if doubled { 2 } else { legs.len().clamp(1, 3) as u8 };
-        let _ = k;
         used.extend(&ins);
         circuits.push(DeviceCircuit {
             label: label_of(name),
@@ -225,7 +224,6 @@ fn read_iotawatt(text: &str, path: &Path) -> Result<Read, PanelError> {
         });
     }
     let voltages = vt.map(|v| vec![(Phase::A, v.1.clone(), "0".to_string())]).unwrap_or_default();
-    let _ = vt_name;
     Ok(Read { device: Device::IoTaWatt, service, voltages, mains, circuits, guesses })
 }
 
