@@ -246,7 +246,8 @@ pub fn update(editor: &mut Option<PanelEditor>, shown_capture: Option<u64>, acti
 pub fn finished(editor: &mut Option<PanelEditor>, message: TaskMessage, out: &mut Outcome) {
     match message {
         TaskMessage::ProjectRead { path, result } => match result {
-            Ok((project, recovered)) => {
+            Ok(read) => {
+                let (project, recovered) = *read;
                 let mut opened = PanelEditor::new(project, Some(path));
                 opened.recovered = recovered;
                 *editor = Some(opened);
@@ -407,7 +408,7 @@ mod tests {
         // A crash now: the file is older than the autosave, which is offered back.
         std::thread::sleep(std::time::Duration::from_millis(20));
         let open = |path: &Path| match files::read_project(path.to_path_buf(), &autosave_path(Some(path))) {
-            TaskMessage::ProjectRead { result, .. } => result.unwrap(),
+            TaskMessage::ProjectRead { result, .. } => *result.unwrap(),
             other => panic!("{other:?}"),
         };
         let (_, recovered) = open(&path);

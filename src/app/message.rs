@@ -198,7 +198,7 @@ pub enum TaskMessage {
     /// A project file was read for the editor.
     ProjectRead {
         path: PathBuf,
-        result: Result<(Project, Option<Project>), String>,
+        result: Result<Box<(Project, Option<Project>)>, String>,
     },
     /// The editor's project was saved to `path`.
     ProjectSaved {

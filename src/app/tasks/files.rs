@@ -90,7 +90,7 @@ pub fn read_install_config(id: u64, path: PathBuf) -> TaskMessage {
 pub fn read_project(path: PathBuf, autosave: &Path) -> TaskMessage {
     let result = Project::load(&path).map_err(|e| e.to_string()).map(|project| {
         let recovered = recovery(&project, Some(&path), autosave);
-        (project, recovered)
+        Box::new((project, recovered))
     });
     TaskMessage::ProjectRead { path, result }
 }
