@@ -26,6 +26,7 @@ pub enum Command {
     Server,
     ApplyInstallConfig,
     ClearInstallConfig,
+    VerifyWiring,
     ExportView,
     ExportCursors,
     ExportEvents,
@@ -57,11 +58,12 @@ const NONE: Modifiers = Modifiers::NONE;
 
 impl Command {
     /// Every command, in menu order.
-    pub const ALL: [Command; 23] = [
+    pub const ALL: [Command; 24] = [
         Self::Open,
         Self::Server,
         Self::ApplyInstallConfig,
         Self::ClearInstallConfig,
+        Self::VerifyWiring,
         Self::ExportView,
         Self::ExportCursors,
         Self::ExportEvents,
@@ -103,7 +105,12 @@ impl Command {
             Self::Undo => const { &[key(CMD, Key::Z)] },
             Self::Save => const { &[key(CMD, Key::S)] },
             Self::Delete => const { &[key(NONE, Key::Delete)] },
-            Self::Server | Self::ApplyInstallConfig | Self::ClearInstallConfig | Self::ExportEvents | Self::Quit => &[],
+            Self::Server
+            | Self::ApplyInstallConfig
+            | Self::ClearInstallConfig
+            | Self::VerifyWiring
+            | Self::ExportEvents
+            | Self::Quit => &[],
             Self::SaveAs => &[],
         }
     }
@@ -131,6 +138,7 @@ impl Command {
             Self::Server => "Server…",
             Self::ApplyInstallConfig => "Apply install configuration…",
             Self::ClearInstallConfig => "Clear install configuration",
+            Self::VerifyWiring => "Verify wiring",
             Self::ExportView => "Export visible window…",
             Self::ExportCursors => "Export cursor window…",
             Self::ExportEvents => "Export events (CSV)…",
@@ -171,7 +179,7 @@ impl Command {
             | Self::ZoomOut
             | Self::PanLeft
             | Self::PanRight => has_capture,
-            Self::ClearInstallConfig => shown.is_some_and(|c| c.install.is_some()),
+            Self::ClearInstallConfig | Self::VerifyWiring => shown.is_some_and(|c| c.install.is_some()),
             Self::ExportCursors => shown.is_some_and(|c| c.view.cursor_span().is_some()),
             Self::ExportEvents => shown.is_some_and(|c| matches!(c.events, Some(Ok(_)))),
             Self::ClearCursors => shown.is_some_and(|c| c.view.cursors.iter().any(Option::is_some)),
@@ -191,6 +199,7 @@ impl Command {
             Self::Server => RemoteMessage::ShowWindow(true).into(),
             Self::ApplyInstallConfig => Message::Choose(Purpose::ApplyInstallConfig),
             Self::ClearInstallConfig => ExplorerMessage::ClearInstallConfig.into(),
+            Self::VerifyWiring => ExplorerMessage::SetSideTab(super::state::SideTab::Verify).into(),
             Self::ExportView => Message::Choose(Purpose::ExportWindow(ExportSpan::Visible)),
             Self::ExportCursors => Message::Choose(Purpose::ExportWindow(ExportSpan::Cursors)),
             Self::ExportEvents => Message::Choose(Purpose::ExportEvents),

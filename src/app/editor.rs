@@ -3,6 +3,7 @@
 //! a crash. Opening, saving, exporting and autosaving are effects the task layer runs;
 //! their failures are shown to the user.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::message::{EditorAction, TaskMessage};
@@ -17,6 +18,9 @@ pub struct PanelEditor {
     pub path: Option<PathBuf>,
     pub selection: Option<Selection>,
     pub report: Report,
+    /// The monitor port of each sensor's channel (empty without a monitor, or when the
+    /// device cannot take the project: the report says why).
+    pub ports: BTreeMap<String, String>,
     /// Changed since the last save.
     pub dirty: bool,
     /// Autosaved changes found when the project was opened (a crash), until recovered or
@@ -57,12 +61,14 @@ impl PanelEditor {
     /// An editor on `project`, saved at `path` if given.
     pub fn new(project: Project, path: Option<PathBuf>) -> Self {
         let report = project.validate();
+        let ports = crate::panel::ports_by_channel(&project);
         let autosave = autosave_path(path.as_deref());
         Self {
             project,
             path,
             selection: None,
             report,
+            ports,
             dirty: false,
             recovered: None,
             autosave_error: None,
@@ -111,6 +117,7 @@ impl PanelEditor {
     /// Validates again and autosaves (unless a crash's autosave is still on offer).
     fn changed(&mut self) -> Option<Effect> {
         self.report = self.project.validate();
+        self.ports = crate::panel::ports_by_channel(&self.project);
         self.dirty = true;
         match self.selection {
             Some(Selection::Breaker(i)) if i >= self.project.breakers.len() => self.selection = None,
@@ -128,6 +135,19 @@ impl PanelEditor {
             let result = files::write_text(&path, &text);
             TaskMessage::Autosaved { path, result }.into()
         }))
+    }
+
+    /// Selects the breaker at `slot` (as [`Project::slot`] names it); false when there is none.
+    pub fn select_slot(&mut self, slot: &str) -> bool {
+        let p = &self.project;
+        let Some(i) = p.breakers.iter().position(|b| p.slot(b) == slot) else { return false };
+        self.selection = Some(Selection::Breaker(i));
+        true
+    }
+
+    /// The project's file, or `unsaved`.
+    pub fn path_text(&self) -> String {
+        self.path.as_ref().map_or("the unsaved project".to_string(), |p| p.display().to_string())
     }
 
     /// The effect that saves the project to `path` (atomically).
@@ -171,7 +191,26 @@ pub fn update(editor: &mut Option<PanelEditor>, shown_capture: Option<u64>, acti
         EditorAction::Adopt(project) => *editor = Some(PanelEditor::new(*project, None)),
         EditorAction::Open(path) => {
             let autosave = autosave_path(Some(&path));
-            out.effects.push(Effect::work("open-project", move || files::read_project(path, &autosave).into()));
+            out.effects.push(Effect::work("open-project", move || files::read_project(path, &autosave, None).into()));
+        }
+        EditorAction::ShowSlot { slot, panel, project } => {
+            let shown = editor.as_mut().filter(|e| e.project.panel.name == panel).is_some_and(|e| e.select_slot(&slot));
+            match (shown, project) {
+                (true, _) => out.effects.push(Effect::Then(super::message::Message::SetMode(super::message::Mode::Panel))),
+                (false, Some(path)) if editor.as_ref().is_none_or(|e| !e.dirty) => {
+                    let autosave = autosave_path(Some(&path));
+                    out.effects.push(Effect::work("open-project", move || {
+                        files::read_project(path, &autosave, Some(slot)).into()
+                    }));
+                }
+                (false, Some(path)) => out.errors.push(format!(
+                    "{slot} is in {}: save or discard the changes to the panel open in the editor first",
+                    path.display()
+                )),
+                (false, None) => out.errors.push(format!(
+                    "{slot} of \"{panel}\" is not in the panel open in the editor: open that panel's project (.ron) there"
+                )),
+            }
         }
         other => {
             let Some(editor) = editor.as_mut() else { return };
@@ -207,6 +246,17 @@ pub fn update(editor: &mut Option<PanelEditor>, shown_capture: Option<u64>, acti
                     };
                     Ok(Some(write_effect(path, text, "the directory")))
                 }
+                EditorAction::ExportDevice(path) => match &editor.project.monitor {
+                    None => Err("choose the monitor first (Panel: monitor)".to_string()),
+                    Some(monitor) => match crate::panel::export_device(&editor.project, monitor.device) {
+                        Ok(text) => Ok(Some(write_effect(path, text, "the monitor's configuration"))),
+                        Err(findings) => Err(format!(
+                            "the {} would refuse this project, so nothing was written: {}",
+                            monitor.device.label(),
+                            findings.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; ")
+                        )),
+                    },
+                },
                 EditorAction::ApplyToCapture => match (editor.project.install_config(), shown_capture) {
                     (Err(report), _) => Err(format!("{} errors: fix them first", report.errors.len())),
                     (Ok(_), None) => Ok(None),
@@ -232,7 +282,10 @@ pub fn update(editor: &mut Option<PanelEditor>, shown_capture: Option<u64>, acti
                     }
                     Ok(None)
                 }
-                EditorAction::New(_) | EditorAction::Open(_) | EditorAction::Adopt(_) => Ok(None),
+                EditorAction::New(_)
+                | EditorAction::Open(_)
+                | EditorAction::Adopt(_)
+                | EditorAction::ShowSlot { .. } => Ok(None),
             };
             match result {
                 Ok(effect) => out.effects.extend(effect),
@@ -245,11 +298,18 @@ pub fn update(editor: &mut Option<PanelEditor>, shown_capture: Option<u64>, acti
 /// Applies a completion of the editor's background work.
 pub fn finished(editor: &mut Option<PanelEditor>, message: TaskMessage, out: &mut Outcome) {
     match message {
-        TaskMessage::ProjectRead { path, result } => match result {
+        TaskMessage::ProjectRead { path, select, result } => match result {
             Ok(read) => {
                 let (project, recovered) = *read;
                 let mut opened = PanelEditor::new(project, Some(path));
                 opened.recovered = recovered;
+                if let Some(slot) = select {
+                    if opened.select_slot(&slot) {
+                        out.effects.push(Effect::Then(super::message::Message::SetMode(super::message::Mode::Panel)));
+                    } else {
+                        out.errors.push(format!("no breaker at {slot} in {}", opened.path_text()));
+                    }
+                }
                 *editor = Some(opened);
             }
             Err(e) => out.errors.push(e),
@@ -407,7 +467,7 @@ mod tests {
         assert!(autosave_path(Some(&path)).exists(), "autosaved");
         // A crash now: the file is older than the autosave, which is offered back.
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let open = |path: &Path| match files::read_project(path.to_path_buf(), &autosave_path(Some(path))) {
+        let open = |path: &Path| match files::read_project(path.to_path_buf(), &autosave_path(Some(path)), None) {
             TaskMessage::ProjectRead { result, .. } => *result.unwrap(),
             other => panic!("{other:?}"),
         };

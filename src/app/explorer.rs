@@ -166,6 +166,26 @@ impl Explorer {
                     open.view.readout = Some(CursorReadout { span, result: Some(result) });
                 }
             }
+            TaskMessage::Verified { id, config, result } => {
+                let Some(open) = self.captures.iter_mut().find(|c| c.id == id) else { return };
+                // A configuration applied since replaces this answer.
+                let Some(installed) = open.install.as_mut().filter(|i| Arc::ptr_eq(&i.config, &config)) else {
+                    return;
+                };
+                if let Ok(report) = &result {
+                    let (errors, warnings) = (report.errors(), report.warnings());
+                    out.status = Some(if errors == 0 && warnings == 0 {
+                        format!("{}: the wiring checks out against {}", open.capture.name, installed.path.display())
+                    } else {
+                        format!(
+                            "{}: {errors} wiring errors, {warnings} warnings against {} (side panel: Verify)",
+                            open.capture.name,
+                            installed.path.display()
+                        )
+                    });
+                }
+                installed.verify = Some(result.map(|r| Arc::new(*r)));
+            }
             TaskMessage::InstallConfigRead { id, path, result } => match result {
                 Ok(config) => self.install(id, path, config, out),
                 Err(e) => out.errors.push(e),
@@ -192,7 +212,19 @@ impl Explorer {
         let found = roles.iter().filter(|r| open.capture.channel(&r.channel).is_some()).count();
         out.status =
             Some(format!("{}: {} of its {} channels are in {}", path.display(), found, roles.len(), open.capture.name));
-        open.install = Some(Installed { path, config: Arc::new(config) });
+        let config = Arc::new(config);
+        let verify = match open.remote {
+            Some(_) => Some(Err(REMOTE_NEEDS_SAMPLES.to_string())),
+            None => {
+                let (capture, config) = (open.capture.clone(), config.clone());
+                out.effects.push(Effect::work("verify-wiring", move || {
+                    let result = Ok(Box::new(crate::panel::verify(&config, &capture)));
+                    TaskMessage::Verified { id, config, result }.into()
+                }));
+                None
+            }
+        };
+        open.install = Some(Installed { path, config, verify });
         out.effects.extend(open.measure_cursors());
     }
 
@@ -384,6 +416,31 @@ fn view_update(open: &mut OpenCapture, settings: &Settings, message: ExplorerMes
         }
         M::ClearInstallConfig => {
             open.install = None;
+            out.effects.extend(open.measure_cursors());
+        }
+        M::FocusChannel(name) => {
+            let Some(i) = open.capture.channels.iter().position(|c| c.name == name) else {
+                out.errors.push(format!("{} has no channel {name}", open.capture.name));
+                return;
+            };
+            let voltage = open.install.as_ref().and_then(|inst| {
+                let role = inst.config.channel_roles().into_iter().find(|r| r.channel == name)?;
+                open.capture.channels.iter().position(|c| Some(&c.name) == role.voltage_channel.as_ref())
+            });
+            for (k, c) in open.channels.iter_mut().enumerate() {
+                c.visible = k == i || Some(k) == voltage;
+            }
+            // Three cycles from the middle, cursors on two of them (for the readout and
+            // the phasors).
+            let hz = match &open.events {
+                Some(Ok(d)) if d.frequency_hz > 0.0 => d.frequency_hz,
+                _ => 50.0,
+            };
+            let (mid, cycle) = (open.capture.duration_s() / 2.0, 1.0 / hz);
+            open.view.pending_zoom = Some(Span::new(mid - 1.5 * cycle, mid + 1.5 * cycle));
+            open.view.pending_fit = true;
+            open.view.spectrum_channel = Some(name);
+            open.view.cursors = [Some(mid - cycle), Some(mid + cycle)];
             out.effects.extend(open.measure_cursors());
         }
         _ => {}

@@ -18,7 +18,7 @@ use crate::analysis::measure::MeasureReport;
 use crate::api::client::Client;
 use crate::api::{CaptureInfo, CaptureSummary, Health, PanelSummary, Stored};
 use crate::capture::Capture;
-use crate::panel::{Edit, InstallConfig, Project};
+use crate::panel::{Edit, InstallConfig, Project, VerifyReport};
 
 /// The two halves of the window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +129,9 @@ pub enum ExplorerMessage {
     /// configuration (.json or .ron), pair its currents and show the balance.
     ApplyInstallConfig(PathBuf),
     ClearInstallConfig,
+    /// Show this channel's waveform beside its voltage: only the two visible, a few cycles
+    /// in view, the spectrum on it (a verify finding's "Waveform").
+    FocusChannel(String),
 }
 
 /// What the panel editor is asked to do.
@@ -146,8 +149,18 @@ pub enum EditorAction {
     Select(Option<Selection>),
     ExportInstallConfig(PathBuf),
     ExportDirectory(PathBuf),
+    /// Write the configuration file of the project's monitor (IoTaWatt JSON, ESPHome YAML);
+    /// refused, writing nothing, when the device would refuse it.
+    ExportDevice(PathBuf),
     /// Apply the project's install configuration to the capture shown.
     ApplyToCapture,
+    /// Show the breaker at `slot` (`space 3`, `spaces 1, 3`) of panel `panel` in the
+    /// editor, opening `project` first when the editor holds another panel.
+    ShowSlot {
+        slot: String,
+        panel: String,
+        project: Option<PathBuf>,
+    },
     /// Forget the autosaved changes offered after a crash.
     DismissRecovery,
     /// Drop the unsaved changes and do the New or Open that was held back for them.
@@ -184,6 +197,12 @@ pub enum TaskMessage {
         span: Span,
         result: Result<Box<MeasureReport>, String>,
     },
+    /// The wiring of capture `id` was checked against `config`.
+    Verified {
+        id: u64,
+        config: Arc<InstallConfig>,
+        result: Result<Box<VerifyReport>, String>,
+    },
     /// An install configuration was read for capture `id`.
     InstallConfigRead {
         id: u64,
@@ -198,6 +217,8 @@ pub enum TaskMessage {
     /// A project file was read for the editor.
     ProjectRead {
         path: PathBuf,
+        /// The slot to select once it is open (a verify finding's "In editor").
+        select: Option<String>,
         result: Result<Box<(Project, Option<Project>)>, String>,
     },
     /// The editor's project was saved to `path`.
@@ -315,6 +336,8 @@ pub enum Purpose {
     SaveProjectAs,
     ExportInstallConfig,
     ExportDirectory,
+    /// The configuration file of the project's monitor.
+    ExportDevice(crate::panel::Device),
     /// Where to download a server's capture.
     Download {
         capture_id: String,
@@ -338,6 +361,7 @@ impl Purpose {
             Self::OpenProject => EditorAction::Open(path).into(),
             Self::SaveProjectAs => EditorAction::Save(path).into(),
             Self::ExportInstallConfig => EditorAction::ExportInstallConfig(path).into(),
+            Self::ExportDevice(_) => EditorAction::ExportDevice(path).into(),
             Self::ExportDirectory => EditorAction::ExportDirectory(path).into(),
             Self::Download { capture_id, .. } => RemoteMessage::Download { capture_id, path }.into(),
         }]

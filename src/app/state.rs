@@ -20,7 +20,7 @@ use crate::analysis::stats::Stats;
 use crate::api::CaptureInfo;
 use crate::api::client::Client;
 use crate::capture::{Capture, ChannelKind};
-use crate::panel::{InstallConfig, RoleKind};
+use crate::panel::{InstallConfig, RoleKind, VerifyReport};
 
 /// Why a capture shown from a server is not measured or exported here.
 pub const REMOTE_NEEDS_SAMPLES: &str =
@@ -53,6 +53,8 @@ pub enum SideTab {
     Readout,
     Spectrum,
     Phasors,
+    /// The wiring as the capture shows it, against the install configuration applied.
+    Verify,
 }
 
 /// How the event table is ordered.
@@ -171,6 +173,8 @@ pub struct SelectedEvent {
 pub struct Installed {
     pub path: PathBuf,
     pub config: Arc<InstallConfig>,
+    /// What the capture says about the wiring: `None` while it is being checked.
+    pub verify: Option<Result<Arc<VerifyReport>, String>>,
 }
 
 /// One channel of an open capture as the explorer shows it.

@@ -106,7 +106,10 @@ pub fn export(path: &Path, what: PanelExport<'_>, out_findings: &mut impl Write)
             write_atomic(out, &text)?;
         }
         PanelExport::Device(name, out) => {
-            let device = Device::from_name(name).with_context(|| format!("unknown device \"{name}\""))?;
+            let device = Device::from_name(name).with_context(|| {
+                let known: Vec<&str> = Device::ALL.iter().map(|d| d.as_str()).collect();
+                format!("unknown device \"{name}\": use one of {}", known.join(", "))
+            })?;
             let text = match export_device(&project, device) {
                 Ok(text) => text,
                 Err(findings) => {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::app::message::Purpose;
 use crate::app::state::ExportSpan;
+use crate::panel::Device;
 
 /// Whether a dialog opens files or names one to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,8 @@ impl Purpose {
             Self::OpenProject | Self::SaveProjectAs => &[("panel project", &["ron"])],
             Self::ExportInstallConfig => &[("JSON", &["json"]), ("RON", &["ron"])],
             Self::ExportDirectory => &[("SVG", &["svg"]), ("CSV", &["csv"])],
+            Self::ExportDevice(Device::IoTaWatt) => &[("IoTaWatt configuration", &["txt", "json"])],
+            Self::ExportDevice(_) => &[("ESPHome YAML", &["yaml", "yml"])],
             Self::Download { .. } => &[],
         }
     }
@@ -51,6 +54,8 @@ impl Purpose {
                 Self::SaveProjectAs => "panel.ron",
                 Self::ExportInstallConfig => "install.json",
                 Self::ExportDirectory => "directory.svg",
+                Self::ExportDevice(Device::IoTaWatt) => "config.txt",
+                Self::ExportDevice(_) => "emporia-vue.yaml",
                 Self::Download { file_name, .. } => file_name,
                 Self::OpenCaptures | Self::ApplyInstallConfig | Self::OpenProject => return None,
             }

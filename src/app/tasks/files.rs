@@ -87,12 +87,12 @@ pub fn read_install_config(id: u64, path: PathBuf) -> TaskMessage {
 
 /// Reads a project for the editor, with the autosave a crash left if it is newer and
 /// different.
-pub fn read_project(path: PathBuf, autosave: &Path) -> TaskMessage {
+pub fn read_project(path: PathBuf, autosave: &Path, select: Option<String>) -> TaskMessage {
     let result = Project::load(&path).map_err(|e| e.to_string()).map(|project| {
         let recovered = recovery(&project, Some(&path), autosave);
         Box::new((project, recovered))
     });
-    TaskMessage::ProjectRead { path, result }
+    TaskMessage::ProjectRead { path, select, result }
 }
 
 /// An autosaved version newer than the file (if any) and different from `project`.

@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use super::super::state::Installed;
+use super::super::state::{Installed, SideTab};
 use super::super::{
     OpenCapture,
     message::{ExplorerMessage, Message},
@@ -49,7 +49,7 @@ impl Shown<'_> {
             None => ui.label("fundamental: measuring…"),
         };
         ui.label(format!("{} analog, {} digital channels", c.analog_count(), c.digital_count()));
-        if let Some(Installed { path, config }) = &open.install {
+        if let Some(Installed { path, config, verify }) = &open.install {
             ui.horizontal(|ui| {
                 ui.label(format!("install config: {} ({} circuits)", config.panel, config.circuits.len()))
                     .on_hover_text(path.display().to_string());
@@ -57,6 +57,21 @@ impl Shown<'_> {
                     messages.push(ExplorerMessage::ClearInstallConfig.into());
                 }
             });
+            let (text, color) = match verify {
+                None => ("wiring: checking…".to_string(), ui.visuals().weak_text_color()),
+                Some(Err(_)) => ("wiring: not checked".to_string(), ui.visuals().weak_text_color()),
+                Some(Ok(r)) if r.errors() > 0 => {
+                    (format!("wiring: {} errors", r.errors()), ui.visuals().error_fg_color)
+                }
+                Some(Ok(r)) if r.warnings() > 0 => {
+                    (format!("wiring: {} warnings", r.warnings()), ui.visuals().warn_fg_color)
+                }
+                Some(Ok(_)) => ("wiring: checks out".to_string(), ui.visuals().text_color()),
+            };
+            let link = ui.add(egui::Label::new(egui::RichText::new(text).color(color)).sense(egui::Sense::click()));
+            if link.on_hover_text("Show the wiring check (side panel: Verify)").clicked() {
+                messages.push(ExplorerMessage::SetSideTab(SideTab::Verify).into());
+            }
         }
         ui.separator();
         ui.horizontal(|ui| {

@@ -87,6 +87,17 @@ pub(super) fn toolbar_ui(
         if ui.button("Export directory…").clicked() {
             messages.push(Message::Choose(Purpose::ExportDirectory));
         }
+        let monitor = editor.project.monitor.as_ref().map(|m| m.device);
+        let hint = match monitor {
+            Some(device) => format!("Write the {}'s configuration file", device.label()),
+            None => "Choose the monitor first (in the panel's properties)".to_string(),
+        };
+        let button = ui.add_enabled(monitor.is_some(), egui::Button::new("Export monitor config…"));
+        if button.on_hover_text(&hint).on_disabled_hover_text(&hint).clicked()
+            && let Some(device) = monitor
+        {
+            messages.push(Message::Choose(Purpose::ExportDevice(device)));
+        }
         let can_apply = has_capture && editor.report.is_ok();
         if ui
             .add_enabled(can_apply, egui::Button::new("Apply to capture"))
@@ -174,11 +185,20 @@ pub(super) fn panel_ui(editor: Option<&PanelEditor>, ui: &mut egui::Ui, messages
                 };
                 let fill = if mapped { Color32::from_rgb(60, 140, 80) } else { Color32::from_gray(90) };
                 let selected = editor.selection == Some(Selection::Strip(sensor.strip));
-                let chip_button = egui::Button::new(egui::RichText::new(channel).monospace().color(Color32::WHITE))
+                let port = editor.ports.get(channel);
+                let text = match port {
+                    Some(port) => egui::RichText::new(format!("{channel}\n#{port}")).size(11.0),
+                    None => egui::RichText::new(channel),
+                };
+                let chip_button = egui::Button::new(text.monospace().color(Color32::WHITE))
                     .wrap_mode(egui::TextWrapMode::Extend)
                     .fill(fill)
                     .selected(selected);
-                let response = ui.put(chip, chip_button).on_hover_text(p.sensor_slot(sensor));
+                let hover = match (port, &p.monitor) {
+                    (Some(port), Some(m)) => format!("{} · {} port {port}", p.sensor_slot(sensor), m.device.label()),
+                    _ => p.sensor_slot(sensor),
+                };
+                let response = ui.put(chip, chip_button).on_hover_text(hover);
                 if response.clicked() {
                     messages.push(Message::Editor(EditorAction::Select(Some(Selection::Strip(sensor.strip)))));
                 }
@@ -298,7 +318,7 @@ pub(super) fn inspector_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &m
             }
             ui.separator();
             ui.strong("Per phase: voltage channel, mains sensor");
-            egui::Grid::new("phase-grid").num_columns(4).show(ui, |ui| {
+            egui::Grid::new("phase-grid").num_columns(5).show(ui, |ui| {
                 for &phase in p.panel.service.phases() {
                     let name = ui.label(phase.name(p.layout()));
                     let mut voltage =
@@ -318,9 +338,18 @@ pub(super) fn inspector_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &m
                         messages.push(edit(Edit::SetMains { phase, channel, rating_a: rating }));
                     }
                     ui.label(mains.map_or(String::new(), |m| format!("{} A", m.rating_a)));
+                    let voltage = p.voltage_refs.iter().find(|v| v.phase == phase).map(|v| v.channel.as_str());
+                    let ports: Vec<String> = [(voltage, "V"), (mains.map(|m| m.channel.as_str()), "I")]
+                        .into_iter()
+                        .filter_map(|(ch, what)| Some(format!("{what} #{}", editor.ports.get(ch?)?)))
+                        .collect();
+                    ui.weak(ports.join(" · "));
                     ui.end_row();
                 }
             });
+            ui.separator();
+            monitor_ui(editor, ui, messages);
+            ui.separator();
             ui.weak("Click a space to add a breaker or a strip, a breaker to edit it, a sensor to edit its strip.");
             ui.weak(
                 "Keys: with a space selected, 1, 2, 3 add a breaker of that many poles, T a tandem, S a spare, \
@@ -366,7 +395,7 @@ pub(super) fn inspector_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &m
                     messages.push(edit(Edit::SetStripPositions { strip: s, positions: count }));
                 }
             });
-            egui::Grid::new("strip-grid").striped(true).num_columns(4).show(ui, |ui| {
+            egui::Grid::new("strip-grid").striped(true).num_columns(5).show(ui, |ui| {
                 for (k, q) in strip.positions.iter().enumerate() {
                     let over = strip.space_of(k).map_or("-".to_string(), |sp| format!("space {sp}"));
                     let name = ui.label(format!("{} · {over}", k + 1));
@@ -384,6 +413,7 @@ pub(super) fn inspector_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &m
                     if ui.checkbox(&mut reversed, "reversed").changed() {
                         messages.push(edit(Edit::SetPositionReversed { strip: s, position: k, reversed }));
                     }
+                    ui.weak(editor.ports.get(&q.channel).map_or(String::new(), |port| format!("#{port}")));
                     ui.end_row();
                 }
             });
@@ -462,7 +492,10 @@ pub(super) fn inspector_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &m
                         let Some((sensor, channel)) = sensor_over(p, space) else { continue };
                         any = true;
                         let mut on = c.sensors.contains(&sensor);
-                        let text = format!("{channel} ({})", p.sensor_slot(sensor));
+                        let text = match editor.ports.get(channel) {
+                            Some(port) => format!("{channel} ({}) · #{port}", p.sensor_slot(sensor)),
+                            None => format!("{channel} ({})", p.sensor_slot(sensor)),
+                        };
                         if ui.toggle_value(&mut on, text).clicked() {
                             messages.push(edit(if on {
                                 Edit::MapSensor { index: i, circuit: k, sensor }
@@ -478,6 +511,75 @@ pub(super) fn inspector_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &m
             }
         }
     });
+}
+
+/// The monitor the sensors plug into, and the port of each: chosen, or the next free one.
+fn monitor_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
+    let p = &editor.project;
+    let edit = |e: Edit| Message::Editor(EditorAction::Edit(e));
+    let current = p.monitor.as_ref().map(|m| m.device);
+    ui.horizontal(|ui| {
+        let name = ui.strong("Monitor");
+        egui::ComboBox::from_id_salt("monitor")
+            .selected_text(current.map_or("none", |d| d.label()))
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(current.is_none(), "none").clicked() && current.is_some() {
+                    messages.push(edit(Edit::SetMonitor(None)));
+                }
+                for d in crate::panel::Device::ALL {
+                    if ui.selectable_label(current == Some(d), d.label()).clicked() && current != Some(d) {
+                        messages.push(edit(Edit::SetMonitor(Some(d))));
+                    }
+                }
+            })
+            .response
+            .labelled_by(name.id);
+    });
+    let Some(monitor) = &p.monitor else {
+        ui.weak("Choose the monitor to see its ports beside the spaces and apply its rules.");
+        return;
+    };
+    let ports = monitor.device.ports();
+    let roles = p.install_config_unchecked().channel_roles();
+    if roles.is_empty() {
+        ui.weak("No sensors yet: their ports appear here.");
+        return;
+    }
+    egui::Grid::new("port-grid").striped(true).num_columns(3).show(ui, |ui| {
+        for role in &roles {
+            let name = ui.label(&role.label);
+            ui.monospace(&role.channel);
+            let chosen = monitor.ports.get(&role.channel);
+            let shown = match (chosen, editor.ports.get(&role.channel)) {
+                (Some(port), _) => format!("#{port}"),
+                (None, Some(port)) => format!("auto (#{port})"),
+                (None, None) => "auto".to_string(),
+            };
+            egui::ComboBox::from_id_salt(("port", &role.channel))
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    if ui.selectable_label(chosen.is_none(), "auto: next free port").clicked() && chosen.is_some() {
+                        messages.push(edit(Edit::SetPort { channel: role.channel.clone(), port: None }));
+                    }
+                    for port in &ports {
+                        let on = chosen == Some(port);
+                        if ui.selectable_label(on, format!("#{port}")).clicked() && !on {
+                            let port = Some(port.clone());
+                            messages.push(edit(Edit::SetPort { channel: role.channel.clone(), port }));
+                        }
+                    }
+                })
+                .response
+                .labelled_by(name.id);
+            ui.end_row();
+        }
+    });
+    if editor.ports.is_empty() {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!("The {} cannot take this panel as it is: see the errors.", monitor.device.label()),
+        );
+    }
 }
 
 /// The live validation list.

@@ -9,6 +9,7 @@ mod events;
 mod plots;
 mod remote;
 mod side;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -122,6 +123,7 @@ impl App {
             ui.separator();
             Command::ApplyInstallConfig.menu_item(self, ui, messages);
             Command::ClearInstallConfig.menu_item(self, ui, messages);
+            Command::VerifyWiring.menu_item(self, ui, messages);
             ui.separator();
             for command in [Command::ExportView, Command::ExportCursors, Command::ExportEvents, Command::SavePng] {
                 command.menu_item(self, ui, messages);

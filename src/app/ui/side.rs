@@ -15,15 +15,22 @@ use crate::format::fmt_value;
 impl Shown<'_> {
     pub(super) fn side_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
         ui.horizontal(|ui| {
-            for (tab, label) in
-                [(SideTab::Readout, "Readout"), (SideTab::Spectrum, "Spectrum"), (SideTab::Phasors, "Phasors")]
-            {
+            for (tab, label) in [
+                (SideTab::Readout, "Readout"),
+                (SideTab::Spectrum, "Spectrum"),
+                (SideTab::Phasors, "Phasors"),
+                (SideTab::Verify, "Verify"),
+            ] {
                 if ui.selectable_label(self.settings.side_tab == tab, label).clicked() {
                     messages.push(ExplorerMessage::SetSideTab(tab).into());
                 }
             }
         });
         ui.separator();
+        if self.settings.side_tab == SideTab::Verify {
+            self.verify_ui(ui, messages);
+            return;
+        }
         self.cursor_times_ui(ui, messages);
         let report = match &self.open.view.readout {
             None => {
@@ -48,6 +55,7 @@ impl Shown<'_> {
             SideTab::Readout => self.readout_ui(ui, report),
             SideTab::Spectrum => self.spectrum_ui(ui, report, messages),
             SideTab::Phasors => phasors_ui(ui, report),
+            SideTab::Verify => {}
         }
     }
 

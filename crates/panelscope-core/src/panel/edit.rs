@@ -118,6 +118,14 @@ pub enum Edit {
     SetNotes(String),
     SetPanelName(String),
     SetSpaces(u32),
+    /// The monitor the sensors plug into (`None`: no monitor). Choosing another device
+    /// forgets the ports chosen on the previous one.
+    SetMonitor(Option<super::Device>),
+    /// The port of a channel's sensor on the monitor (`None`: the next free one, in order).
+    SetPort {
+        channel: String,
+        port: Option<String>,
+    },
     /// Replace the whole project (a template, a file).
     Replace(Box<Project>),
 }
@@ -338,6 +346,26 @@ pub fn edit_project(p: &mut Project, edit: &Edit) -> Result<(), String> {
         Edit::SetNotes(text) => p.panel.notes = text.clone(),
         Edit::SetPanelName(name) => p.panel.name = name.clone(),
         Edit::SetSpaces(n) => p.panel.spaces = (*n).clamp(1, 200),
+        Edit::SetMonitor(device) => match (device, &p.monitor) {
+            (None, _) => p.monitor = None,
+            (Some(d), Some(m)) if m.device == *d => {}
+            (Some(d), _) => p.monitor = Some(super::Monitor::new(*d)),
+        },
+        Edit::SetPort { channel, port } => {
+            let monitor = p.monitor.as_mut().ok_or("choose the monitor before its ports")?;
+            match port {
+                None => {
+                    monitor.ports.remove(channel);
+                }
+                Some(port) => {
+                    let port = port.trim().to_ascii_uppercase();
+                    if !monitor.device.ports().contains(&port) {
+                        return Err(format!("{} has no port {port}", monitor.device.label()));
+                    }
+                    monitor.ports.insert(channel.trim().to_string(), port);
+                }
+            }
+        }
         Edit::Replace(project) => *p = (**project).clone(),
     }
     Ok(())
@@ -370,5 +398,32 @@ mod tests {
         assert!(h.redo(&mut p) && h.redo(&mut p) && !h.can_redo());
         assert_eq!(p.breakers[0].circuits[0].label, "Range");
         assert!(h.apply(&mut p, &Edit::DeleteBreaker(7)).is_err());
+    }
+
+    #[test]
+    fn a_monitor_and_its_ports_are_edits_checked_live() {
+        let mut p = crate::panel::sample_panel();
+        let mut h = History::default();
+        let port = |channel: &str, port: &str| Edit::SetPort { channel: channel.into(), port: Some(port.into()) };
+        assert!(h.apply(&mut p, &port("I_01", "3")).is_err(), "no monitor yet");
+        assert!(h.apply(&mut p, &Edit::SetMonitor(Some(crate::panel::Device::IoTaWatt))).unwrap());
+        assert!(p.validate().errors.is_empty(), "{:#?}", p.validate().errors);
+        let first = crate::panel::ports_by_channel(&p);
+        assert!(!first.is_empty(), "ports are derived in order");
+        let (a, b) = {
+            let mut it = first.iter().filter(|(_, port)| port.as_str() != "0");
+            (it.next().unwrap().0.clone(), it.next().unwrap().0.clone())
+        };
+        assert!(h.apply(&mut p, &port(&a, "14")).unwrap());
+        assert_eq!(crate::panel::ports_by_channel(&p)[&a], "14");
+        assert!(h.apply(&mut p, &port(&b, "14")).unwrap());
+        assert!(p.validate().errors.iter().any(|f| f.code == "port-twice"), "the device's rules apply live");
+        assert!(h.apply(&mut p, &port(&b, "99")).is_err(), "a port the device lacks");
+        assert!(h.apply(&mut p, &Edit::SetPort { channel: b.clone(), port: None }).unwrap());
+        assert!(p.validate().errors.is_empty());
+        // Another device forgets the first one's ports.
+        assert!(h.apply(&mut p, &Edit::SetMonitor(Some(crate::panel::Device::EmporiaVue2))).unwrap());
+        assert!(p.monitor.as_ref().unwrap().ports.is_empty());
+        assert!(h.undo(&mut p) && p.monitor.as_ref().unwrap().ports[&a] == "14");
     }
 }
