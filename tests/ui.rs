@@ -13,7 +13,7 @@ use panelscope::app::{App, ExplorerMessage, ExportSpan, Message, default_sample_
 fn run_until(harness: &mut Harness<'_, App>, done: impl Fn(&App) -> bool) {
     let start = Instant::now();
     while !done(harness.state()) {
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out");
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out; errors: {:?}", harness.state().errors());
         harness.step();
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -393,4 +393,84 @@ fn a_bad_install_config_is_an_error_in_the_window() {
     run_until(&mut harness, |app| !app.errors().is_empty());
     assert!(harness.state().errors()[0].contains("install.json") && harness.state().errors()[0].contains("line 2"));
     assert!(harness.state().captures()[0].install.is_none());
+}
+
+/// A capture of the sample panel with one clamp on backwards, and the project as
+/// configured: (project, capture, the reversed circuit).
+fn planted_reversal(dir: &std::path::Path) -> (PathBuf, PathBuf, String) {
+    use panelscope::generate::{Mistake, WiringOptions, wiring_capture};
+    let panel = panelscope::panel::sample_panel();
+    let config = panel.install_config_unchecked();
+    let label = config.circuits.iter().find(|c| c.poles == 1 && !c.channels.is_empty()).unwrap().label.clone();
+    let opts = WiringOptions { mistakes: vec![Mistake::Reversed(label.clone())], ..WiringOptions::default() };
+    let w = wiring_capture(&panel, &opts);
+    let (project, capture) = (dir.join("panel.ron"), dir.join("site.parquet"));
+    w.configured.save(&project).unwrap();
+    panelscope::capture::write(&w.capture, &capture).unwrap();
+    (project, capture, label)
+}
+
+#[test]
+fn the_verify_tab_lists_a_planted_mistake_and_links_to_its_waveform_and_breaker() {
+    let dir = tempfile::tempdir().unwrap();
+    let (project, capture, label) = planted_reversal(dir.path());
+    let mut app = App::new(egui::Context::default());
+    app.apply(ExplorerMessage::OpenWithInstallConfig { capture, config: project.clone() }.into());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    run_until(&mut harness, |app| {
+        app.captures().first().is_some_and(|c| c.install.as_ref().is_some_and(|i| i.verify.is_some()))
+    });
+    let report = match &harness.state().captures()[0].install.as_ref().unwrap().verify {
+        Some(Ok(report)) => report.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(report.errors(), 1, "{report:#?}");
+    let finding = report.of_code("reversed").next().expect("the reversal is found").clone();
+    assert_eq!(finding.circuit.as_deref(), Some(label.as_str()));
+    // The channel list says so, and leads to the tab.
+    harness.get_by_label("wiring: 1 error").click();
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label("error reversed").is_some(), "the tab lists it");
+    assert!(harness.query_by_label_contains(&format!("Fix: {}", finding.fix)).is_some());
+    // Its waveform: the channel beside its voltage, a few cycles.
+    harness.get_by_label("Waveform").click_accesskit();
+    run_until(&mut harness, |app| app.readout().is_some());
+    let open = &harness.state().captures()[0];
+    let shown: Vec<&str> = (0..open.channels.len())
+        .filter(|&i| open.channels[i].visible)
+        .map(|i| open.capture.channels[i].name.as_str())
+        .collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown.contains(&finding.channel.as_deref().unwrap()), "{shown:?}");
+    assert!(shown.iter().any(|c| c.starts_with('V')), "{shown:?}");
+    let span = open.view.cursor_span().unwrap();
+    assert!((span.to_s - span.from_s) < 0.05, "two cycles between the cursors: {span:?}");
+    // Its breaker: the project opens in the editor with the breaker selected.
+    harness.get_by_label("In editor").click_accesskit();
+    run_until(&mut harness, |app| app.editor().is_some_and(|e| e.selection.is_some()));
+    assert_eq!(harness.state().mode(), panelscope::app::Mode::Panel);
+    let editor = harness.state().editor().unwrap();
+    assert_eq!(editor.path.as_deref(), Some(project.as_path()));
+    let Some(panelscope::app::Selection::Breaker(i)) = editor.selection else { panic!("{:?}", editor.selection) };
+    assert_eq!(Some(editor.project.slot(&editor.project.breakers[i])), finding.slot);
+}
+
+#[test]
+fn the_verify_tab_on_the_sample_finds_no_wiring_errors() {
+    let mut app = App::new(egui::Context::default());
+    let capture = default_sample_path();
+    let config = capture.with_file_name("sample-panel.install.json");
+    app.apply(ExplorerMessage::OpenWithInstallConfig { capture, config }.into());
+    app.apply(ExplorerMessage::SetSideTab(panelscope::app::SideTab::Verify).into());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    run_until(&mut harness, |app| {
+        app.captures().first().is_some_and(|c| c.install.as_ref().is_some_and(|i| i.verify.is_some()))
+    });
+    let Some(Ok(report)) = &harness.state().captures()[0].install.as_ref().unwrap().verify else { panic!() };
+    assert_eq!(report.errors(), 0, "{report:#?}");
+    assert!(report.circuits.iter().all(|c| c.verdict == "ok"), "{:#?}", report.circuits);
+    assert!(harness.query_by_label_contains("circuits read as wired").is_some() || report.warnings() > 0);
 }

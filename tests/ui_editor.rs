@@ -146,3 +146,50 @@ fn quick_entry_by_keyboard_and_a_strip() {
     assert_eq!(p.strips[0].space_of(1), Some(9));
     assert!(harness.query_by_label("I_01").is_some(), "the drawing shows the strip's channels");
 }
+
+#[test]
+fn choosing_the_monitor_shows_its_ports_and_applies_its_rules() {
+    use panelscope::panel::Device;
+    let mut harness = editor_on("sample");
+    assert!(harness.query_by_label_contains("Export monitor config").is_some());
+    harness.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Monitor").click();
+    harness.step();
+    harness.step();
+    click(&mut harness, "IoTaWatt");
+    let editor = harness.state().editor().unwrap();
+    assert_eq!(editor.project.monitor.as_ref().map(|m| m.device), Some(Device::IoTaWatt));
+    assert!(editor.report.errors.is_empty(), "{:#?}", editor.report.errors);
+    // Beside the spaces: each sensor's chip names its port.
+    let port = editor.ports.get("I_01").expect("I_01 has a port").clone();
+    assert!(harness.query_by_label(&format!("I_01\n#{port}")).is_some(), "the chip shows port {port}");
+    // Two sensors on one port: the device's rule shows at once.
+    let other = editor.ports.keys().find(|c| c.as_str() != "I_01" && c.starts_with("I_")).unwrap().clone();
+    for channel in ["I_01", other.as_str()] {
+        let edit = panelscope::app::Edit::SetPort { channel: channel.into(), port: Some("9".into()) };
+        harness.state_mut().apply(Message::Editor(EditorAction::Edit(edit)));
+    }
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label_contains("error port-twice").is_some());
+    // The device's configuration is refused, nothing written, until the ports are fixed.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("config.txt");
+    harness.state_mut().apply(Message::Editor(EditorAction::ExportDevice(out.clone())));
+    harness.step();
+    assert!(!out.exists());
+    assert!(
+        harness.state().errors().iter().any(|e| e.contains("IoTaWatt would refuse")),
+        "{:?}",
+        harness.state().errors()
+    );
+    click(&mut harness, "Undo");
+    harness.state_mut().apply(Message::Editor(EditorAction::ExportDevice(out.clone())));
+    let start = std::time::Instant::now();
+    while !harness.state().status().is_some_and(|s| s.contains("exported")) {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the export did not report back");
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["inputs"][0]["type"], "VT");
+}

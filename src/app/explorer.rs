@@ -178,8 +178,10 @@ impl Explorer {
                         format!("{}: the wiring checks out against {}", open.capture.name, installed.path.display())
                     } else {
                         format!(
-                            "{}: {errors} wiring errors, {warnings} warnings against {} (side panel: Verify)",
+                            "{}: {}, {} in the wiring against {} (side panel: Verify)",
                             open.capture.name,
+                            crate::format::count(errors, "error"),
+                            crate::format::count(warnings, "warning"),
                             installed.path.display()
                         )
                     });

@@ -6,8 +6,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 
 use crate::panel::{
-    Device, InstallConfig, Project, Report, Service, directory_csv, directory_svg, export_device, import_schedule,
-    load_install_config, write_atomic,
+    Device, Project, Report, Service, directory_csv, directory_svg, export_device, import_schedule, write_atomic,
 };
 
 /// `panel import-schedule`: a schedule CSV to a project; prints the validation summary.
@@ -145,30 +144,9 @@ pub fn new(template: &str, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A panel project or an install configuration, whichever `path` holds. For a project, the
-/// validation errors it still has are returned beside its configuration.
-pub fn load_config(path: &Path) -> anyhow::Result<(InstallConfig, Option<Report>)> {
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if !is_json {
-        match Project::load(path) {
-            Ok(project) => {
-                let report = project.validate();
-                return Ok((project.install_config_unchecked(), Some(report)));
-            }
-            Err(project_error) => {
-                if let Ok(config) = load_install_config(path) {
-                    return Ok((config, None));
-                }
-                return Err(project_error.into());
-            }
-        }
-    }
-    Ok((load_install_config(path)?, None))
-}
-
 /// `panel verify`: the wiring checked against a capture; fails (exit 1) on any error.
 pub fn verify(panel: &Path, capture: &Path, json: bool, stdout: &mut impl Write) -> anyhow::Result<()> {
-    let (config, report) = load_config(panel)?;
+    let (config, report) = crate::panel::load_config_or_project(panel)?;
     let checks = config.validate();
     if !checks.is_ok() {
         print_report(&checks, stdout)?;

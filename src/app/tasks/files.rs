@@ -73,9 +73,10 @@ pub fn measure(id: u64, capture: &Capture, config: Option<&InstallConfig>, span:
     TaskMessage::ReadoutReady { id, span, result: report.map(Box::new).map_err(|e| e.to_string()) }
 }
 
-/// Reads an install configuration and refuses one with errors.
+/// Reads an install configuration (or a panel project's) and refuses one with errors.
 pub fn read_install_config(id: u64, path: PathBuf) -> TaskMessage {
-    let result = crate::panel::load_install_config(&path).map_err(|e| e.to_string()).and_then(|config| {
+    let read = crate::panel::load_config_or_project(&path).map(|(config, _)| config);
+    let result = read.map_err(|e| e.to_string()).and_then(|config| {
         let problems = config.validate();
         match problems.errors.first() {
             Some(f) => Err(format!("{}: {} ({} errors)", path.display(), f.message, problems.errors.len())),

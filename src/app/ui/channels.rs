@@ -61,10 +61,10 @@ impl Shown<'_> {
                 None => ("wiring: checking…".to_string(), ui.visuals().weak_text_color()),
                 Some(Err(_)) => ("wiring: not checked".to_string(), ui.visuals().weak_text_color()),
                 Some(Ok(r)) if r.errors() > 0 => {
-                    (format!("wiring: {} errors", r.errors()), ui.visuals().error_fg_color)
+                    (format!("wiring: {}", crate::format::count(r.errors(), "error")), ui.visuals().error_fg_color)
                 }
                 Some(Ok(r)) if r.warnings() > 0 => {
-                    (format!("wiring: {} warnings", r.warnings()), ui.visuals().warn_fg_color)
+                    (format!("wiring: {}", crate::format::count(r.warnings(), "warning")), ui.visuals().warn_fg_color)
                 }
                 Some(Ok(_)) => ("wiring: checks out".to_string(), ui.visuals().text_color()),
             };

@@ -553,6 +553,10 @@ fn monitor_ui(editor: &PanelEditor, ui: &mut egui::Ui, messages: &mut Vec<Messag
             let shown = match (chosen, editor.ports.get(&role.channel)) {
                 (Some(port), _) => format!("#{port}"),
                 (None, Some(port)) => format!("auto (#{port})"),
+                // IoTaWatt's other phases come from its one VT (vphase).
+                (None, None) if role.kind == crate::panel::RoleKind::Voltage && !editor.ports.is_empty() => {
+                    "from the VT".to_string()
+                }
                 (None, None) => "auto".to_string(),
             };
             egui::ComboBox::from_id_salt(("port", &role.channel))

@@ -6,6 +6,7 @@ use eframe::egui;
 
 use super::super::message::{EditorAction, ExplorerMessage, Message, Purpose};
 use super::Shown;
+use crate::format::count;
 use crate::panel::{Severity, VerifyFinding, VerifyReport};
 
 impl Shown<'_> {
@@ -39,10 +40,10 @@ impl Shown<'_> {
         ui.label(format!("{} against {}", self.open.capture.name, installed.config.panel))
             .on_hover_text(installed.path.display().to_string());
         if errors == 0 && warnings == 0 {
-            ui.colored_label(ok_color(ui), format!("✔ all {} circuits read as wired", report.circuits.len()));
+            ui.colored_label(ok_color(ui), format!("All {} circuits read as wired", report.circuits.len()));
         } else {
             let color = if errors > 0 { ui.visuals().error_fg_color } else { ui.visuals().warn_fg_color };
-            ui.colored_label(color, format!("{errors} errors, {warnings} warnings"));
+            ui.colored_label(color, format!("{}, {}", count(errors, "error"), count(warnings, "warning")));
         }
         ui.separator();
         // Where a finding's breaker lives: the project applied, when it is one.
@@ -86,7 +87,7 @@ fn finding_ui(
     ui.label(&f.message);
     if !f.evidence.is_empty() {
         let evidence: Vec<String> =
-            f.evidence.iter().map(|(key, value)| format!("{key} {}", value_text(value))).collect();
+            f.evidence.iter().map(|(key, value)| format!("{} {}", key.replace('_', " "), value_text(value))).collect();
         ui.weak(evidence.join(" · "));
     }
     if !f.fix.is_empty() {

@@ -74,6 +74,24 @@ pub fn load_install_config(path: &Path) -> Result<InstallConfig, PanelError> {
     parse_text(&text, path)
 }
 
+/// A panel project or an install configuration, whichever `path` holds. For a project, the
+/// validation findings it has are returned beside its configuration.
+pub fn load_config_or_project(path: &Path) -> Result<(InstallConfig, Option<Report>), PanelError> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        return Ok((load_install_config(path)?, None));
+    }
+    match Project::load(path) {
+        Ok(project) => {
+            let report = project.validate();
+            Ok((project.install_config_unchecked(), Some(report)))
+        }
+        Err(project_error) => match load_install_config(path) {
+            Ok(config) => Ok((config, None)),
+            Err(_) => Err(project_error),
+        },
+    }
+}
+
 /// [`parse_install_config`] for text read from `path`: errors name it.
 pub fn parse_install_config_of(text: &str, path: &Path) -> Result<InstallConfig, PanelError> {
     parse_text(text, path)
