@@ -474,3 +474,34 @@ fn the_verify_tab_on_the_sample_finds_no_wiring_errors() {
     assert!(report.circuits.iter().all(|c| c.verdict == "ok"), "{:#?}", report.circuits);
     assert!(harness.query_by_label_contains("circuits read as wired").is_some() || report.warnings() > 0);
 }
+
+#[test]
+fn the_verify_tab_finds_a_wrong_phase_on_three_phase_services() {
+    use panelscope::generate::{Mistake, WiringOptions, wiring_capture, wiring_panel};
+    use panelscope::panel::Service;
+    for service in [Service::Wye208_120, Service::ThreePhase400_230] {
+        let dir = tempfile::tempdir().unwrap();
+        let panel = wiring_panel(service);
+        let config = panel.install_config_unchecked();
+        let first = config.circuits.iter().find(|c| c.poles == 1 && !c.channels.is_empty()).unwrap();
+        let elsewhere = *service.phases().iter().find(|p| **p != first.channels[0].phase).unwrap();
+        let opts = WiringOptions {
+            mistakes: vec![Mistake::WrongPhase(first.label.clone(), elsewhere)],
+            ..WiringOptions::default()
+        };
+        let w = wiring_capture(&panel, &opts);
+        let (project, capture) = (dir.path().join("panel.ron"), dir.path().join("site.parquet"));
+        w.configured.save(&project).unwrap();
+        panelscope::capture::write(&w.capture, &capture).unwrap();
+        let mut app = App::new(egui::Context::default());
+        app.apply(ExplorerMessage::OpenWithInstallConfig { capture, config: project }.into());
+        app.apply(ExplorerMessage::SetSideTab(panelscope::app::SideTab::Verify).into());
+        let mut harness =
+            Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        run_until(&mut harness, |app| {
+            app.captures().first().is_some_and(|c| c.install.as_ref().is_some_and(|i| i.verify.is_some()))
+        });
+        assert!(harness.query_by_label("error wrong-phase").is_some(), "{service:?}");
+        assert!(harness.query_by_label("wiring: 1 error").is_some(), "{service:?}: no other error");
+    }
+}
