@@ -32,7 +32,7 @@ fn opens_the_sample_and_hides_a_channel() {
     let mut harness = harness_with(default_sample_path());
     run_until(&mut harness, |app| app.captures().len() == 1);
     assert!(harness.state().captures()[0].channels[0].visible);
-    // The first V_A check box is the channel list's (the legend has one too).
+    // The channel list's V_A check box.
     harness.get_all_by_role_and_label(egui::accesskit::Role::CheckBox, "V_A").next().expect("V_A").click();
     harness.step();
     harness.step();
@@ -81,16 +81,16 @@ fn searching_narrows_the_channel_list() {
     run_until(&mut harness, |app| app.captures().len() == 1);
     let check_boxes =
         |h: &Harness<'_, App>, name: &str| h.query_all_by_role_and_label(egui::accesskit::Role::CheckBox, name).count();
-    // In the channel list and in the plot's legend.
-    assert_eq!(check_boxes(&harness, "I_MAIN_A"), 2);
-    assert_eq!(check_boxes(&harness, "V_A"), 2);
+    // In the channel list (the lanes name their channels in their headers, no legend).
+    assert_eq!(check_boxes(&harness, "I_MAIN_A"), 1);
+    assert_eq!(check_boxes(&harness, "V_A"), 1);
     let search = harness.get_by_role(egui::accesskit::Role::TextInput);
     search.focus();
     search.type_text("main");
     harness.step();
     harness.step();
-    assert_eq!(check_boxes(&harness, "I_MAIN_A"), 2);
-    assert_eq!(check_boxes(&harness, "V_A"), 1, "V_A is left in the legend only");
+    assert_eq!(check_boxes(&harness, "I_MAIN_A"), 1);
+    assert_eq!(check_boxes(&harness, "V_A"), 0, "V_A is not listed");
 }
 
 #[test]
@@ -127,11 +127,12 @@ fn rms_trend_overlay() {
     // 10 s at 60 Hz, a value every half cycle; about 120 V away from the sag and swell.
     assert!((trend.rms.values.len() as i64 - 1199).abs() <= 2, "{}", trend.rms.values.len());
     assert!((trend.rms.values[100] - 120.0).abs() < 1.5, "{}", trend.rms.values[100]);
-    assert!(harness.query_by_label("V_A RMS").is_none());
+    assert!(harness.query_by_label_contains("+ RMS").is_none());
     harness.get_by_role_and_label(egui::accesskit::Role::CheckBox, "RMS trend").click();
     harness.step();
     harness.step();
-    assert!(harness.query_all_by_label("V_A RMS").count() > 0, "the trend is in the legend");
+    assert!(harness.state().settings().show_trends);
+    assert!(harness.query_by_label_contains("V_A  V + RMS").is_some(), "the lane's header says the trend is drawn");
 }
 
 #[test]
@@ -367,7 +368,7 @@ fn the_sample_install_config_names_every_trace_and_shows_the_balance() {
         harness.query_by_label("Water heater · spaces 1, 3 · 240 V (2)").is_some(),
         "grouped by circuit, with its slot and voltage"
     );
-    assert!(harness.query_all_by_label_contains("I_03 · Water heater · B").count() > 0, "so does the legend");
+    assert!(harness.query_all_by_label_contains("I_03 · Water heater · B").count() > 0, "so does its lane's header");
     harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 0.6 }.into());
     harness.state_mut().apply(ExplorerMessage::SetCursor { which: 1, t_s: 1.6 }.into());
     run_until(&mut harness, |app| app.readout().is_some());

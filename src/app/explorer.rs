@@ -71,6 +71,9 @@ pub struct Explorer {
     next_id: u64,
     /// Where the plots were drawn in the last frame (points), and the scale, for the PNG.
     pub plots_rect: Option<egui::Rect>,
+    /// The lanes' data area in the last frame: the span in view runs from its left to its
+    /// right edge.
+    pub time_axis: Option<egui::Rect>,
     pub pixels_per_point: f32,
 }
 
@@ -139,6 +142,10 @@ impl Explorer {
                 self.loading.retain(|j| j.id != open.id);
                 settings.remember_recent(&open.path);
                 out.effects.push(open.detect_events());
+                let mut open = open;
+                if let Some(layout) = settings.layout_for(&open.path) {
+                    open.view.lanes = layout.clone().reconcile(&open.capture);
+                }
                 let config = self.install_on_load.iter().position(|p| p.capture == open.path);
                 self.add(*open);
                 if let Some(k) = config {
@@ -268,6 +275,12 @@ impl Explorer {
                 }
             }
             M::SetSideTab(tab) => settings.side_tab = tab,
+            M::Lanes(edit) => {
+                let Some(open) = self.shown_mut() else { return };
+                if open.view.lanes.apply(&edit, &open.capture) && open.remote.is_none() {
+                    settings.remember_layout(&open.path, &open.view.lanes);
+                }
+            }
             M::Select(i) => self.select(i),
             M::CloseCapture(i) => {
                 if i < self.captures.len() {

@@ -13,8 +13,10 @@ use crate::capture::{Capture, ChannelKind, Samples};
 
 /// Up to this many visible analog channels share one lane per kind by default.
 pub const FEW_CHANNELS: usize = 8;
-/// Default height of an analog lane, points.
-pub const LANE_HEIGHT: f32 = 110.0;
+/// An analog lane's height when it shares the room left with the other such lanes.
+pub const AUTO: f32 = 0.0;
+/// The least an automatic lane gets, points.
+pub const AUTO_MIN: f32 = 64.0;
 /// Height of a digital lane, points.
 pub const DIGITAL_HEIGHT: f32 = 18.0;
 /// The smallest and largest a lane can be resized to, points.
@@ -42,30 +44,60 @@ pub struct LaneLayout {
     pub groups: Vec<LaneGroup>,
 }
 
-/// How to group the lanes.
+/// How the lanes are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Grouping {
-    /// One group per kind (voltage, current, ...), digital last.
-    Kind,
-    /// One group per three-phase set (and per kind for channels in no set).
-    PhaseSet,
+pub enum Arrangement {
+    /// One lane per kind (voltage, current, ...), its channels over each other.
+    PerKind,
+    /// Grouped by kind; each three-phase set in one lane, other channels in their own.
+    PerSet,
+    /// Grouped by kind; every channel in its own lane, sets together.
+    PerChannel,
+    /// One group per three-phase set, a lane per phase (other channels by kind).
+    SetGroups,
+}
+
+impl Arrangement {
+    pub const ALL: [Arrangement; 4] = [Self::PerKind, Self::PerSet, Self::PerChannel, Self::SetGroups];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PerKind => "One lane per kind",
+            Self::PerSet => "One lane per phase set",
+            Self::PerChannel => "One lane per channel",
+            Self::SetGroups => "A group per phase set",
+        }
+    }
 }
 
 /// A change to the layout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LaneEdit {
-    /// Lay the lanes out again: one lane per channel (`overlay_kinds` false) or one per
-    /// kind, grouped this way.
-    Regroup { grouping: Grouping, per_channel: bool },
+    /// Lay the lanes out again.
+    Arrange(Arrangement),
     /// Move lane `from` (group, lane) to sit before lane `to` (group, lane); `to.1` may be
     /// one past the group's last lane.
-    Move { from: (usize, usize), to: (usize, usize) },
-    Resize { lane: (usize, usize), height: f32 },
-    Collapse { group: usize, collapsed: bool },
+    Move {
+        from: (usize, usize),
+        to: (usize, usize),
+    },
+    Resize {
+        lane: (usize, usize),
+        height: f32,
+    },
+    Collapse {
+        group: usize,
+        collapsed: bool,
+    },
     /// Draw lane `from`'s channels in lane `into` (the lane `from` goes).
-    Overlay { from: (usize, usize), into: (usize, usize) },
+    Overlay {
+        from: (usize, usize),
+        into: (usize, usize),
+    },
     /// Give each channel of this lane its own lane.
-    Split { lane: (usize, usize) },
+    Split {
+        lane: (usize, usize),
+    },
 }
 
 /// The phase a channel name marks, and the name with the phase taken out (`IA_G1` gives
@@ -90,7 +122,10 @@ fn phase_keys(name: &str) -> Vec<(String, char)> {
     }
     // L1, L2, L3.
     for (i, w) in chars.windows(2).enumerate() {
-        if w[0].eq_ignore_ascii_case(&'L') && matches!(w[1], '1' | '2' | '3') && chars.get(i + 2).is_none_or(|n| !n.is_ascii_digit()) {
+        if w[0].eq_ignore_ascii_case(&'L')
+            && matches!(w[1], '1' | '2' | '3')
+            && chars.get(i + 2).is_none_or(|n| !n.is_ascii_digit())
+        {
             let key: String =
                 chars.iter().enumerate().map(|(k, &ch)| if k == i || k == i + 1 { '·' } else { ch }).collect();
             keys.push((key, w[1]));
@@ -104,7 +139,9 @@ fn phase_keys(name: &str) -> Vec<(String, char)> {
 /// different phases; a channel joins the largest set it can.
 pub fn phase_sets(capture: &Capture, channels: &[usize]) -> Vec<(String, Vec<usize>)> {
     use std::collections::BTreeMap;
-    let mut candidates: BTreeMap<(String, ChannelKind, String), Vec<(char, usize)>> = BTreeMap::new();
+    // Keyed by the name without its phase, the kind and the unit.
+    type Key = (String, ChannelKind, String);
+    let mut candidates: BTreeMap<Key, Vec<(char, usize)>> = BTreeMap::new();
     for &i in channels {
         let c = &capture.channels[i];
         if c.kind == ChannelKind::Digital {
@@ -115,7 +152,7 @@ pub fn phase_sets(capture: &Capture, channels: &[usize]) -> Vec<(String, Vec<usi
         }
     }
     // Sets with distinct phases only, largest first; each channel in one set.
-    let mut sets: Vec<((String, ChannelKind, String), Vec<(char, usize)>)> = candidates
+    let mut sets: Vec<(Key, Vec<(char, usize)>)> = candidates
         .into_iter()
         .filter(|(_, m)| {
             let mut phases: Vec<char> = m.iter().map(|(p, _)| *p).collect();
@@ -133,7 +170,7 @@ pub fn phase_sets(capture: &Capture, channels: &[usize]) -> Vec<(String, Vec<usi
         }
         members.sort_by_key(|&(p, i)| (phase_order(p), i));
         members.iter().for_each(|(_, i)| taken[*i] = true);
-        out.push((key, members.into_iter().map(|(_, i)| i).collect()));
+        out.push((key, members.into_iter().map(|(_, i)| i).collect::<Vec<_>>()));
     }
     // In the capture's order.
     out.sort_by_key(|(_, m)| m.iter().copied().min());
@@ -160,27 +197,17 @@ impl LaneLayout {
     /// The layout that fits `capture`: see the module's description.
     pub fn fit(capture: &Capture) -> Self {
         let analog = capture.channels.iter().filter(|c| c.kind != ChannelKind::Digital).count();
-        if analog <= FEW_CHANNELS {
-            Self::grouped(capture, Grouping::Kind, false)
-        } else {
-            Self::grouped(capture, Grouping::PhaseSet, true)
-        }
+        Self::arranged(capture, if analog <= FEW_CHANNELS { Arrangement::PerKind } else { Arrangement::PerSet })
     }
 
-    /// Every channel of `capture` laid out: one lane per channel, or per kind.
-    pub fn grouped(capture: &Capture, grouping: Grouping, per_channel: bool) -> Self {
+    /// Every channel of `capture` laid out as `arrangement` says; digital channels last,
+    /// one compact lane each, the ones that change first.
+    pub fn arranged(capture: &Capture, arrangement: Arrangement) -> Self {
         let name = |i: usize| capture.channels[i].name.clone();
+        let lane = |members: &[usize]| Lane { channels: members.iter().map(|&i| name(i)).collect(), height: AUTO };
         let analog: Vec<usize> =
             (0..capture.channels.len()).filter(|&i| capture.channels[i].kind != ChannelKind::Digital).collect();
-        let mut groups = Vec::new();
-        let lanes_of = |members: &[usize]| -> Vec<Lane> {
-            if per_channel {
-                members.iter().map(|&i| Lane { channels: vec![name(i)], height: LANE_HEIGHT }).collect()
-            } else {
-                vec![Lane { channels: members.iter().map(|&i| name(i)).collect(), height: LANE_HEIGHT * 2.0 }]
-            }
-        };
-        let by_kind = |members: &[usize]| -> Vec<(ChannelKind, Vec<usize>)> {
+        let kinds = |members: &[usize]| -> Vec<(ChannelKind, Vec<usize>)> {
             ChannelKind::ALL
                 .into_iter()
                 .filter(|k| *k != ChannelKind::Digital)
@@ -188,35 +215,45 @@ impl LaneLayout {
                 .filter(|(_, m)| !m.is_empty())
                 .collect()
         };
-        match grouping {
-            Grouping::Kind => {
-                for (kind, members) in by_kind(&analog) {
-                    // Within a kind, three-phase sets stay together, where their first
-                    // phase was.
-                    let sets = phase_sets(capture, &members);
-                    let place = |i: usize| {
-                        sets.iter()
-                            .find_map(|(_, s)| Some((s[0], s.iter().position(|&m| m == i)?)))
-                            .unwrap_or((i, 0))
-                    };
-                    let mut ordered = members.clone();
-                    ordered.sort_by_key(|&i| place(i));
-                    groups.push(LaneGroup { name: kind_name(kind), collapsed: false, lanes: lanes_of(&ordered) });
+        let mut groups = Vec::new();
+        match arrangement {
+            Arrangement::PerKind => {
+                for (kind, members) in kinds(&analog) {
+                    groups.push(LaneGroup { name: kind_name(kind), collapsed: false, lanes: vec![lane(&members)] });
                 }
             }
-            Grouping::PhaseSet => {
+            Arrangement::PerSet | Arrangement::PerChannel => {
+                for (kind, members) in kinds(&analog) {
+                    // Each set where its first phase was, its phases together.
+                    let sets = phase_sets(capture, &members);
+                    let mut units: Vec<Vec<usize>> = sets.into_iter().map(|(_, m)| m).collect();
+                    let in_set: Vec<usize> = units.iter().flatten().copied().collect();
+                    units.extend(members.iter().filter(|i| !in_set.contains(i)).map(|&i| vec![i]));
+                    units.sort_by_key(|u| u.iter().copied().min());
+                    let lanes = if arrangement == Arrangement::PerSet {
+                        units.iter().map(|u| lane(u)).collect()
+                    } else {
+                        units.iter().flatten().map(|&i| lane(&[i])).collect()
+                    };
+                    groups.push(LaneGroup { name: kind_name(kind), collapsed: false, lanes });
+                }
+            }
+            Arrangement::SetGroups => {
                 let sets = phase_sets(capture, &analog);
                 let in_set: Vec<usize> = sets.iter().flat_map(|(_, m)| m.iter().copied()).collect();
                 let loose: Vec<usize> = analog.iter().copied().filter(|i| !in_set.contains(i)).collect();
                 let mut ordered: Vec<(usize, LaneGroup)> = sets
                     .into_iter()
-                    .map(|(key, members)| {
-                        let first = members[0];
-                        (first, LaneGroup { name: set_name(&key), collapsed: false, lanes: lanes_of(&members) })
+                    .map(|(key, m)| {
+                        let phases: Vec<&str> = m.iter().map(|&i| phase_of(&key, &capture.channels[i].name)).collect();
+                        let lanes = m.iter().map(|&i| lane(&[i])).collect();
+                        let first = m.iter().copied().min().unwrap_or(0);
+                        (first, LaneGroup { name: set_name(&key, &phases), collapsed: false, lanes })
                     })
                     .collect();
-                for (kind, members) in by_kind(&loose) {
-                    ordered.push((members[0], LaneGroup { name: kind_name(kind), collapsed: false, lanes: lanes_of(&members) }));
+                for (kind, members) in kinds(&loose) {
+                    let lanes = members.iter().map(|&i| lane(&[i])).collect();
+                    ordered.push((members[0], LaneGroup { name: kind_name(kind), collapsed: false, lanes }));
                 }
                 ordered.sort_by_key(|(first, _)| *first);
                 groups.extend(ordered.into_iter().map(|(_, g)| g));
@@ -239,20 +276,22 @@ impl LaneLayout {
         for g in &mut self.groups {
             for lane in &mut g.lanes {
                 lane.channels.retain(|c| capture.channel(c).is_some());
-                lane.height = lane.height.clamp(DIGITAL_HEIGHT, MAX_HEIGHT);
+                lane.height = if lane.height == AUTO { AUTO } else { lane.height.clamp(DIGITAL_HEIGHT, MAX_HEIGHT) };
             }
             g.lanes.retain(|l| !l.channels.is_empty());
         }
         self.groups.retain(|g| !g.lanes.is_empty());
         let missing: Vec<usize> = (0..capture.channels.len())
-            .filter(|&i| !self.groups.iter().flat_map(|g| &g.lanes).any(|l| l.channels.contains(&capture.channels[i].name)))
+            .filter(|&i| {
+                !self.groups.iter().flat_map(|g| &g.lanes).any(|l| l.channels.contains(&capture.channels[i].name))
+            })
             .collect();
         if !missing.is_empty() {
             let lanes = missing
                 .iter()
                 .map(|&i| {
                     let c = &capture.channels[i];
-                    let height = if c.kind == ChannelKind::Digital { DIGITAL_HEIGHT } else { LANE_HEIGHT };
+                    let height = if c.kind == ChannelKind::Digital { DIGITAL_HEIGHT } else { AUTO };
                     Lane { channels: vec![c.name.clone()], height }
                 })
                 .collect();
@@ -265,7 +304,7 @@ impl LaneLayout {
     pub fn apply(&mut self, edit: &LaneEdit, capture: &Capture) -> bool {
         let exists = |l: &Self, (g, k): (usize, usize)| l.groups.get(g).is_some_and(|g| k < g.lanes.len());
         match *edit {
-            LaneEdit::Regroup { grouping, per_channel } => *self = Self::grouped(capture, grouping, per_channel),
+            LaneEdit::Arrange(arrangement) => *self = Self::arranged(capture, arrangement),
             LaneEdit::Move { from, to } => {
                 if !exists(self, from) || self.groups.get(to.0).is_none_or(|g| to.1 > g.lanes.len()) {
                     return false;
@@ -294,7 +333,6 @@ impl LaneLayout {
                 let moved = self.groups[from.0].lanes[from.1].channels.clone();
                 let target = &mut self.groups[into.0].lanes[into.1];
                 target.channels.extend(moved);
-                target.height = target.height.max(LANE_HEIGHT);
                 self.groups[from.0].lanes.remove(from.1);
                 self.groups.retain(|g| !g.lanes.is_empty());
             }
@@ -303,7 +341,7 @@ impl LaneLayout {
                     return false;
                 }
                 let old = self.groups[lane.0].lanes.remove(lane.1);
-                let height = if self.is_digital_name(&old.channels, capture) { DIGITAL_HEIGHT } else { LANE_HEIGHT };
+                let height = if self.is_digital_name(&old.channels, capture) { DIGITAL_HEIGHT } else { old.height };
                 for (k, channel) in old.channels.into_iter().enumerate() {
                     self.groups[lane.0].lanes.insert(lane.1 + k, Lane { channels: vec![channel], height });
                 }
@@ -322,7 +360,10 @@ impl LaneLayout {
 
     /// Every lane, with its place.
     pub fn lanes(&self) -> impl Iterator<Item = ((usize, usize), &Lane)> {
-        self.groups.iter().enumerate().flat_map(|(g, group)| group.lanes.iter().enumerate().map(move |(k, l)| ((g, k), l)))
+        self.groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| group.lanes.iter().enumerate().map(move |(k, l)| ((g, k), l)))
     }
 }
 
@@ -330,11 +371,36 @@ fn kind_name(kind: ChannelKind) -> String {
     format!("{}s", kind.as_str())
 }
 
-/// `I·_G1` reads `I_G1 (A, B, C)`; the dot marks where the phase was.
-fn set_name(key: &str) -> String {
+/// The phase letter channel `name` has where `key` has its dot.
+fn phase_of<'a>(key: &str, name: &'a str) -> &'a str {
+    let at = key.chars().position(|c| c == '·').unwrap_or(0);
+    let (len, dots) = (key.chars().count(), key.chars().filter(|&c| c == '·').count());
+    let extra = (name.chars().count() + dots).saturating_sub(len);
+    let start = name.char_indices().nth(at).map_or(name.len(), |(b, _)| b);
+    let end = name.char_indices().nth(at + extra).map_or(name.len(), |(b, _)| b);
+    &name[start..end]
+}
+
+/// `I·_G1` with phases A, B, C reads `I_G1 (A, B, C)`; the dot marks where the phase was.
+fn set_name(key: &str, phases: &[&str]) -> String {
     let name = key.replace("·_", "_").replace("_·", "").replace('·', "");
     let name = name.trim_matches('_');
-    if name.is_empty() { "phases".to_string() } else { format!("{name} (3φ)") }
+    let phases = phases.join(", ");
+    if name.is_empty() { format!("phases {phases}") } else { format!("{name} ({phases})") }
+}
+
+/// The name of lane `lane`'s set, for the channels of one set in one lane.
+pub fn lane_title(capture: &Capture, lane: &Lane) -> Option<String> {
+    let idx: Vec<usize> = lane.channels.iter().filter_map(|c| capture.channel_index(c)).collect();
+    if idx.len() < 2 {
+        return None;
+    }
+    let sets = phase_sets(capture, &idx);
+    let [(key, members)] = sets.as_slice() else { return None };
+    (members.len() == idx.len()).then(|| {
+        let phases: Vec<&str> = members.iter().map(|&i| phase_of(key, &capture.channels[i].name)).collect();
+        set_name(key, &phases)
+    })
 }
 
 #[cfg(test)]
@@ -373,37 +439,52 @@ mod tests {
         let sets = phase_sets(&c, &(0..c.channels.len()).collect::<Vec<_>>());
         let members: Vec<Vec<usize>> = sets.iter().map(|(_, m)| m.clone()).collect();
         assert_eq!(members, vec![vec![0, 1, 2], vec![3, 4, 5], vec![7, 8, 9, 6]]);
-        assert_eq!(set_name(&sets[0].0), "I_G1 (3φ)");
+        assert_eq!(set_name(&sets[0].0, &["A", "B", "C"]), "I_G1 (A, B, C)");
+        assert_eq!(phase_of(&sets[2].0, "IN_TF7"), "N");
         let c = capture(&[("V_A", "V"), ("V_B", "V"), ("I_01", "A"), ("I_mains_A", "A"), ("I_mains_B", "A")], &[]);
         let sets = phase_sets(&c, &(0..c.channels.len()).collect::<Vec<_>>());
         assert_eq!(sets.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>(), vec![vec![0, 1], vec![3, 4]]);
     }
 
     #[test]
-    fn few_channels_share_a_lane_per_kind_and_many_get_lanes_by_set() {
+    fn few_channels_share_a_lane_per_kind_and_many_get_a_lane_per_set() {
         let few = capture(&[("V_A", "V"), ("V_B", "V"), ("I_01", "A")], &[("trip", &[false, true])]);
         let l = LaneLayout::fit(&few);
         let names: Vec<&str> = l.groups.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(names, ["voltages", "currents", "digital"]);
         assert_eq!(l.groups[0].lanes[0].channels, ["V_A", "V_B"]);
         let many: Vec<(String, &str)> = (1..=4)
-            .flat_map(|g| ["IA", "IB", "IC", "VA", "VB", "VC"].map(|q| (format!("{q}_G{g}"), if q.starts_with('V') { "kV" } else { "A" })))
+            .flat_map(|g| {
+                ["IA", "IB", "IC", "VA", "VB", "VC"]
+                    .map(|q| (format!("{q}_G{g}"), if q.starts_with('V') { "kV" } else { "A" }))
+            })
+            .chain([("IN_TF7".to_string(), "A")])
             .collect();
         let many: Vec<(&str, &str)> = many.iter().map(|(n, u)| (n.as_str(), *u)).collect();
-        let c = capture(&many, &[("86_G1", &[false, false, true]), ("51_G1", &[false; 3]), ("87_G1", &[false, true, true])]);
+        let digital: [(&str, &[bool]); 3] =
+            [("86_G1", &[false, false, true]), ("51_G1", &[false; 3]), ("87_G1", &[false, true, true])];
+        let c = capture(&many, &digital);
         let l = LaneLayout::fit(&c);
-        assert_eq!(l.groups.len(), 9, "eight sets and the digital group");
-        assert_eq!(l.groups[0].name, "I_G1 (3φ)");
-        assert_eq!(l.groups[0].lanes.iter().map(|l| l.channels[0].as_str()).collect::<Vec<_>>(), ["IA_G1", "IB_G1", "IC_G1"]);
-        let digital = l.groups.last().unwrap();
-        let order: Vec<&str> = digital.lanes.iter().map(|l| l.channels[0].as_str()).collect();
+        let names: Vec<&str> = l.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["voltages", "currents", "digital"]);
+        let currents: Vec<Vec<&str>> =
+            l.groups[1].lanes.iter().map(|l| l.channels.iter().map(String::as_str).collect()).collect();
+        assert_eq!(currents.len(), 5, "four sets and the neutral: {currents:?}");
+        assert_eq!(currents[0], ["IA_G1", "IB_G1", "IC_G1"]);
+        assert_eq!(lane_title(&c, &l.groups[1].lanes[0]).as_deref(), Some("I_G1 (A, B, C)"));
+        let order: Vec<&str> = l.groups[2].lanes.iter().map(|l| l.channels[0].as_str()).collect();
         assert_eq!(order, ["87_G1", "86_G1", "51_G1"], "the ones that change first");
+        let per_channel = LaneLayout::arranged(&c, Arrangement::PerChannel);
+        assert_eq!(per_channel.groups[1].lanes.len(), 13);
+        let sets = LaneLayout::arranged(&c, Arrangement::SetGroups);
+        assert_eq!(sets.groups[0].name, "I_G1 (A, B, C)");
+        assert_eq!(sets.groups[0].lanes.len(), 3);
     }
 
     #[test]
     fn lanes_move_resize_fold_overlay_and_split() {
         let c = capture(&[("a", "V"), ("b", "V"), ("c", "A")], &[]);
-        let mut l = LaneLayout::grouped(&c, Grouping::Kind, true);
+        let mut l = LaneLayout::arranged(&c, Arrangement::PerChannel);
         assert!(l.apply(&LaneEdit::Move { from: (0, 0), to: (0, 2) }, &c));
         assert_eq!(l.groups[0].lanes.iter().map(|l| l.channels[0].as_str()).collect::<Vec<_>>(), ["b", "a"]);
         assert!(l.apply(&LaneEdit::Resize { lane: (0, 0), height: 5.0 }, &c));

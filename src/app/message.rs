@@ -52,6 +52,8 @@ pub enum Message {
     FrameShown {
         span: Option<Span>,
         plots: Option<egui::Rect>,
+        /// Where the time axis maps the span in view (the data area of the lanes).
+        time_axis: Option<egui::Rect>,
         pixels_per_point: f32,
     },
 }
@@ -129,6 +131,8 @@ pub enum ExplorerMessage {
     /// configuration (.json or .ron), pair its currents and show the balance.
     ApplyInstallConfig(PathBuf),
     ClearInstallConfig,
+    /// Change the lanes of the capture shown (remembered for its file).
+    Lanes(crate::app::lanes::LaneEdit),
     /// Show this channel's waveform beside its voltage: only the two visible, a few cycles
     /// in view, the spectrum on it (a verify finding's "Waveform").
     FocusChannel(String),

@@ -11,6 +11,7 @@
 pub mod commands;
 pub mod editor;
 pub mod explorer;
+pub mod lanes;
 pub mod message;
 pub mod remote;
 pub mod settings;
@@ -178,9 +179,12 @@ impl App {
                 | TaskMessage::Autosaved { .. }) => editor::finished(&mut self.editor, t, out),
                 t => self.explorer.finished(&mut self.settings, t, out),
             },
-            Message::FrameShown { span, plots, pixels_per_point } => {
+            Message::FrameShown { span, plots, time_axis, pixels_per_point } => {
                 explorer::shown_frame(&mut self.explorer, span, plots, pixels_per_point);
-                if let (Some(rect), Some(open)) = (plots, self.explorer.captures.get_mut(self.explorer.selected)) {
+                self.explorer.time_axis = time_axis;
+                if let (Some(rect), Some(open)) =
+                    (time_axis.or(plots), self.explorer.captures.get_mut(self.explorer.selected))
+                {
                     out.effects.extend(remote::request_detail(open, rect.width().max(100.0) as usize));
                 }
             }

@@ -5,10 +5,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::lanes::LaneLayout;
 use super::state::{CursorMode, SideTab, TimeMode};
 
 /// How many recent files the menu lists.
 pub const RECENT_FILES: usize = 10;
+/// How many captures' lane layouts are remembered.
+pub const LAYOUTS: usize = 50;
 
 /// The persisted settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -28,6 +31,8 @@ pub struct Settings {
     pub side_tab: SideTab,
     /// The server last connected to (its token is never kept here).
     pub server_url: String,
+    /// The lanes last arranged for each capture file, newest first.
+    pub layouts: Vec<(PathBuf, LaneLayout)>,
 }
 
 impl Settings {
@@ -36,5 +41,17 @@ impl Settings {
         self.recent.retain(|p| p != path);
         self.recent.insert(0, path.to_path_buf());
         self.recent.truncate(RECENT_FILES);
+    }
+
+    /// Remembers the lanes arranged for the capture at `path`.
+    pub fn remember_layout(&mut self, path: &Path, layout: &LaneLayout) {
+        self.layouts.retain(|(p, _)| p != path);
+        self.layouts.insert(0, (path.to_path_buf(), layout.clone()));
+        self.layouts.truncate(LAYOUTS);
+    }
+
+    /// The lanes last arranged for the capture at `path`.
+    pub fn layout_for(&self, path: &Path) -> Option<&LaneLayout> {
+        self.layouts.iter().find(|(p, _)| p == path).map(|(_, l)| l)
     }
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
+use super::lanes::LaneLayout;
 use crate::analysis::cycles::CycleRms;
 use crate::analysis::events::{Detection, EventKind};
 use crate::analysis::lod::Pyramid;
@@ -211,6 +212,8 @@ pub struct View {
     pub selected_event: Option<SelectedEvent>,
     /// Which channel the spectrum shows.
     pub spectrum_channel: Option<String>,
+    /// How the channels are stacked: lanes in groups.
+    pub lanes: LaneLayout,
 }
 
 impl View {
@@ -274,7 +277,7 @@ impl OpenCapture {
                 color: palette(i),
             })
             .collect();
-        let view = View::whole(capture.duration_s());
+        let view = View { lanes: LaneLayout::fit(&capture), ..View::whole(capture.duration_s()) };
         Some(Self { id, path, capture: Arc::new(capture), channels, events: None, install: None, remote: None, view })
     }
 

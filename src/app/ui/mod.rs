@@ -77,21 +77,22 @@ impl App {
                 shown.events_ui(ui, messages);
             }
         });
-        let (span, plots) = egui::CentralPanel::default()
+        let (span, plots, time_axis) = egui::CentralPanel::default()
             .show(ui, |ui| match &shown {
                 Some(shown) => shown.plots_ui(ui, messages),
                 None => {
                     ui.centered_and_justified(|ui| {
                         ui.label("Open a capture (.csv, .parquet, .cfg, .cff): File > Open, or drop files here.")
                     });
-                    (None, None)
+                    (None, None, None)
                 }
             })
             .inner;
         // What this frame drew comes before what the user asked in it (a zoom asked now is
         // for the next frame).
         if shown.is_some() {
-            messages.insert(0, Message::FrameShown { span, plots, pixels_per_point: ui.ctx().pixels_per_point() });
+            let pixels_per_point = ui.ctx().pixels_per_point();
+            messages.insert(0, Message::FrameShown { span, plots, time_axis, pixels_per_point });
         }
     }
 
@@ -139,6 +140,21 @@ impl App {
             ui.separator();
             Command::Trend.menu_item(self, ui, messages);
             Command::PerUnit.menu_item(self, ui, messages);
+            ui.separator();
+            ui.add_enabled_ui(self.explorer.shown().is_some(), |ui| {
+                ui.menu_button("Lanes", |ui| {
+                    for a in crate::app::lanes::Arrangement::ALL {
+                        if ui.button(a.label()).clicked() {
+                            let edit = crate::app::lanes::LaneEdit::Arrange(a);
+                            messages.push(ExplorerMessage::Lanes(edit).into());
+                            ui.close();
+                        }
+                    }
+                    ui.separator();
+                    ui.weak("Drag a lane's header to move it (Shift: onto another to overlay);");
+                    ui.weak("right-click it for more; drag the line under a lane to resize it.");
+                });
+            });
             ui.separator();
             ui.label("Time");
             let mut mode = s.time_mode;

@@ -1,10 +1,13 @@
-//! The stacked plots: one per channel kind on a linked time axis, fed only by the
-//! level-of-detail query (two points per pixel column), with cursors and event markers.
+//! The lanes: an event ruler with the time axis, then groups of lanes on that linked time
+//! axis, each lane with its own value axis and a header naming its channels with their
+//! values at the cursors (no legend over the data). Analog lanes are fed only by the
+//! level-of-detail query (two points per pixel column); digital lanes are compact bars.
 
-use eframe::egui;
-use egui_plot::{GridMark, Legend, Line, Plot, PlotPoints, VLine};
+use eframe::egui::{self, vec2};
+use egui_plot::{GridMark, Line, Plot, PlotPoint, PlotPoints, VLine};
 use rayon::prelude::*;
 
+use super::super::lanes::{self, Lane, LaneEdit, LaneGroup};
 use super::super::message::{ExplorerMessage, Message};
 use super::super::state::{Span, TimeMode, Trend};
 use super::Shown;
@@ -14,60 +17,216 @@ use crate::analysis::events::EventKind;
 use crate::analysis::lod::Pyramid;
 use crate::capture::{Capture, ChannelKind, Samples};
 
+/// Width of the lane headers (names, units, values at the cursors).
+const GUTTER: f32 = 200.0;
+/// Room for each lane's value axis, the same for all so that their time axes line up.
+const Y_AXIS: f32 = 56.0;
+/// Height of the event ruler (with the time axis).
+const RULER: f32 = 44.0;
+/// Height of a lane's resize handle.
+const HANDLE: f32 = 5.0;
+/// A group's header.
+const GROUP_HEADER: f32 = 22.0;
+/// How near (points) a click must be to an event tick to select it.
+const TICK_REACH: f32 = 6.0;
+
+/// A lane being dragged to another place: its (group, lane).
+#[derive(Clone, Copy)]
+struct DraggedLane((usize, usize));
+
+/// One lane as this frame draws it.
+struct ShownLane<'a> {
+    place: (usize, usize),
+    lane: &'a Lane,
+    /// The lane's channels that are shown, by index.
+    channels: Vec<usize>,
+    digital: bool,
+}
+
+/// What every lane of a frame shares.
+struct Frame<'a> {
+    link: egui::Id,
+    zoom: Option<(f64, f64)>,
+    fit: bool,
+    view: Span,
+    width_px: usize,
+    /// The ruler's mapping of time to screen x, for the digital lanes.
+    ruler: Option<egui_plot::PlotTransform>,
+    events: Option<&'a crate::analysis::events::Detection>,
+    selected_event: Option<usize>,
+    cursor_color: egui::Color32,
+}
+
 impl Shown<'_> {
-    /// Draws the stacked plots; returns the time span they show and where they are.
+    /// Draws the event ruler and the lanes; returns the time span they show and where.
     pub(super) fn plots_ui(
         &self,
         ui: &mut egui::Ui,
         messages: &mut Vec<Message>,
-    ) -> (Option<Span>, Option<egui::Rect>) {
+    ) -> (Option<Span>, Option<egui::Rect>, Option<egui::Rect>) {
         let open = self.open;
-        let (zoom, fit) = (open.view.pending_zoom.map(Span::pair), open.view.pending_fit);
-        let kinds: Vec<ChannelKind> = ChannelKind::ALL
-            .into_iter()
-            .filter(|k| open.capture.channels.iter().zip(&open.channels).any(|(c, v)| v.visible && c.kind == *k))
+        let layout = &open.view.lanes;
+        let groups: Vec<(usize, &LaneGroup, Vec<ShownLane>)> = layout
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let lanes = group
+                    .lanes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, lane)| {
+                        let channels: Vec<usize> = lane
+                            .channels
+                            .iter()
+                            .filter_map(|c| open.capture.channel_index(c))
+                            .filter(|&i| open.channels[i].visible)
+                            .collect();
+                        let digital = channels.iter().all(|&i| open.capture.channels[i].kind == ChannelKind::Digital);
+                        (!channels.is_empty()).then_some(ShownLane { place: (g, k), lane, channels, digital })
+                    })
+                    .collect();
+                (g, group, lanes)
+            })
+            .filter(|(_, _, lanes): &(usize, &LaneGroup, Vec<ShownLane>)| !lanes.is_empty())
             .collect();
-        if kinds.is_empty() {
+        if groups.is_empty() {
             ui.label("No channel is shown: tick some in the channel list.");
-            return (None, None);
+            return (None, None, None);
         }
         let top = ui.cursor().min;
-        let height = (ui.available_height() / kinds.len() as f32 - 8.0).max(80.0);
-        let width_px = ui.available_width().max(100.0) as usize;
-        let link = ui.scope_id().with("time-axis");
-        let cursor_color = ui.visuals().strong_text_color();
-        let start = open.capture.start.filter(|_| self.settings.time_mode == TimeMode::Absolute);
-        let events = match &open.events {
-            Some(Ok(d)) => Some(d),
-            _ => None,
+        let mut frame = Frame {
+            link: ui.scope_id().with("time-axis"),
+            zoom: open.view.pending_zoom.map(Span::pair),
+            fit: open.view.pending_fit,
+            view: Span::new(0.0, open.capture.duration_s().max(f64::MIN_POSITIVE)),
+            width_px: (ui.available_width() - GUTTER - Y_AXIS).max(100.0) as usize,
+            ruler: None,
+            events: match &open.events {
+                Some(Ok(d)) => Some(d),
+                _ => None,
+            },
+            selected_event: open.view.selected_event.map(|s| s.index),
+            cursor_color: ui.visuals().strong_text_color(),
         };
-        let selected_event = self.open.view.selected_event.map(|s| s.index);
-        let mut view = None;
-        for (row, kind) in kinds.iter().copied().enumerate() {
-            let unit = open
-                .capture
-                .channels
-                .iter()
-                .zip(&open.channels)
-                .find(|(c, v)| v.visible && c.kind == kind)
-                .map_or("", |(c, _)| c.unit.as_str());
-            let label = match (kind, self.settings.per_unit) {
-                (ChannelKind::Digital, _) => "digital".to_string(),
-                (_, true) => format!("{} (pu)", kind.as_str()),
-                _ => format!("{} ({unit})", kind.as_str()),
+        let (view, ruler) = self.ruler_ui(ui, &frame, messages);
+        frame.view = view;
+        frame.ruler = ruler;
+        // Automatic lanes share what the others leave.
+        let spacing = ui.spacing().item_spacing.y;
+        let mut fixed = 0.0;
+        let mut autos = 0usize;
+        for (_, group, lanes) in &groups {
+            fixed += GROUP_HEADER + spacing;
+            if group.collapsed {
+                continue;
+            }
+            for l in lanes {
+                match (l.digital, l.lane.height) {
+                    (true, h) => fixed += h.max(lanes::DIGITAL_HEIGHT) + spacing,
+                    (false, h) if h == lanes::AUTO => {
+                        autos += 1;
+                        fixed += HANDLE + 2.0 * spacing;
+                    }
+                    (false, h) => fixed += h + HANDLE + 2.0 * spacing,
+                }
+            }
+        }
+        let auto_height = if autos == 0 {
+            lanes::AUTO_MIN
+        } else {
+            ((ui.available_height() - fixed) / autos as f32).max(lanes::AUTO_MIN)
+        };
+        // Every analog lane's points at once: one hand-off to the worker threads.
+        let wanted: Vec<usize> = groups
+            .iter()
+            .filter(|(_, g, _)| !g.collapsed)
+            .flat_map(|(_, _, lanes)| lanes.iter().filter(|l| !l.digital).flat_map(|l| l.channels.iter().copied()))
+            .collect();
+        let traces = self.traces(&wanted, &frame);
+        egui::ScrollArea::vertical().id_salt("lanes").auto_shrink([false, false]).show(ui, |ui| {
+            for (g, group, lanes) in &groups {
+                self.group_header_ui(ui, *g, group, lanes.len(), messages);
+                if group.collapsed {
+                    continue;
+                }
+                for l in lanes {
+                    let height = if l.digital {
+                        l.lane.height.max(lanes::DIGITAL_HEIGHT)
+                    } else if l.lane.height == lanes::AUTO {
+                        auto_height
+                    } else {
+                        l.lane.height
+                    };
+                    self.lane_ui(ui, l, height, &frame, &traces, messages);
+                }
+            }
+        });
+        let rect = egui::Rect::from_min_max(top, egui::pos2(ui.max_rect().max.x, ui.cursor().min.y));
+        (Some(view), Some(rect), ruler.map(|t| *t.frame()))
+    }
+
+    /// The points of these channels over the span in view, two per pixel column.
+    fn traces(&self, channels: &[usize], frame: &Frame) -> Vec<(usize, Vec<[f64; 2]>)> {
+        let open = self.open;
+        let (x0, x1) = frame.view.pair();
+        // A capture from a server: its detail for this span when finer than the overview.
+        let detail = open.remote_detail(x0, x1);
+        channels
+            .par_iter()
+            .map(|&i| {
+                let points = match detail {
+                    Some(d) => decimated_points(&d.capture, d.pyramids[i].as_ref(), i, x0, x1, frame.width_px),
+                    None => {
+                        decimated_points(&open.capture, open.channels[i].pyramid.as_ref(), i, x0, x1, frame.width_px)
+                    }
+                };
+                (i, points)
+            })
+            .collect()
+    }
+
+    /// The time axis and a tick per event in view (in its kind's colour; the selected one
+    /// bold); a click on a tick selects its event, elsewhere places a cursor.
+    fn ruler_ui(
+        &self,
+        ui: &mut egui::Ui,
+        frame: &Frame,
+        messages: &mut Vec<Message>,
+    ) -> (Span, Option<egui_plot::PlotTransform>) {
+        let open = self.open;
+        let start = open.capture.start.filter(|_| self.settings.time_mode == TimeMode::Absolute);
+        let mut view = frame.view;
+        let mut transform = None;
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 0.0;
+            let (rect, _) = ui.allocate_exact_size(vec2(GUTTER, RULER), egui::Sense::hover());
+            let shown = frame.events.map_or(0, |d| {
+                d.events.iter().filter(|e| !open.view.event_filter.hidden_kinds.contains(&e.kind)).count()
+            });
+            let text = match frame.events {
+                Some(_) => format!("events ({shown})"),
+                None => "events".to_string(),
             };
-            let mut plot = Plot::new(("plot", kind.as_str()))
-                .height(height)
-                .legend(Legend::default())
-                .link_axis(link, [true, false])
-                .link_cursor(link, [true, false])
-                .y_axis_label(label)
-                // Time pans and zooms; values always fit what is shown (a box zoom sets both).
+            ui.put(
+                rect.shrink2(vec2(6.0, 0.0)),
+                egui::Label::new(egui::RichText::new(text).weak()).halign(egui::Align::Min),
+            );
+            let mut plot = Plot::new("event-ruler")
+                .height(RULER)
+                .width(ui.available_width())
+                .link_axis(frame.link, [true, false])
+                .link_cursor(frame.link, [true, false])
                 .allow_drag([true, false])
                 .allow_scroll([true, false])
                 .allow_zoom([true, false])
+                .show_axes([true, true])
+                .x_axis_position(egui_plot::VPlacement::Top)
+                .y_axis_min_width(Y_AXIS)
+                .y_axis_formatter(|_, _| String::new())
+                .show_grid([false, false])
                 .show_x(true)
-                .show_axes([row + 1 == kinds.len(), true]);
+                .show_y(false);
             if let Some(start) = start {
                 plot = plot.x_axis_formatter(move |mark: GridMark, _range| {
                     let at = start + chrono::Duration::microseconds((mark.value * 1e6).round() as i64);
@@ -75,102 +234,347 @@ impl Shown<'_> {
                         .to_string()
                 });
             }
-            plot.show(ui, |plot_ui| {
-                if let Some((from_s, to_s)) = zoom {
+            let response = plot.show(ui, |plot_ui| {
+                if let Some((from_s, to_s)) = frame.zoom {
                     plot_ui.set_plot_bounds_x(from_s..=to_s);
-                    plot_ui.set_auto_bounds([false, true]);
                 }
-                if fit {
-                    plot_ui.set_auto_bounds([false, true]);
-                }
-                // While the time axis fits itself, give it the whole capture; once the
-                // user zooms or pans, only what is visible.
+                plot_ui.set_plot_bounds_y(0.0..=1.0);
                 let bounds = plot_ui.plot_bounds();
-                let (x0, x1) = match zoom {
+                let (x0, x1) = match frame.zoom {
                     Some(span) => span,
                     None if plot_ui.auto_bounds().x => (0.0, open.capture.duration_s()),
                     None => (bounds.min()[0], bounds.max()[0]),
                 };
-                view = Some(Span::new(x0, x1));
-                let mut digital_row = 0.0;
-                let shown: Vec<usize> = (0..open.capture.channels.len())
-                    .filter(|&i| open.capture.channels[i].kind == kind && open.channels[i].visible)
-                    .collect();
-                // All traces of the plot at once: one hand-off to the worker threads a plot.
-                // A capture from a server: its detail for this span when finer than the overview.
-                let detail = open.remote_detail(x0, x1);
-                let traces: Vec<Vec<[f64; 2]>> = shown
-                    .par_iter()
-                    .map(|&i| match detail {
-                        Some(d) => decimated_points(&d.capture, d.pyramids[i].as_ref(), i, x0, x1, width_px),
-                        None => decimated_points(&open.capture, open.channels[i].pyramid.as_ref(), i, x0, x1, width_px),
-                    })
-                    .collect();
-                for (i, mut points) in shown.into_iter().zip(traces) {
-                    let scale = if self.settings.per_unit && kind != ChannelKind::Digital {
-                        open.per_unit_base(i).map_or(1.0, |(base, _)| 1.0 / base)
-                    } else {
-                        1.0
-                    };
-                    if kind == ChannelKind::Digital {
-                        // Each bit on its own row, the first at the top.
-                        digital_row -= 1.5;
-                        points.iter_mut().for_each(|p| p[1] += digital_row);
-                    } else if scale != 1.0 {
-                        points.iter_mut().for_each(|p| p[1] *= scale);
-                    }
-                    // Denser than the columns: per-column spans; else an anti-aliased line.
-                    if points.len() > width_px {
-                        plot_ui.add(Envelope::new(open.display_name(i), points, open.channels[i].color, 1.0));
-                    } else {
-                        plot_ui.line(
-                            Line::new(open.display_name(i), PlotPoints::from(points)).color(open.channels[i].color),
-                        );
-                    }
-                    if self.settings.show_trends
-                        && let Some(trend) = &open.channels[i].trend
-                    {
-                        let mut points = trend_points(trend, x0, x1, width_px);
-                        points.iter_mut().for_each(|p| p[1] *= scale);
-                        let (name, color) =
-                            (format!("{} RMS", open.display_name(i)), open.channels[i].color.gamma_multiply(0.6));
-                        if points.len() > width_px {
-                            plot_ui.add(Envelope::new(name, points, color, 2.5));
-                        } else {
-                            plot_ui.line(Line::new(name, PlotPoints::from(points)).color(color).width(2.5));
-                        }
-                    }
-                }
-                if let Some(d) = events {
+                view = Span::new(x0, x1);
+                let mut ticks: Vec<(usize, f64)> = Vec::new();
+                if let Some(d) = frame.events {
                     for (k, e) in d.events.iter().enumerate() {
-                        if !(x0..=x1).contains(&e.start_s) || self.open.view.event_filter.hidden_kinds.contains(&e.kind)
-                        {
+                        if !(x0..=x1).contains(&e.start_s) || open.view.event_filter.hidden_kinds.contains(&e.kind) {
                             continue;
                         }
-                        let width = if selected_event == Some(k) { 3.0 } else { 1.0 };
+                        let width = if frame.selected_event == Some(k) { 3.0 } else { 1.5 };
                         plot_ui.vline(VLine::new(e.kind.as_str(), e.start_s).color(kind_color(e.kind)).width(width));
+                        ticks.push((k, e.start_s));
                     }
                 }
-                for (which, cursor) in self.open.view.cursors.iter().enumerate() {
-                    if let Some(t) = cursor {
-                        let name = if which == 0 { "cursor A" } else { "cursor B" };
-                        let style =
-                            if which == 0 { egui_plot::LineStyle::Solid } else { egui_plot::LineStyle::dashed_dense() };
-                        plot_ui.vline(VLine::new(name, *t).color(cursor_color).width(1.5).style(style));
-                    }
-                }
+                self.cursor_lines(plot_ui, frame);
                 let response = plot_ui.response();
                 let (primary, secondary) = (response.clicked(), response.secondary_clicked());
                 if (primary || secondary)
                     && let Some(pointer) = plot_ui.pointer_coordinate()
                 {
-                    let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
-                    messages.push(ExplorerMessage::Click { t_s: pointer.x, secondary: secondary || shift }.into());
+                    let at = plot_ui.screen_from_plot(pointer).x;
+                    let nearest = ticks
+                        .iter()
+                        .map(|&(k, t)| (k, (plot_ui.screen_from_plot(PlotPoint::new(t, 0.0)).x - at).abs()))
+                        .min_by(|a, b| a.1.total_cmp(&b.1));
+                    match nearest {
+                        Some((k, d)) if d <= TICK_REACH && primary => {
+                            messages.push(ExplorerMessage::SelectEvent(Some(k)).into());
+                        }
+                        _ => {
+                            let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
+                            messages
+                                .push(ExplorerMessage::Click { t_s: pointer.x, secondary: secondary || shift }.into());
+                        }
+                    }
                 }
             });
+            transform = Some(response.transform);
+        });
+        (view, transform)
+    }
+
+    /// A group's header: click it to fold or unfold its lanes.
+    fn group_header_ui(
+        &self,
+        ui: &mut egui::Ui,
+        g: usize,
+        group: &LaneGroup,
+        lanes: usize,
+        messages: &mut Vec<Message>,
+    ) {
+        ui.horizontal(|ui| {
+            ui.set_height(GROUP_HEADER);
+            let mark = if group.collapsed { "+" } else { "-" };
+            let text = egui::RichText::new(format!("{mark} {}", group.name)).strong();
+            let header = ui.add(egui::Button::new(text).frame(false)).on_hover_text(if group.collapsed {
+                "Show this group's lanes"
+            } else {
+                "Fold this group's lanes"
+            });
+            if header.clicked() {
+                let edit = LaneEdit::Collapse { group: g, collapsed: !group.collapsed };
+                messages.push(ExplorerMessage::Lanes(edit).into());
+            }
+            ui.weak(if lanes == 1 { "1 lane".to_string() } else { format!("{lanes} lanes") });
+        });
+    }
+
+    /// One lane: its header (drag it to move the lane, Shift+drop to overlay, right-click
+    /// for more), its plot, and the handle that resizes it.
+    fn lane_ui(
+        &self,
+        ui: &mut egui::Ui,
+        l: &ShownLane,
+        height: f32,
+        frame: &Frame,
+        traces: &[(usize, Vec<[f64; 2]>)],
+        messages: &mut Vec<Message>,
+    ) {
+        let lanes_edit = |edit: LaneEdit| -> Message { ExplorerMessage::Lanes(edit).into() };
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 0.0;
+            let (rect, header) = ui.allocate_exact_size(vec2(GUTTER, height), egui::Sense::click_and_drag());
+            let dropping = header.dnd_hover_payload::<DraggedLane>().is_some_and(|d| d.0 != l.place);
+            let fill = if dropping { ui.visuals().selection.bg_fill } else { ui.visuals().faint_bg_color };
+            ui.painter().rect_filled(rect.shrink(1.0), 2.0, fill);
+            self.lane_header_ui(ui, rect, l);
+            header.dnd_set_drag_payload(DraggedLane(l.place));
+            if let Some(dragged) = header.dnd_release_payload::<DraggedLane>()
+                && dragged.0 != l.place
+            {
+                let shift = ui.ctx().input(|i| i.modifiers.shift);
+                messages.push(lanes_edit(if shift {
+                    LaneEdit::Overlay { from: dragged.0, into: l.place }
+                } else {
+                    LaneEdit::Move { from: dragged.0, to: l.place }
+                }));
+            }
+            let (g, k) = l.place;
+            header.context_menu(|ui| {
+                if ui.button("Move up").clicked() && k > 0 {
+                    messages.push(lanes_edit(LaneEdit::Move { from: l.place, to: (g, k - 1) }));
+                    ui.close();
+                }
+                if ui.button("Move down").clicked() {
+                    messages.push(lanes_edit(LaneEdit::Move { from: l.place, to: (g, k + 2) }));
+                    ui.close();
+                }
+                if k > 0 && ui.button("Overlay onto the lane above").clicked() {
+                    messages.push(lanes_edit(LaneEdit::Overlay { from: l.place, into: (g, k - 1) }));
+                    ui.close();
+                }
+                if l.lane.channels.len() > 1 && ui.button("A lane per channel").clicked() {
+                    messages.push(lanes_edit(LaneEdit::Split { lane: l.place }));
+                    ui.close();
+                }
+                if !l.digital && ui.button("Automatic height").clicked() {
+                    messages.push(lanes_edit(LaneEdit::Resize { lane: l.place, height: lanes::AUTO }));
+                    ui.close();
+                }
+            });
+            if l.digital {
+                self.digital_lane_ui(ui, l, height, frame, messages);
+            } else {
+                self.analog_lane_ui(ui, l, height, frame, traces, messages);
+            }
+        });
+        if !l.digital {
+            let (rect, handle) = ui.allocate_exact_size(vec2(ui.available_width(), HANDLE), egui::Sense::drag());
+            if handle.hovered() || handle.dragged() {
+                ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeVertical);
+                ui.painter().hline(rect.x_range(), rect.center().y, ui.visuals().widgets.hovered.fg_stroke);
+            }
+            if handle.dragged() && handle.drag_delta().y != 0.0 {
+                messages.push(lanes_edit(LaneEdit::Resize { lane: l.place, height: height + handle.drag_delta().y }));
+            }
         }
-        let rect = egui::Rect::from_min_max(top, egui::pos2(ui.max_rect().max.x, ui.cursor().min.y));
-        (view, Some(rect))
+    }
+
+    /// The lane's names, units and values at the cursors, drawn in its header.
+    fn lane_header_ui(&self, ui: &mut egui::Ui, rect: egui::Rect, l: &ShownLane) {
+        let open = self.open;
+        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink2(vec2(6.0, 2.0))));
+        child.spacing_mut().item_spacing.y = 0.0;
+        let small = egui::TextStyle::Small.resolve(child.style());
+        let line = small.size + 3.0;
+        let mut room = ((rect.height() - 4.0) / line).floor().max(1.0) as usize;
+        if let Some(title) = lanes::lane_title(&open.capture, l.lane).filter(|_| room > l.channels.len()) {
+            child.add(egui::Label::new(egui::RichText::new(title).strong().small()).truncate().selectable(false));
+            room -= 1;
+        }
+        let [a, b] = open.view.cursors;
+        for (n, &i) in l.channels.iter().enumerate() {
+            if n + 1 == room && l.channels.len() > room {
+                child.add(egui::Label::new(
+                    egui::RichText::new(format!("+{} more", l.channels.len() - n)).small().weak(),
+                ));
+                break;
+            }
+            let c = &open.capture.channels[i];
+            let unit = if self.settings.per_unit && c.kind != ChannelKind::Digital { "pu" } else { c.unit.as_str() };
+            let values: Vec<String> = [(a, "A"), (b, "B")]
+                .into_iter()
+                .filter_map(|(t, name)| Some(format!("{name} {}", self.value_at(i, t?)?)))
+                .collect();
+            // The thick pale line beside a trace is its one-cycle RMS.
+            let trend = if self.settings.show_trends && open.channels[i].trend.is_some() { " + RMS" } else { "" };
+            let text = if values.is_empty() {
+                format!("{}  {unit}{trend}", open.display_name(i))
+            } else {
+                format!("{}  {} {unit}{trend}", open.display_name(i), values.join(" "))
+            };
+            let color = open.channels[i].color;
+            child.add(egui::Label::new(egui::RichText::new(text).small().color(color)).truncate().selectable(false));
+        }
+    }
+
+    /// Channel `i`'s value at `t_s` as the lane shows it (per unit when chosen).
+    fn value_at(&self, i: usize, t_s: f64) -> Option<String> {
+        let capture = &self.open.capture;
+        let n = capture.sample_count();
+        if n == 0 {
+            return None;
+        }
+        let k = capture.index_at_or_after(t_s).min(n - 1);
+        match &capture.channels[i].samples {
+            Samples::Analog(v) => {
+                let scale =
+                    if self.settings.per_unit { self.open.per_unit_base(i).map_or(1.0, |(b, _)| 1.0 / b) } else { 1.0 };
+                Some(crate::format::fmt_value(f64::from(v[k]) * scale))
+            }
+            Samples::Digital(bits) => Some(if bits.get(k) == Some(true) { "1" } else { "0" }.to_string()),
+        }
+    }
+
+    /// Cursor A (solid) and B (dashed) in a plot.
+    fn cursor_lines(&self, plot_ui: &mut egui_plot::PlotUi, frame: &Frame) {
+        for (which, cursor) in self.open.view.cursors.iter().enumerate() {
+            if let Some(t) = cursor {
+                let name = if which == 0 { "cursor A" } else { "cursor B" };
+                let style = if which == 0 { egui_plot::LineStyle::Solid } else { egui_plot::LineStyle::dashed_dense() };
+                plot_ui.vline(VLine::new(name, *t).color(frame.cursor_color).width(1.5).style(style));
+            }
+        }
+    }
+
+    fn analog_lane_ui(
+        &self,
+        ui: &mut egui::Ui,
+        l: &ShownLane,
+        height: f32,
+        frame: &Frame,
+        traces: &[(usize, Vec<[f64; 2]>)],
+        messages: &mut Vec<Message>,
+    ) {
+        let open = self.open;
+        let (x0, x1) = frame.view.pair();
+        let plot = Plot::new(("lane", &l.lane.channels[0]))
+            .height(height)
+            .width(ui.available_width())
+            .link_axis(frame.link, [true, false])
+            .link_cursor(frame.link, [true, false])
+            // Time pans and zooms; values always fit what is shown.
+            .allow_drag([true, false])
+            .allow_scroll([true, false])
+            .allow_zoom([true, false])
+            .show_axes([false, true])
+            .y_axis_min_width(Y_AXIS)
+            .show_x(true);
+        plot.show(ui, |plot_ui| {
+            if let Some((from_s, to_s)) = frame.zoom {
+                plot_ui.set_plot_bounds_x(from_s..=to_s);
+                plot_ui.set_auto_bounds([false, true]);
+            }
+            if frame.fit {
+                plot_ui.set_auto_bounds([false, true]);
+            }
+            for &i in &l.channels {
+                let Some((_, points)) = traces.iter().find(|(c, _)| *c == i) else { continue };
+                let mut points = points.clone();
+                let scale =
+                    if self.settings.per_unit { open.per_unit_base(i).map_or(1.0, |(b, _)| 1.0 / b) } else { 1.0 };
+                if scale != 1.0 {
+                    points.iter_mut().for_each(|p| p[1] *= scale);
+                }
+                let color = open.channels[i].color;
+                // Denser than the columns: per-column spans; else an anti-aliased line.
+                if points.len() > frame.width_px {
+                    plot_ui.add(Envelope::new(open.display_name(i), points, color, 1.0));
+                } else {
+                    plot_ui.line(Line::new(open.display_name(i), PlotPoints::from(points)).color(color));
+                }
+                if self.settings.show_trends
+                    && let Some(trend) = &open.channels[i].trend
+                {
+                    let mut points = trend_points(trend, x0, x1, frame.width_px);
+                    points.iter_mut().for_each(|p| p[1] *= scale);
+                    let (name, color) = (format!("{} RMS", open.display_name(i)), color.gamma_multiply(0.6));
+                    if points.len() > frame.width_px {
+                        plot_ui.add(Envelope::new(name, points, color, 2.5));
+                    } else {
+                        plot_ui.line(Line::new(name, PlotPoints::from(points)).color(color).width(2.5));
+                    }
+                }
+            }
+            // Only the selected event runs through the lanes; the ruler shows the rest.
+            if let (Some(d), Some(k)) = (frame.events, frame.selected_event)
+                && let Some(e) = d.events.get(k)
+            {
+                plot_ui.vline(VLine::new(e.kind.as_str(), e.start_s).color(kind_color(e.kind)).width(2.0));
+            }
+            self.cursor_lines(plot_ui, frame);
+            let response = plot_ui.response();
+            let (primary, secondary) = (response.clicked(), response.secondary_clicked());
+            if (primary || secondary)
+                && let Some(pointer) = plot_ui.pointer_coordinate()
+            {
+                let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
+                messages.push(ExplorerMessage::Click { t_s: pointer.x, secondary: secondary || shift }.into());
+            }
+        });
+    }
+
+    /// A digital lane: a bar where the bit is high, a thin line where low, drawn on the
+    /// ruler's time mapping (so it lines up with the plots), with the cursors.
+    fn digital_lane_ui(
+        &self,
+        ui: &mut egui::Ui,
+        l: &ShownLane,
+        height: f32,
+        frame: &Frame,
+        messages: &mut Vec<Message>,
+    ) {
+        let open = self.open;
+        let (rect, response) = ui.allocate_exact_size(vec2(ui.available_width(), height), egui::Sense::click());
+        let Some(t) = frame.ruler.as_ref() else { return };
+        let data = egui::Rect::from_x_y_ranges(t.frame().x_range(), rect.y_range()).intersect(rect);
+        let painter = ui.painter_at(data);
+        let (x0, x1) = frame.view.pair();
+        let i = l.channels[0];
+        let color = open.channels[i].color;
+        let points = decimated_points(&open.capture, None, i, x0, x1, data.width().max(1.0) as usize);
+        let x = |s: f64| t.position_from_point_x(s);
+        let (low_y, bar) = (data.bottom() - 2.0, egui::Rangef::new(data.top() + 3.0, data.bottom() - 2.0));
+        painter.hline(data.x_range(), low_y, egui::Stroke::new(1.0, color.gamma_multiply(0.5)));
+        for (k, p) in points.iter().enumerate() {
+            if p[1] < 0.5 {
+                continue;
+            }
+            let end = points.get(k + 1).map_or(x1, |q| q[0]);
+            let (a, b) = (x(p[0]), x(end).max(x(p[0]) + 1.0));
+            painter.rect_filled(egui::Rect::from_x_y_ranges(egui::Rangef::new(a, b), bar), 0.0, color);
+        }
+        for (which, cursor) in open.view.cursors.iter().enumerate() {
+            if let Some(c) = cursor {
+                let stroke = egui::Stroke::new(if which == 0 { 1.5 } else { 1.0 }, frame.cursor_color);
+                painter.vline(x(*c), data.y_range(), stroke);
+            }
+        }
+        if let (Some(d), Some(k)) = (frame.events, frame.selected_event)
+            && let Some(e) = d.events.get(k)
+        {
+            painter.vline(x(e.start_s), data.y_range(), egui::Stroke::new(2.0, kind_color(e.kind)));
+        }
+        let (primary, secondary) = (response.clicked(), response.secondary_clicked());
+        if (primary || secondary)
+            && let Some(pos) = response.interact_pointer_pos()
+        {
+            let shift = ui.ctx().input(|i| i.modifiers.shift);
+            let t_s = t.value_from_position(pos).x;
+            messages.push(ExplorerMessage::Click { t_s, secondary: secondary || shift }.into());
+        }
     }
 }
 
@@ -266,5 +670,37 @@ pub fn decimated_points(
             }
             points
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Bits, Channel, Format};
+
+    /// A status bit that changes at irregular samples.
+    fn digital(n: usize, changes: &[usize]) -> Capture {
+        let bits: Bits = (0..n).map(|i| changes.iter().filter(|&&c| c <= i).count() % 2 == 1).collect();
+        let mut c = Capture::new("bits", Format::Memory, 1000.0);
+        c.channels.push(Channel::digital("trip", bits));
+        c
+    }
+
+    #[test]
+    fn a_digital_lanes_transitions_equal_the_samples() {
+        let changes = [3, 4, 17, 250, 251, 999];
+        let c = digital(1000, &changes);
+        // As many columns as samples or more: every transition, at its sample's time.
+        let points = decimated_points(&c, None, 0, 0.0, c.duration_s(), 2000);
+        let edges: Vec<f64> = points.windows(2).filter(|w| w[0][1] != w[1][1]).map(|w| w[1][0]).collect();
+        let expected: Vec<f64> = changes.iter().map(|&k| c.time_s(k)).collect();
+        assert_eq!(edges, expected);
+        // Zoomed in on one edge: exact there too.
+        let points = decimated_points(&c, None, 0, 0.2, 0.3, 2000);
+        let edges: Vec<f64> = points.windows(2).filter(|w| w[0][1] != w[1][1]).map(|w| w[1][0]).collect();
+        assert_eq!(edges, [c.time_s(250), c.time_s(251)]);
+        // Fewer columns than samples: each change still shows in its column.
+        let points = decimated_points(&c, None, 0, 0.0, c.duration_s(), 100);
+        assert!(points.iter().any(|p| p[0] == c.time_s(17)), "{points:?}");
     }
 }

@@ -360,6 +360,11 @@ impl Capture {
         self.channels.len() - self.analog_count()
     }
 
+    /// The index of the channel named `name`.
+    pub fn channel_index(&self, name: &str) -> Option<usize> {
+        self.channels.iter().position(|c| c.name == name)
+    }
+
     /// The channel with this exact name.
     pub fn channel(&self, name: &str) -> Option<&Channel> {
         self.channels.iter().find(|c| c.name == name)

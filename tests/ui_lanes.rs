@@ -1,0 +1,158 @@
+//! The explorer's lanes driven like a user: a relay record opens in lanes with its
+//! three-phase sets together and its status bits as compact lanes; lanes move by dragging
+//! their header, resize, fold by group, and the layout is remembered for the file; a tick
+//! on the event ruler selects its event.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use panelscope::app::lanes::{Arrangement, LaneEdit};
+use panelscope::app::{App, ExplorerMessage, Message, default_sample_path};
+
+fn run_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}: {:?}",
+            harness.state().errors()
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.step();
+    harness.step();
+}
+
+fn open(file: PathBuf) -> Harness<'static, App> {
+    let mut app = App::new(egui::Context::default());
+    app.apply(Message::OpenFile(file));
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    run_until(&mut harness, "the capture", |app| app.captures().len() == 1 && app.captures()[0].events.is_some());
+    harness
+}
+
+fn lane_channels(app: &App) -> Vec<Vec<Vec<String>>> {
+    let lanes = &app.captures()[0].view.lanes;
+    lanes.groups.iter().map(|g| g.lanes.iter().map(|l| l.channels.clone()).collect()).collect()
+}
+
+#[test]
+fn the_relay_record_opens_in_lanes_with_its_three_phase_sets_together() {
+    let Some(record) = common::shared_data("comtrade/br-dfr-pycomtrade/test3.cfg") else { return };
+    let harness = open(record);
+    let lanes = &harness.state().captures()[0].view.lanes;
+    let names: Vec<&str> = lanes.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["voltages", "currents", "digital"]);
+    let voltages: Vec<Vec<&str>> =
+        lanes.groups[0].lanes.iter().map(|l| l.channels.iter().map(String::as_str).collect()).collect();
+    assert_eq!(voltages.len(), 5, "four generators and the 69 kV bus: {voltages:?}");
+    assert_eq!(voltages[0], ["VA_G1", "VB_G1", "VC_G1"]);
+    assert_eq!(voltages[4], ["VA_B69", "VB_B69", "VC_B69"]);
+    let currents: Vec<Vec<&str>> =
+        lanes.groups[1].lanes.iter().map(|l| l.channels.iter().map(String::as_str).collect()).collect();
+    assert_eq!(currents.len(), 5, "{currents:?}");
+    assert_eq!(currents[4], ["IA_TF7", "IB_TF7", "IC_TF7", "IN_TF7"], "the neutral joins its set");
+    // Each lane's header names its set and each channel, with no legend over the data.
+    assert!(harness.query_by_label_contains("V_G1 (A, B, C)").is_some());
+    assert!(harness.query_by_label_contains("V_B69 (A, B, C)").is_some());
+    // The 32 status bits: compact lanes, the ones that change first.
+    let digital = &lanes.groups[2].lanes;
+    assert_eq!(digital.len(), 32);
+    let capture = &harness.state().captures()[0].capture;
+    let first_change = |name: &str| {
+        let Some(panelscope::capture::Samples::Digital(bits)) = capture.channel(name).map(|c| &c.samples) else {
+            panic!("{name} is digital")
+        };
+        (1..bits.len()).find(|&k| bits.get(k) != bits.get(0))
+    };
+    let changes: Vec<Option<usize>> = digital.iter().map(|l| first_change(&l.channels[0])).collect();
+    let changing = changes.iter().take_while(|c| c.is_some()).count();
+    assert!(changing > 0, "some bits change in this record");
+    assert!(changes[..changing].windows(2).all(|w| w[0] <= w[1]), "{changes:?}");
+    assert!(changes[changing..].iter().all(Option::is_none), "{changes:?}");
+}
+
+#[test]
+fn lanes_move_by_dragging_resize_fold_and_are_remembered_for_the_file() {
+    let sample = default_sample_path();
+    let mut harness = open(sample.clone());
+    harness.state_mut().apply(ExplorerMessage::Lanes(LaneEdit::Arrange(Arrangement::PerChannel)).into());
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label("V_A  V").is_some(), "a lane's header names its channel and unit");
+    let before = lane_channels(harness.state());
+    let currents = before.iter().position(|g| g.iter().any(|l| l == &["I_01".to_string()])).unwrap();
+    let at = |name: &[&str]| before[currents].iter().position(|l| l == name).unwrap();
+    let (i01, i02) = (at(&["I_01"]), at(&["I_02"]));
+    assert!(i01 < i02);
+    // Drag I_02's header onto I_01's: I_02 now comes first.
+    let from = harness.get_by_label_contains("I_02 ").rect().center();
+    let to = harness.get_by_label_contains("I_01 ").rect().center();
+    harness.hover_at(from);
+    harness.step();
+    harness.drag_at(from);
+    harness.step();
+    for k in 1..=8 {
+        harness.hover_at(from + (to - from) * (k as f32 / 8.0));
+        harness.step();
+    }
+    harness.drop_at(to);
+    harness.step();
+    harness.step();
+    let after = lane_channels(harness.state());
+    let order: Vec<&str> = after[currents].iter().map(|l| l[0].as_str()).collect();
+    let (a, b) = (order.iter().position(|c| *c == "I_02").unwrap(), order.iter().position(|c| *c == "I_01").unwrap());
+    assert_eq!(b, a + 1, "I_02 moved before I_01: {order:?}");
+    // Resize a lane and fold the voltages.
+    harness.state_mut().apply(ExplorerMessage::Lanes(LaneEdit::Resize { lane: (currents, a), height: 150.0 }).into());
+    harness.get_by_label_contains("- voltages").click();
+    harness.step();
+    harness.step();
+    let lanes = harness.state().captures()[0].view.lanes.clone();
+    assert!(lanes.groups[0].collapsed, "the voltages are folded");
+    assert!(harness.query_by_label("V_A  V").is_none(), "their lanes are not drawn");
+    assert_eq!(lanes.groups[currents].lanes[a].height, 150.0);
+    // Remembered for the file: closing and opening it again restores the lanes.
+    assert_eq!(harness.state().settings().layout_for(&sample), Some(&lanes));
+    harness.state_mut().apply(ExplorerMessage::CloseCapture(0).into());
+    harness.step();
+    harness.state_mut().apply(Message::OpenFile(sample));
+    run_until(&mut harness, "the capture again", |app| app.captures().len() == 1);
+    assert_eq!(harness.state().captures()[0].view.lanes, lanes);
+}
+
+#[test]
+fn a_tick_on_the_event_ruler_selects_its_event() {
+    let mut harness = open(default_sample_path());
+    let d = harness.state().captures()[0].events.clone().unwrap().unwrap();
+    let (k, sag) = d.events.iter().enumerate().find(|(_, e)| e.kind.as_str() == "sag").unwrap();
+    // Show a tenth of a second around it, so that no other tick is near.
+    harness.state_mut().apply(ExplorerMessage::ZoomTo { from_s: sag.start_s - 0.05, to_s: sag.start_s + 0.05 }.into());
+    for _ in 0..4 {
+        harness.step();
+    }
+    let axis = harness.state().explorer().time_axis.expect("the lanes' time axis");
+    let span = harness.state().captures()[0].view.span.unwrap();
+    let x = axis.left() + ((sag.start_s - span.from_s) / (span.to_s - span.from_s)) as f32 * axis.width();
+    let at = egui::pos2(x + 2.0, axis.center().y);
+    harness.hover_at(at);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        });
+    }
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().selected_event(), Some(k), "the tick's event is selected in the table");
+    assert!(harness.state().captures()[0].view.cursors[0].is_none(), "a tick click places no cursor");
+}
