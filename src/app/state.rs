@@ -269,11 +269,11 @@ impl OpenCapture {
             .iter()
             .zip(stats.into_iter().zip(pyramids))
             .enumerate()
-            .map(|(i, (c, (stats, pyramid)))| ChannelView {
+            .map(|(i, (_, (stats, pyramid)))| ChannelView {
                 stats,
                 pyramid,
                 trend: None,
-                visible: c.kind != ChannelKind::Digital,
+                visible: true,
                 color: palette(i),
             })
             .collect();

@@ -58,18 +58,38 @@ impl Shown<'_> {
             ui.checkbox(&mut filter.in_view, "in view only");
             ui.separator();
             ui.label(format!("{:.3} Hz", detection.frequency_hz));
-            for r in &detection.references {
-                ui.weak(format!(
-                    "{} 1 pu = {} {} ({})",
-                    r.channel,
-                    crate::format::fmt_value(r.reference),
-                    r.unit,
-                    r.source
-                ));
+            // The references and notes fold behind one line: the distinct nominals.
+            let mut nominals: Vec<String> = detection
+                .references
+                .iter()
+                .map(|r| format!("{} {}", crate::format::fmt_value(r.reference), r.unit))
+                .collect();
+            nominals.dedup();
+            let mut summary = match nominals.len() {
+                0 => "no voltage reference".to_string(),
+                _ => format!("1 pu: {}", nominals.join(", ")),
+            };
+            if !detection.warnings.is_empty() {
+                summary.push_str(&format!(" · {}", crate::format::count(detection.warnings.len(), "note")));
             }
-            for w in &detection.warnings {
-                ui.weak(format!("· {w}"));
-            }
+            ui.menu_button(summary, |ui| {
+                egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                    for r in &detection.references {
+                        ui.label(format!(
+                            "{} 1 pu = {} {} ({})",
+                            r.channel,
+                            crate::format::fmt_value(r.reference),
+                            r.unit,
+                            r.source
+                        ));
+                    }
+                    for w in &detection.warnings {
+                        ui.weak(format!("· {w}"));
+                    }
+                });
+            })
+            .response
+            .on_hover_text("Each voltage's 1 pu and where it comes from; what could not be analysed");
         });
         let cycle_s = 1.0 / detection.frequency_hz;
         let view = self.open.view.span.map(Span::pair);

@@ -208,10 +208,10 @@ impl Shown<'_> {
                 Some(_) => format!("events ({shown})"),
                 None => "events".to_string(),
             };
-            ui.put(
-                rect.shrink2(vec2(6.0, 0.0)),
-                egui::Label::new(egui::RichText::new(text).weak()).halign(egui::Align::Min),
-            );
+            // In a child, so that the plot starts at the gutter's edge like the lanes' plots.
+            let layout = egui::Layout::left_to_right(egui::Align::Center);
+            let builder = egui::UiBuilder::new().max_rect(rect.shrink2(vec2(6.0, 0.0))).layout(layout);
+            ui.new_child(builder).add(egui::Label::new(egui::RichText::new(text).weak()).selectable(false));
             let mut plot = Plot::new("event-ruler")
                 .height(RULER)
                 .width(ui.available_width())
@@ -221,10 +221,12 @@ impl Shown<'_> {
                 .allow_scroll([true, false])
                 .allow_zoom([true, false])
                 .show_axes([true, true])
-                .x_axis_position(egui_plot::VPlacement::Top)
                 .y_axis_min_width(Y_AXIS)
                 .y_axis_formatter(|_, _| String::new())
-                .show_grid([false, false])
+                .show_grid([true, false])
+                // Labels on the finer grid lines too: the time axis is the lanes' only one.
+                .custom_x_axes(vec![egui_plot::AxisHints::new_x().label_spacing(28.0..=44.0)])
+                .x_grid_spacer(|input| nice_grid(input, 7.0))
                 .show_x(true)
                 .show_y(false);
             if let Some(start) = start {
@@ -232,6 +234,12 @@ impl Shown<'_> {
                     let at = start + chrono::Duration::microseconds((mark.value * 1e6).round() as i64);
                     if mark.step_size < 1e-3 { at.format("%H:%M:%S%.6f") } else { at.format("%H:%M:%S%.3f") }
                         .to_string()
+                });
+            } else {
+                // Seconds with as many decimals as the grid step needs.
+                plot = plot.x_axis_formatter(|mark: GridMark, _range| {
+                    let decimals = (-mark.step_size.log10().floor()).clamp(0.0, 9.0) as usize;
+                    format!("{:.*}", decimals, mark.value)
                 });
             }
             let response = plot.show(ui, |plot_ui| {
@@ -385,7 +393,10 @@ impl Shown<'_> {
     /// The lane's names, units and values at the cursors, drawn in its header.
     fn lane_header_ui(&self, ui: &mut egui::Ui, rect: egui::Rect, l: &ShownLane) {
         let open = self.open;
-        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink2(vec2(6.0, 2.0))));
+        let inner = rect.shrink2(vec2(6.0, 3.0));
+        let mut child =
+            ui.new_child(egui::UiBuilder::new().max_rect(inner).layout(egui::Layout::top_down(egui::Align::Min)));
+        child.set_clip_rect(inner.intersect(ui.clip_rect()));
         child.spacing_mut().item_spacing.y = 0.0;
         let small = egui::TextStyle::Small.resolve(child.style());
         let line = small.size + 3.0;
@@ -470,7 +481,9 @@ impl Shown<'_> {
             .allow_scroll([true, false])
             .allow_zoom([true, false])
             .show_axes([false, true])
-            .y_axis_min_width(Y_AXIS)
+            // Values labelled on the finer grid lines too (lanes can be short).
+            .custom_y_axes(vec![egui_plot::AxisHints::new_y().label_spacing(14.0..=24.0).min_thickness(Y_AXIS)])
+            .y_grid_spacer(|input| nice_grid(input, 3.0))
             .show_x(true);
         plot.show(ui, |plot_ui| {
             if let Some((from_s, to_s)) = frame.zoom {
@@ -576,6 +589,24 @@ impl Shown<'_> {
             messages.push(ExplorerMessage::Click { t_s, secondary: secondary || shift }.into());
         }
     }
+}
+
+/// Grid lines at 1, 2 or 5 times a power of ten, at least `apart` of egui's minimum steps
+/// apart, so that short lanes and narrow spans still get a few labels (egui's own spacer
+/// steps by tens).
+fn nice_grid(input: egui_plot::GridInput, apart: f64) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let least = apart * input.base_step_size;
+    if !(least.is_finite() && least > 0.0 && hi > lo) {
+        return Vec::new();
+    }
+    let decade = 10f64.powf(least.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * decade).find(|&s| s >= least).unwrap_or(10.0 * decade);
+    let (first, last) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
+    if last - first > 1000 {
+        return Vec::new();
+    }
+    (first..=last).map(|n| GridMark { value: n as f64 * step, step_size: step }).collect()
 }
 
 /// The colour events of a kind are marked with.
