@@ -3,7 +3,11 @@
 //! The frame is the app's own `ui` run on an egui context, as eframe runs it, without the
 //! GPU upload.
 //!
-//! `PANELSCOPE_BENCH_SAMPLES` sets samples per channel (default 10^8: 3.2 GB in all).
+//! Then the lanes: 64 analog channels of 10^7 samples, each in its own lane, all on screen
+//! with 2000 px of time axis, alone and with 32 digital lanes (status bits) below them.
+//!
+//! `PANELSCOPE_BENCH_SAMPLES` sets samples per channel (default 10^8: 3.2 GB in all);
+//! `PANELSCOPE_BENCH_LANE_SAMPLES` those of the lanes' channels (default 10^7: 2.6 GB).
 //! With `PANELSCOPE_BENCH_OPEN_GB=1` it also writes a Parquet capture of that many GB to a
 //! temporary folder and reports the time from opening it to the first full-view frame.
 
@@ -95,9 +99,75 @@ fn bench(c: &mut Criterion) {
     group.finish();
     drop(app);
 
+    lanes(c);
     if let Some(gb) = std::env::var("PANELSCOPE_BENCH_OPEN_GB").ok().and_then(|s| s.parse::<f64>().ok()) {
         time_to_first_plot(gb);
     }
+}
+
+/// The lanes' window: 2000 px of time axis beside the panels and lane headers, tall enough
+/// for 64 analog lanes of the least automatic height and 32 digital ones.
+const LANES_WINDOW: egui::Vec2 = egui::vec2(2890.0, 5600.0);
+
+/// 64 lanes of 10^7 samples, then 32 digital lanes more.
+fn lanes(c: &mut Criterion) {
+    use panelscope::app::lanes::{Arrangement, LaneEdit};
+    let n = std::env::var("PANELSCOPE_BENCH_LANE_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000_000);
+    let mut capture = Capture::new("lanes", Format::Memory, RATE_HZ);
+    for ch in 0..64u64 {
+        let wave = panelscope::generate::bench_wave(n, ch, 5.0 + ch as f32);
+        capture.channels.push(Channel::analog(format!("I_{ch:02}"), "A", None, wave));
+    }
+    // Status bits that change every few thousand samples, at different rates.
+    let with_bits = {
+        let mut c = capture.clone();
+        for b in 0..32usize {
+            let period = 1000 + 337 * b;
+            let bits = (0..n).map(|i| (i / period) % 2 == 1).collect();
+            c.channels.push(Channel::digital(format!("bit_{b:02}"), bits));
+        }
+        c
+    };
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, LANES_WINDOW)),
+        ..Default::default()
+    };
+    let run = |ctx: &egui::Context, app: &mut App| {
+        let output = ctx.run_ui(input(), |ui| app.ui(ui));
+        ctx.tessellate(output.shapes, output.pixels_per_point).len()
+    };
+    let mut group = c.benchmark_group("explorer_lanes");
+    group.sample_size(20);
+    for (label, capture) in [("64_lanes", capture), ("64_lanes_32_digital", with_bits)] {
+        let ctx = egui::Context::default();
+        let mut app = App::new(ctx.clone());
+        app.add_capture(OpenCapture::build(0, PathBuf::from(label), capture), false);
+        app.apply(ExplorerMessage::Lanes(LaneEdit::Arrange(Arrangement::PerChannel)).into());
+        for _ in 0..3 {
+            run(&ctx, &mut app);
+        }
+        let axis = app.explorer().time_axis.map_or(0.0, |r| r.width());
+        println!(
+            "{label}: time axis {axis:.0} px, {} channels of {n} samples",
+            app.captures()[0].capture.channels.len()
+        );
+        group.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(run(&ctx, &mut app))));
+        if let Some(before) = process_cpu_s() {
+            const FRAMES: usize = 100;
+            let wall = Instant::now();
+            for _ in 0..FRAMES {
+                black_box(run(&ctx, &mut app));
+            }
+            if let Some(after) = process_cpu_s() {
+                println!(
+                    "{label}: {:.2} ms CPU (all threads) and {:.2} ms wall per frame over {FRAMES} frames",
+                    (after - before) * 1e3 / FRAMES as f64,
+                    wall.elapsed().as_secs_f64() * 1e3 / FRAMES as f64
+                );
+            }
+        }
+    }
+    group.finish();
 }
 
 /// CPU time of this process so far (user + system, all threads), from `/proc/self/stat`
