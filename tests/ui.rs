@@ -127,6 +127,20 @@ fn rms_trend_overlay() {
     // 10 s at 60 Hz, a value every half cycle; about 120 V away from the sag and swell.
     assert!((trend.rms.values.len() as i64 - 1199).abs() <= 2, "{}", trend.rms.values.len());
     assert!((trend.rms.values[100] - 120.0).abs() < 1.5, "{}", trend.rms.values[100]);
+    // At full view (more than a cycle a pixel) each waveform is drawn as its RMS over a
+    // faint band.
+    assert!(harness.query_by_label_contains("V_A  V · RMS").is_some(), "the header says the lane shows the RMS");
+    harness.state_mut().apply(ExplorerMessage::SetDenseWaveforms(true).into());
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label_contains("V_A  V · RMS").is_none(), "or as it is, when asked");
+    harness.state_mut().apply(ExplorerMessage::SetDenseWaveforms(false).into());
+    // A second in view: the cycles can be read, the waveform is drawn.
+    harness.state_mut().apply(ExplorerMessage::ZoomTo { from_s: 0.6, to_s: 1.6 }.into());
+    for _ in 0..3 {
+        harness.step();
+    }
+    assert!(harness.query_by_label_contains(" · RMS").is_none());
     assert!(harness.query_by_label_contains("+ RMS").is_none());
     harness.get_by_role_and_label(egui::accesskit::Role::CheckBox, "RMS trend").click();
     harness.step();

@@ -85,7 +85,7 @@ fn lanes_move_by_dragging_resize_fold_and_are_remembered_for_the_file() {
     harness.state_mut().apply(ExplorerMessage::Lanes(LaneEdit::Arrange(Arrangement::PerChannel)).into());
     harness.step();
     harness.step();
-    assert!(harness.query_by_label("V_A  V").is_some(), "a lane's header names its channel and unit");
+    assert!(harness.query_by_label_contains("V_A  V").is_some(), "a lane's header names its channel and unit");
     let before = lane_channels(harness.state());
     let currents = before.iter().position(|g| g.iter().any(|l| l == &["I_01".to_string()])).unwrap();
     let at = |name: &[&str]| before[currents].iter().position(|l| l == name).unwrap();
@@ -116,7 +116,7 @@ fn lanes_move_by_dragging_resize_fold_and_are_remembered_for_the_file() {
     harness.step();
     let lanes = harness.state().captures()[0].view.lanes.clone();
     assert!(lanes.groups[0].collapsed, "the voltages are folded");
-    assert!(harness.query_by_label("V_A  V").is_none(), "their lanes are not drawn");
+    assert!(harness.query_by_label_contains("V_A  V").is_none(), "their lanes are not drawn");
     assert_eq!(lanes.groups[currents].lanes[a].height, 150.0);
     // Remembered for the file: closing and opening it again restores the lanes.
     assert_eq!(harness.state().settings().layout_for(&sample), Some(&lanes));
@@ -155,4 +155,39 @@ fn a_tick_on_the_event_ruler_selects_its_event() {
     harness.step();
     assert_eq!(harness.state().selected_event(), Some(k), "the tick's event is selected in the table");
     assert!(harness.state().captures()[0].view.cursors[0].is_none(), "a tick click places no cursor");
+}
+
+#[test]
+fn dragging_the_span_in_the_overview_pans_and_its_edge_zooms() {
+    let mut harness = open(default_sample_path());
+    let duration = harness.state().captures()[0].capture.duration_s();
+    harness.state_mut().apply(ExplorerMessage::ZoomTo { from_s: 2.0, to_s: 3.0 }.into());
+    for _ in 0..4 {
+        harness.step();
+    }
+    let axis = harness.state().explorer().time_axis.expect("the lanes' time axis");
+    let strip_y = harness.get_by_label("overview").rect().center().y;
+    let x = |t: f64| axis.left() + (t / duration) as f32 * axis.width();
+    let drag = |harness: &mut Harness<'static, App>, from: egui::Pos2, to: egui::Pos2| {
+        harness.hover_at(from);
+        harness.step();
+        harness.drag_at(from);
+        harness.step();
+        for k in 1..=6 {
+            harness.hover_at(from + (to - from) * (k as f32 / 6.0));
+            harness.step();
+        }
+        harness.drop_at(to);
+        for _ in 0..3 {
+            harness.step();
+        }
+    };
+    // The span's middle, dragged a tenth of the strip: the view moves by a tenth of the capture.
+    drag(&mut harness, egui::pos2(x(2.5), strip_y), egui::pos2(x(2.5 + duration / 10.0), strip_y));
+    let span = harness.state().captures()[0].view.span.unwrap();
+    assert!((span.from_s - 3.0).abs() < 0.1 && (span.to_s - 4.0).abs() < 0.1, "{span:?}");
+    // Its right edge, dragged out by a second: the view widens to two seconds.
+    drag(&mut harness, egui::pos2(x(span.to_s) - 1.0, strip_y), egui::pos2(x(span.to_s + 1.0), strip_y));
+    let wider = harness.state().captures()[0].view.span.unwrap();
+    assert!((wider.from_s - span.from_s).abs() < 0.05 && (wider.to_s - wider.from_s - 2.0).abs() < 0.15, "{wider:?}");
 }

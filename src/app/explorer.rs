@@ -261,6 +261,7 @@ impl Explorer {
                 self.loading.retain(|j| j.id != id);
             }
             M::ShowTrends(show) => settings.show_trends = show,
+            M::SetDenseWaveforms(dense) => settings.dense_waveforms = dense,
             M::SetTimeMode(mode) => settings.time_mode = mode,
             M::SetPerUnit(on) => {
                 settings.per_unit = on;

@@ -70,6 +70,8 @@ pub enum ExplorerMessage {
     CancelLoad(u64),
     /// Overlay the one-cycle RMS trends on the plots, or not.
     ShowTrends(bool),
+    /// Draw waveforms too dense to read as they are (true) or as their one-cycle RMS.
+    SetDenseWaveforms(bool),
     SetTimeMode(TimeMode),
     /// Per-unit values (true) or engineering units.
     SetPerUnit(bool),

@@ -23,6 +23,8 @@ pub struct Settings {
     pub open: Vec<PathBuf>,
     /// Overlay the one-cycle RMS trends.
     pub show_trends: bool,
+    /// Draw waveforms whose cycles are too dense to read as they are, not as their RMS.
+    pub dense_waveforms: bool,
     /// Light theme instead of dark.
     pub light: bool,
     pub time_mode: TimeMode,

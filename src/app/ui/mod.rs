@@ -72,7 +72,7 @@ impl App {
                 shown.side_ui(ui, messages);
             }
         });
-        egui::Panel::bottom("events").default_size(210.0).min_size(140.0).resizable(true).show(ui, |ui| {
+        egui::Panel::bottom("events").default_size(290.0).min_size(140.0).resizable(true).show(ui, |ui| {
             if let Some(shown) = &shown {
                 shown.events_ui(ui, messages);
             }
@@ -140,6 +140,13 @@ impl App {
             ui.separator();
             Command::Trend.menu_item(self, ui, messages);
             Command::PerUnit.menu_item(self, ui, messages);
+            let mut envelope = !s.dense_waveforms;
+            let text = "RMS where cycles are too dense to read";
+            let hint = "Wider than a cycle per few pixels, a voltage or current is drawn as its one-cycle RMS \
+                        over a faint band of its waveform";
+            if ui.checkbox(&mut envelope, text).on_hover_text(hint).changed() {
+                messages.push(ExplorerMessage::SetDenseWaveforms(!envelope).into());
+            }
             ui.separator();
             ui.add_enabled_ui(self.explorer.shown().is_some(), |ui| {
                 ui.menu_button("Lanes", |ui| {

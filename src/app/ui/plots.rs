@@ -23,10 +23,16 @@ const GUTTER: f32 = 200.0;
 const Y_AXIS: f32 = 56.0;
 /// Height of the event ruler (with the time axis).
 const RULER: f32 = 44.0;
+/// Height of the overview strip.
+const OVERVIEW: f32 = 30.0;
+/// How near (points) a drag must start to an edge of the overview's span to resize it.
+const EDGE_REACH: f32 = 6.0;
 /// Height of a lane's resize handle.
 const HANDLE: f32 = 5.0;
 /// A group's header.
 const GROUP_HEADER: f32 = 22.0;
+/// Fewer pixels than this per cycle and a waveform cannot be read: it is drawn as its RMS.
+const MIN_PX_PER_CYCLE: f64 = 6.0;
 /// How near (points) a click must be to an event tick to select it.
 const TICK_REACH: f32 = 6.0;
 
@@ -55,6 +61,8 @@ struct Frame<'a> {
     events: Option<&'a crate::analysis::events::Detection>,
     selected_event: Option<usize>,
     cursor_color: egui::Color32,
+    /// The span is too wide for cycles to be read: traces with an RMS trend show it.
+    wide: bool,
 }
 
 impl Shown<'_> {
@@ -108,10 +116,17 @@ impl Shown<'_> {
             },
             selected_event: open.view.selected_event.map(|s| s.index),
             cursor_color: ui.visuals().strong_text_color(),
+            wide: false,
         };
+        self.overview_ui(ui, &groups, messages);
         let (view, ruler) = self.ruler_ui(ui, &frame, messages);
         frame.view = view;
         frame.ruler = ruler;
+        frame.wide = !self.settings.dense_waveforms
+            && frame.events.is_some_and(|d| {
+                let cycles = (view.to_s - view.from_s) * d.frequency_hz;
+                d.frequency_hz > 0.0 && cycles / frame.width_px as f64 > 1.0 / MIN_PX_PER_CYCLE
+            });
         // Automatic lanes share what the others leave.
         let spacing = ui.spacing().item_spacing.y;
         let mut fixed = 0.0;
@@ -184,6 +199,103 @@ impl Shown<'_> {
                 (i, points)
             })
             .collect()
+    }
+
+    /// The whole capture in a strip: the one-cycle RMS of each group's first channel (scaled
+    /// to its own largest), with the span in view marked. Drag the span to pan, its edges to
+    /// zoom; a click elsewhere centres the view there.
+    fn overview_ui(
+        &self,
+        ui: &mut egui::Ui,
+        groups: &[(usize, &LaneGroup, Vec<ShownLane>)],
+        messages: &mut Vec<Message>,
+    ) {
+        let open = self.open;
+        let duration = open.capture.duration_s();
+        let Some(span) = open.view.span.filter(|_| duration > 0.0) else { return };
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 0.0;
+            let (gutter, _) = ui.allocate_exact_size(vec2(GUTTER + Y_AXIS, OVERVIEW), egui::Sense::hover());
+            let layout = egui::Layout::left_to_right(egui::Align::Center);
+            let builder = egui::UiBuilder::new().max_rect(gutter.shrink2(vec2(6.0, 0.0))).layout(layout);
+            ui.new_child(builder).add(egui::Label::new(egui::RichText::new("overview").weak()).selectable(false));
+            let (rect, response) =
+                ui.allocate_exact_size(vec2(ui.available_width(), OVERVIEW), egui::Sense::click_and_drag());
+            let painter = ui.painter_at(rect);
+            painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+            let x = |t: f64| rect.left() + (t / duration) as f32 * rect.width();
+            let t_at = |px: f32| f64::from((px - rect.left()) / rect.width().max(1.0)) * duration;
+            let columns = rect.width().max(1.0) as usize;
+            for (_, _, lanes) in groups {
+                let Some(i) = lanes
+                    .iter()
+                    .filter(|l| !l.digital)
+                    .flat_map(|l| &l.channels)
+                    .find(|&&i| open.channels[i].trend.is_some())
+                else {
+                    continue;
+                };
+                let Some(trend) = &open.channels[*i].trend else { continue };
+                let points = trend_points(trend, 0.0, duration, columns);
+                let top = points.iter().map(|p| p[1]).fold(0.0_f64, f64::max);
+                if top <= 0.0 {
+                    continue;
+                }
+                let line: Vec<egui::Pos2> = points
+                    .iter()
+                    .map(|p| egui::pos2(x(p[0]), rect.bottom() - 3.0 - (p[1] / top) as f32 * (rect.height() - 6.0)))
+                    .collect();
+                painter.add(egui::Shape::line(line, egui::Stroke::new(1.0, open.channels[*i].color)));
+            }
+            let (a, b) = (x(span.from_s.max(0.0)), x(span.to_s.min(duration)));
+            let shown = egui::Rect::from_x_y_ranges(egui::Rangef::new(a, b.max(a + 2.0)), rect.y_range());
+            let selection = ui.visuals().selection;
+            painter.rect_filled(shown, 1.0, selection.bg_fill.gamma_multiply(0.35));
+            painter.rect_stroke(shown, 1.0, selection.stroke, egui::StrokeKind::Inside);
+            // What a drag does is decided where it starts (an edge resizes, inside pans), and
+            // it follows the pointer from there, so that no frame's movement is lost.
+            let drag_id = ui.scope_id().with("overview-drag");
+            if response.drag_started()
+                && let Some(p) = ui.input(|i| i.pointer.press_origin())
+            {
+                let mode = if (p.x - a).abs() <= EDGE_REACH {
+                    1u8
+                } else if (p.x - b).abs() <= EDGE_REACH {
+                    2
+                } else {
+                    0
+                };
+                ui.data_mut(|d| d.insert_temp(drag_id, (mode, p.x, span.from_s, span.to_s)));
+            }
+            if let Some(cursor) = response.hover_pos()
+                && ((cursor.x - a).abs() <= EDGE_REACH || (cursor.x - b).abs() <= EDGE_REACH)
+            {
+                ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
+            }
+            let width = span.to_s - span.from_s;
+            if response.dragged()
+                && let Some(p) = response.interact_pointer_pos()
+                && let Some((mode, x0, from_s, to_s)) = ui.data(|d| d.get_temp::<(u8, f32, f64, f64)>(drag_id))
+            {
+                let dt = f64::from((p.x - x0) / rect.width().max(1.0)) * duration;
+                let least = (to_s - from_s).min(duration) * 1e-3;
+                let (from_s, to_s) = match mode {
+                    1 => ((from_s + dt).min(to_s - least), to_s),
+                    2 => (from_s, (to_s + dt).max(from_s + least)),
+                    _ => (from_s + dt, to_s + dt),
+                };
+                if (from_s, to_s) != (span.from_s, span.to_s) {
+                    messages.push(ExplorerMessage::ZoomTo { from_s, to_s }.into());
+                }
+            }
+            if response.clicked()
+                && let Some(p) = response.interact_pointer_pos()
+            {
+                let centre = t_at(p.x);
+                messages
+                    .push(ExplorerMessage::ZoomTo { from_s: centre - width / 2.0, to_s: centre + width / 2.0 }.into());
+            }
+        });
     }
 
     /// The time axis and a tick per event in view (in its kind's colour; the selected one
@@ -337,7 +449,7 @@ impl Shown<'_> {
             let dropping = header.dnd_hover_payload::<DraggedLane>().is_some_and(|d| d.0 != l.place);
             let fill = if dropping { ui.visuals().selection.bg_fill } else { ui.visuals().faint_bg_color };
             ui.painter().rect_filled(rect.shrink(1.0), 2.0, fill);
-            self.lane_header_ui(ui, rect, l);
+            self.lane_header_ui(ui, rect, l, frame.wide);
             header.dnd_set_drag_payload(DraggedLane(l.place));
             if let Some(dragged) = header.dnd_release_payload::<DraggedLane>()
                 && dragged.0 != l.place
@@ -391,7 +503,7 @@ impl Shown<'_> {
     }
 
     /// The lane's names, units and values at the cursors, drawn in its header.
-    fn lane_header_ui(&self, ui: &mut egui::Ui, rect: egui::Rect, l: &ShownLane) {
+    fn lane_header_ui(&self, ui: &mut egui::Ui, rect: egui::Rect, l: &ShownLane, wide: bool) {
         let open = self.open;
         let inner = rect.shrink2(vec2(6.0, 3.0));
         let mut child =
@@ -419,8 +531,14 @@ impl Shown<'_> {
                 .into_iter()
                 .filter_map(|(t, name)| Some(format!("{name} {}", self.value_at(i, t?)?)))
                 .collect();
-            // The thick pale line beside a trace is its one-cycle RMS.
-            let trend = if self.settings.show_trends && open.channels[i].trend.is_some() { " + RMS" } else { "" };
+            // The thick pale line beside a trace is its one-cycle RMS; too dense, the trace
+            // itself is drawn as its RMS.
+            let trend = match (open.channels[i].trend.is_some(), wide, self.settings.show_trends) {
+                (false, _, _) => "",
+                (true, true, _) => " · RMS",
+                (true, false, true) => " + RMS",
+                (true, false, false) => "",
+            };
             let text = if values.is_empty() {
                 format!("{}  {unit}{trend}", open.display_name(i))
             } else {
@@ -502,6 +620,21 @@ impl Shown<'_> {
                     points.iter_mut().for_each(|p| p[1] *= scale);
                 }
                 let color = open.channels[i].color;
+                // Too dense to read: a faint band of the waveform under its RMS.
+                if frame.wide
+                    && let Some(trend) = &open.channels[i].trend
+                {
+                    plot_ui.add(Envelope::new(open.display_name(i), points, color.gamma_multiply(0.18), 1.0));
+                    let mut rms = trend_points(trend, x0, x1, frame.width_px);
+                    rms.iter_mut().for_each(|p| p[1] *= scale);
+                    let name = format!("{} RMS", open.display_name(i));
+                    if rms.len() > frame.width_px {
+                        plot_ui.add(Envelope::new(name, rms, color, 2.0));
+                    } else {
+                        plot_ui.line(Line::new(name, PlotPoints::from(rms)).color(color).width(2.0));
+                    }
+                    continue;
+                }
                 // Denser than the columns: per-column spans; else an anti-aliased line.
                 if points.len() > frame.width_px {
                     plot_ui.add(Envelope::new(open.display_name(i), points, color, 1.0));
