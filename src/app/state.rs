@@ -20,7 +20,7 @@ use crate::analysis::measure::MeasureReport;
 use crate::analysis::stats::Stats;
 use crate::api::CaptureInfo;
 use crate::api::client::Client;
-use crate::capture::{Capture, ChannelKind};
+use crate::capture::{Capture, ChannelKind, Samples};
 use crate::panel::{InstallConfig, RoleKind, VerifyReport};
 
 /// Why a capture shown from a server is not measured or exported here.
@@ -185,6 +185,9 @@ pub struct ChannelView {
     pub stats: Option<Stats>,
     /// The level-of-detail pyramid the plots read (analog channels).
     pub pyramid: Option<Pyramid>,
+    /// Where a digital channel changes state (its level of detail), unless it changes too
+    /// often to be worth listing.
+    pub edges: Option<Vec<usize>>,
     /// The one-cycle RMS refreshed every half cycle (voltages and currents), computed with
     /// the events.
     pub trend: Option<Trend>,
@@ -269,9 +272,14 @@ impl OpenCapture {
             .iter()
             .zip(stats.into_iter().zip(pyramids))
             .enumerate()
-            .map(|(i, (_, (stats, pyramid)))| ChannelView {
+            .map(|(i, (c, (stats, pyramid)))| ChannelView {
                 stats,
                 pyramid,
+                // At most one change per 64 samples is listed (an eighth of a byte each).
+                edges: match &c.samples {
+                    Samples::Digital(bits) => bits.changes(bits.len() / 64),
+                    Samples::Analog(_) => None,
+                },
                 trend: None,
                 visible: true,
                 color: palette(i),

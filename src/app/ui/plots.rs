@@ -690,7 +690,8 @@ impl Shown<'_> {
         let (x0, x1) = frame.view.pair();
         let i = l.channels[0];
         let color = open.channels[i].color;
-        let points = decimated_points(&open.capture, None, i, x0, x1, data.width().max(1.0) as usize);
+        let columns = data.width().max(1.0) as usize;
+        let points = digital_points(&open.capture, open.channels[i].edges.as_deref(), i, x0, x1, columns);
         let x = |s: f64| t.position_from_point_x(s);
         let (low_y, bar) = (data.bottom() - 2.0, egui::Rangef::new(data.top() + 3.0, data.bottom() - 2.0));
         painter.hline(data.x_range(), low_y, egui::Stroke::new(1.0, color.gamma_multiply(0.5)));
@@ -791,6 +792,47 @@ fn column_points(
     times.iter().zip(extremes.iter().flatten()).filter_map(|(&t, v)| Some([t, f64::from((*v)?)])).collect()
 }
 
+/// The states of digital channel `index` between `x0` and `x1` seconds, per pixel column
+/// its first state and its first change, as [`decimated_points`] gives them, from the list
+/// of its changes when there is one (a walk over the changes in view, not the bits).
+pub fn digital_points(
+    capture: &Capture,
+    edges: Option<&[usize]>,
+    index: usize,
+    x0: f64,
+    x1: f64,
+    width_px: usize,
+) -> Vec<[f64; 2]> {
+    let (Some(edges), Samples::Digital(bits)) = (edges, &capture.channels[index].samples) else {
+        return decimated_points(capture, None, index, x0, x1, width_px);
+    };
+    let n = capture.sample_count();
+    let (lo, hi) = if x1 > x0 && x0.is_finite() && x1.is_finite() {
+        (capture.index_at_or_after(x0).saturating_sub(1), (capture.index_at_or_after(x1) + 1).min(n))
+    } else {
+        (0, n)
+    };
+    let (lo, hi) = if hi <= lo { (0, n) } else { (lo, hi) };
+    let Some(first) = bits.get(0) else { return Vec::new() };
+    let as_value = |b: bool| if b { 1.0 } else { 0.0 };
+    let columns = width_px.max(1).min(hi - lo);
+    let mut points = Vec::with_capacity(2 * columns);
+    // Changes at or before `lo` set the state there.
+    let mut k = edges.partition_point(|&e| e <= lo);
+    let mut state = first ^ (k % 2 == 1);
+    for r in equal_index_buckets(hi - lo, columns).map(|r| lo + r.start..lo + r.end) {
+        while k < edges.len() && edges[k] <= r.start {
+            state = !state;
+            k += 1;
+        }
+        points.push([capture.time_s(r.start), as_value(state)]);
+        if let Some(&e) = edges.get(k).filter(|&&e| e < r.end) {
+            points.push([capture.time_s(e), as_value(!state)]);
+        }
+    }
+    points
+}
+
 /// Min/max points of channel `index` between `x0` and `x1` seconds, two per pixel column,
 /// from its pyramid (analog channels), or the states and their changes (digital).
 pub fn decimated_points(
@@ -866,5 +908,17 @@ mod tests {
         // Fewer columns than samples: each change still shows in its column.
         let points = decimated_points(&c, None, 0, 0.0, c.duration_s(), 100);
         assert!(points.iter().any(|p| p[0] == c.time_s(17)), "{points:?}");
+        // From the list of changes: the same points as the scan, at every zoom.
+        let Samples::Digital(bits) = &c.channels[0].samples else { unreachable!() };
+        let edges = bits.changes(usize::MAX).unwrap();
+        for (x0, x1, columns) in
+            [(0.0, c.duration_s(), 2000), (0.2, 0.3, 2000), (0.0, c.duration_s(), 100), (0.01, 0.5, 7)]
+        {
+            assert_eq!(
+                digital_points(&c, Some(&edges), 0, x0, x1, columns),
+                decimated_points(&c, None, 0, x0, x1, columns),
+                "{x0}..{x1} on {columns} columns"
+            );
+        }
     }
 }

@@ -140,6 +140,34 @@ impl Bits {
     pub fn heap_bytes(&self) -> usize {
         self.words.capacity() * 8
     }
+
+    /// Every index `i > 0` where bit `i` differs from bit `i - 1`, in order, found a word
+    /// at a time; `None` once there are more than `limit` (a bit that toggles that often is
+    /// better scanned where it is shown).
+    pub fn changes(&self, limit: usize) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        let mut previous = self.get(0)?;
+        for (w, &word) in self.words.iter().enumerate() {
+            let base = w * 64;
+            let valid = (self.len - base).min(64);
+            let mask = if valid == 64 { u64::MAX } else { (1u64 << valid) - 1 };
+            // Bit k of `shifted` is bit k-1 of this word (bit 0: the previous word's last).
+            let shifted = (word << 1) | u64::from(previous);
+            let mut diff = (word ^ shifted) & mask;
+            while diff != 0 {
+                let k = diff.trailing_zeros() as usize;
+                if base + k > 0 {
+                    out.push(base + k);
+                    if out.len() > limit {
+                        return None;
+                    }
+                }
+                diff &= diff - 1;
+            }
+            previous = (word >> (valid - 1)) & 1 == 1;
+        }
+        Some(out)
+    }
 }
 
 impl FromIterator<bool> for Bits {
@@ -449,5 +477,23 @@ impl Capture {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_changes_are_found_a_word_at_a_time() {
+        for n in [1usize, 63, 64, 65, 130, 1000] {
+            let bits: Bits = (0..n).map(|i| (i * 7 / 5 + i / 63) % 3 == 0).collect();
+            let expected: Vec<usize> = (1..n).filter(|&i| bits.get(i) != bits.get(i - 1)).collect();
+            assert_eq!(bits.changes(usize::MAX), Some(expected.clone()), "{n} bits");
+            if expected.len() > 2 {
+                assert_eq!(bits.changes(2), None, "over the limit");
+            }
+        }
+        assert_eq!(Bits::default().changes(10), None);
     }
 }
