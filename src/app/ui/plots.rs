@@ -173,6 +173,16 @@ impl Shown<'_> {
                     } else {
                         l.lane.height
                     };
+                    // Lanes scrolled out of sight only take their room.
+                    let width = ui.available_width();
+                    let room = egui::Rect::from_min_size(ui.cursor().min, vec2(width, height + HANDLE));
+                    if !ui.clip_rect().intersects(room) {
+                        ui.allocate_space(vec2(width, height));
+                        if !l.digital {
+                            ui.allocate_space(vec2(width, HANDLE));
+                        }
+                        continue;
+                    }
                     self.lane_ui(ui, l, height, &frame, &traces, messages);
                 }
             }
@@ -695,13 +705,29 @@ impl Shown<'_> {
         let x = |s: f64| t.position_from_point_x(s);
         let (low_y, bar) = (data.bottom() - 2.0, egui::Rangef::new(data.top() + 3.0, data.bottom() - 2.0));
         painter.hline(data.x_range(), low_y, egui::Stroke::new(1.0, color.gamma_multiply(0.5)));
+        // The high stretches as one mesh (no tessellation per bar), adjacent ones merged.
+        let mut mesh = egui::Mesh::default();
+        let mut run: Option<(f32, f32)> = None;
         for (k, p) in points.iter().enumerate() {
             if p[1] < 0.5 {
                 continue;
             }
             let end = points.get(k + 1).map_or(x1, |q| q[0]);
             let (a, b) = (x(p[0]), x(end).max(x(p[0]) + 1.0));
-            painter.rect_filled(egui::Rect::from_x_y_ranges(egui::Rangef::new(a, b), bar), 0.0, color);
+            run = match run {
+                Some((ra, rb)) if a <= rb + 0.5 => Some((ra, rb.max(b))),
+                Some((ra, rb)) => {
+                    mesh.add_colored_rect(egui::Rect::from_x_y_ranges(egui::Rangef::new(ra, rb), bar), color);
+                    Some((a, b))
+                }
+                None => Some((a, b)),
+            };
+        }
+        if let Some((ra, rb)) = run {
+            mesh.add_colored_rect(egui::Rect::from_x_y_ranges(egui::Rangef::new(ra, rb), bar), color);
+        }
+        if !mesh.is_empty() {
+            painter.add(egui::Shape::mesh(mesh));
         }
         for (which, cursor) in open.view.cursors.iter().enumerate() {
             if let Some(c) = cursor {
