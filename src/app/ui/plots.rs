@@ -236,6 +236,11 @@ impl Shown<'_> {
             let x = |t: f64| rect.left() + (t / duration) as f32 * rect.width();
             let t_at = |px: f32| f64::from((px - rect.left()) / rect.width().max(1.0)) * duration;
             let columns = rect.width().max(1.0) as usize;
+            let (a, b) = (x(span.from_s.max(0.0)), x(span.to_s.min(duration)));
+            let shown = egui::Rect::from_x_y_ranges(egui::Rangef::new(a, b.max(a + 2.0)), rect.y_range());
+            let selection = ui.visuals().selection;
+            painter.rect_filled(shown, 1.0, selection.bg_fill.gamma_multiply(0.35));
+            painter.rect_stroke(shown, 1.0, selection.stroke, egui::StrokeKind::Inside);
             for (_, _, lanes) in groups {
                 let Some(i) = lanes
                     .iter()
@@ -257,11 +262,6 @@ impl Shown<'_> {
                     .collect();
                 painter.add(egui::Shape::line(line, egui::Stroke::new(1.0, open.channels[*i].color)));
             }
-            let (a, b) = (x(span.from_s.max(0.0)), x(span.to_s.min(duration)));
-            let shown = egui::Rect::from_x_y_ranges(egui::Rangef::new(a, b.max(a + 2.0)), rect.y_range());
-            let selection = ui.visuals().selection;
-            painter.rect_filled(shown, 1.0, selection.bg_fill.gamma_multiply(0.35));
-            painter.rect_stroke(shown, 1.0, selection.stroke, egui::StrokeKind::Inside);
             // What a drag does is decided where it starts (an edge resizes, inside pans), and
             // it follows the pointer from there, so that no frame's movement is lost.
             let drag_id = ui.scope_id().with("overview-drag");
