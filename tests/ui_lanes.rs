@@ -191,3 +191,52 @@ fn dragging_the_span_in_the_overview_pans_and_its_edge_zooms() {
     let wider = harness.state().captures()[0].view.span.unwrap();
     assert!((wider.from_s - span.from_s).abs() < 0.05 && (wider.to_s - wider.from_s - 2.0).abs() < 0.15, "{wider:?}");
 }
+
+#[test]
+fn notes_are_kept_beside_the_capture_and_survive_closing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("site.parquet");
+    std::fs::copy(default_sample_path(), &capture).unwrap();
+    let mut harness = open(capture.clone());
+    harness.state_mut().apply(ExplorerMessage::SetSideTab(panelscope::app::SideTab::Notes).into());
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 2.5 }.into());
+    harness.step();
+    harness.step();
+    let field = harness.get_by_role(egui::accesskit::Role::MultilineTextInput);
+    field.focus();
+    field.type_text("heater relay chatters");
+    harness.step();
+    harness.step();
+    harness.get_by_label("Add note").click();
+    run_until(&mut harness, "the notes saved", |app| app.status().is_some_and(|s| s.contains("beside the capture")));
+    let sidecar = dir.path().join("site.parquet.notes.json");
+    let text = std::fs::read_to_string(&sidecar).expect("the sidecar is written");
+    assert!(text.contains("heater relay chatters") && text.contains("2.5"), "{text}");
+    assert!(harness.query_by_label("heater relay chatters").is_some(), "listed in the tab");
+    // Closed and opened again, the note is back.
+    harness.state_mut().apply(ExplorerMessage::CloseCapture(0).into());
+    harness.step();
+    harness.state_mut().apply(Message::OpenFile(capture.clone()));
+    run_until(&mut harness, "the capture again", |app| app.captures().len() == 1);
+    let notes = &harness.state().captures()[0].notes;
+    assert_eq!(notes.len(), 1);
+    assert_eq!((notes[0].from_s, notes[0].text.as_str()), (2.5, "heater relay chatters"));
+    // The search finds it, or not.
+    harness.state_mut().apply(ExplorerMessage::SetNoteSearch("sag".into()).into());
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label("heater relay chatters").is_none());
+    // A sidecar that cannot be read is reported and never written over.
+    harness.state_mut().apply(ExplorerMessage::CloseCapture(0).into());
+    std::fs::write(&sidecar, "{ not json").unwrap();
+    harness.state_mut().apply(Message::OpenFile(capture));
+    run_until(&mut harness, "the capture a third time", |app| app.captures().len() == 1);
+    assert!(
+        harness.state().captures()[0].notes_error.as_deref().is_some_and(|e| e.contains("site.parquet.notes.json"))
+    );
+    harness.state_mut().apply(ExplorerMessage::SetCursor { which: 0, t_s: 1.0 }.into());
+    harness.state_mut().apply(ExplorerMessage::AddNote { text: "another".into(), channel: None }.into());
+    harness.step();
+    assert_eq!(std::fs::read_to_string(&sidecar).unwrap(), "{ not json", "left as it was");
+    assert!(harness.state().errors().iter().any(|e| e.contains("not saved")), "{:?}", harness.state().errors());
+}

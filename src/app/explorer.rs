@@ -33,6 +33,33 @@ impl OpenCapture {
         self.measure_cursors()
     }
 
+    /// Writes the notes beside the capture file (atomically), unless the sidecar there could
+    /// not be read (it is left alone) or the capture lives on a server.
+    fn save_notes(&self, out: &mut Outcome) {
+        if let Some(e) = &self.notes_error {
+            out.errors.push(format!("the notes were not saved, so as not to overwrite what is there: {e}"));
+            return;
+        }
+        if self.remote.is_some() {
+            out.status = Some("notes on a server's capture are kept for this session only".into());
+            return;
+        }
+        let path = crate::app::notes::sidecar_path(&self.path);
+        let text = crate::app::notes::to_json(&self.path, &self.notes);
+        let count = self.notes.len();
+        out.effects.push(Effect::work("save-notes", move || {
+            match files::write_text(&path, &text) {
+                Ok(()) => TaskMessage::Done(format!(
+                    "{} beside the capture: {}",
+                    crate::format::count(count, "note"),
+                    path.display()
+                )),
+                Err(e) => TaskMessage::Failed(e),
+            }
+            .into()
+        }));
+    }
+
     /// Measures between the cursors in the background (when both are placed).
     fn measure_cursors(&mut self) -> Option<Effect> {
         let Some(span) = self.view.cursor_span() else {
@@ -66,6 +93,10 @@ pub struct Explorer {
     pub loading: Vec<LoadJob>,
     /// The channel list's search text.
     pub search: String,
+    /// The note being written, the channel it is about, and the notes list's search.
+    pub note_draft: String,
+    pub note_channel: Option<String>,
+    pub note_search: String,
     /// Install configurations to apply to captures once they are loaded.
     install_on_load: Vec<PendingInstall>,
     next_id: u64,
@@ -276,6 +307,37 @@ impl Explorer {
                 }
             }
             M::SetSideTab(tab) => settings.side_tab = tab,
+            M::SetNoteDraft(text) => self.note_draft = text,
+            M::SetNoteChannel(channel) => self.note_channel = channel,
+            M::SetNoteSearch(text) => self.note_search = text,
+            M::AddNote { text, channel } => {
+                let Some(open) = self.shown_mut() else { return };
+                let Some(from_s) = open.view.cursors[0] else {
+                    out.errors.push("place cursor A where the note belongs (and B for a span)".into());
+                    return;
+                };
+                if text.trim().is_empty() {
+                    out.errors.push("write the note first".into());
+                    return;
+                }
+                let to_s = open.view.cursors[1].filter(|&b| b != from_s);
+                let (from_s, to_s) = match to_s {
+                    Some(b) if b < from_s => (b, Some(from_s)),
+                    other => (from_s, other),
+                };
+                let note = crate::app::notes::Note { from_s, to_s, channel, text: text.trim().to_string() };
+                let at = open.notes.partition_point(|n| n.from_s <= note.from_s);
+                open.notes.insert(at, note);
+                open.save_notes(out);
+                self.note_draft.clear();
+            }
+            M::DeleteNote(i) => {
+                let Some(open) = self.shown_mut() else { return };
+                if i < open.notes.len() {
+                    open.notes.remove(i);
+                    open.save_notes(out);
+                }
+            }
             M::Lanes(edit) => {
                 let Some(open) = self.shown_mut() else { return };
                 if open.view.lanes.apply(&edit, &open.capture) && open.remote.is_none() {

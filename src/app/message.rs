@@ -133,6 +133,18 @@ pub enum ExplorerMessage {
     /// configuration (.json or .ron), pair its currents and show the balance.
     ApplyInstallConfig(PathBuf),
     ClearInstallConfig,
+    /// Pin a note at cursor A (to cursor B, when placed) of the capture shown, about this
+    /// channel if given; saved beside the capture file.
+    AddNote {
+        text: String,
+        channel: Option<String>,
+    },
+    /// Remove note `i` (in time order) of the capture shown.
+    DeleteNote(usize),
+    /// The note being written, its channel, and the notes list's search text.
+    SetNoteDraft(String),
+    SetNoteChannel(Option<String>),
+    SetNoteSearch(String),
     /// Change the lanes of the capture shown (remembered for its file).
     Lanes(crate::app::lanes::LaneEdit),
     /// Show this channel's waveform beside its voltage: only the two visible, a few cycles

@@ -13,6 +13,7 @@ pub mod editor;
 pub mod explorer;
 pub mod lanes;
 pub mod message;
+pub mod notes;
 pub mod remote;
 pub mod settings;
 pub mod state;

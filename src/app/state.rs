@@ -56,6 +56,8 @@ pub enum SideTab {
     Phasors,
     /// The wiring as the capture shows it, against the install configuration applied.
     Verify,
+    /// Notes pinned to times and channels of the capture.
+    Notes,
 }
 
 /// How the event table is ordered.
@@ -249,6 +251,10 @@ pub struct OpenCapture {
     pub events: Option<Result<Detection, String>>,
     /// The install configuration applied.
     pub install: Option<Installed>,
+    /// Notes kept beside the capture file, in time order.
+    pub notes: Vec<super::notes::Note>,
+    /// Why the notes beside the file could not be read (they are then not saved over).
+    pub notes_error: Option<String>,
     /// For a capture opened from a server: where it lives and the detail fetched for the
     /// span in view (`capture` then holds the overview).
     pub remote: Option<RemoteView>,
@@ -286,7 +292,18 @@ impl OpenCapture {
             })
             .collect();
         let view = View { lanes: LaneLayout::fit(&capture), ..View::whole(capture.duration_s()) };
-        Some(Self { id, path, capture: Arc::new(capture), channels, events: None, install: None, remote: None, view })
+        Some(Self {
+            id,
+            path,
+            capture: Arc::new(capture),
+            channels,
+            events: None,
+            install: None,
+            notes: Vec::new(),
+            notes_error: None,
+            remote: None,
+            view,
+        })
     }
 
     /// What the install configuration says channel `i` is: `Water heater · A`,

@@ -34,7 +34,12 @@ pub fn load(id: u64, path: PathBuf, stage: &AtomicU8, cancelled: &AtomicBool) ->
         Ok(_) if is_cancelled() => return None,
         Ok(capture) => {
             stage.store(LoadStage::Indexing as u8, Ordering::Relaxed);
-            TaskMessage::CaptureLoaded(Box::new(OpenCapture::build_with(id, path, capture, &is_cancelled)?))
+            let mut open = OpenCapture::build_with(id, path, capture, &is_cancelled)?;
+            match crate::app::notes::load(&open.path) {
+                Ok(notes) => open.notes = notes,
+                Err(e) => open.notes_error = Some(e),
+            }
+            TaskMessage::CaptureLoaded(Box::new(open))
         }
         Err(e) => TaskMessage::LoadFailed { id, path, error: e.to_string() },
     })

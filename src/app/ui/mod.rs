@@ -6,6 +6,7 @@ mod channels;
 mod editor;
 mod envelope;
 mod events;
+mod notes;
 mod plots;
 mod remote;
 mod side;
@@ -59,8 +60,12 @@ impl App {
     }
 
     fn explorer_ui(&self, ui: &mut egui::Ui, messages: &mut Vec<Message>) {
-        let shown =
-            self.explorer.shown().map(|open| Shown { open, settings: &self.settings, index: self.explorer.selected });
+        let shown = self.explorer.shown().map(|open| Shown {
+            open,
+            settings: &self.settings,
+            index: self.explorer.selected,
+            explorer: &self.explorer,
+        });
         egui::Panel::left("channels").default_size(330.0).resizable(true).show(ui, |ui| match &shown {
             Some(shown) => shown.channels_ui(ui, &self.explorer.search, messages),
             None => {
@@ -318,4 +323,6 @@ pub(super) struct Shown<'a> {
     pub settings: &'a super::Settings,
     /// The tab's index.
     pub index: usize,
+    /// The explorer around it: the note being written and the notes' search.
+    pub explorer: &'a super::explorer::Explorer,
 }

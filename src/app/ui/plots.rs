@@ -387,6 +387,17 @@ impl Shown<'_> {
                         ticks.push((k, e.start_s));
                     }
                 }
+                // Notes: dotted marks (a span: at both ends).
+                let note_color = frame.cursor_color.gamma_multiply(0.7);
+                for n in &open.notes {
+                    for t in std::iter::once(n.from_s).chain(n.to_s) {
+                        if (x0..=x1).contains(&t) {
+                            let mark =
+                                VLine::new("note", t).color(note_color).style(egui_plot::LineStyle::dotted_dense());
+                            plot_ui.vline(mark.width(1.5));
+                        }
+                    }
+                }
                 self.cursor_lines(plot_ui, frame);
                 let response = plot_ui.response();
                 let (primary, secondary) = (response.clicked(), response.secondary_clicked());

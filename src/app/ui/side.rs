@@ -20,6 +20,7 @@ impl Shown<'_> {
                 (SideTab::Spectrum, "Spectrum"),
                 (SideTab::Phasors, "Phasors"),
                 (SideTab::Verify, "Verify"),
+                (SideTab::Notes, "Notes"),
             ] {
                 if ui.selectable_label(self.settings.side_tab == tab, label).clicked() {
                     messages.push(ExplorerMessage::SetSideTab(tab).into());
@@ -29,6 +30,10 @@ impl Shown<'_> {
         ui.separator();
         if self.settings.side_tab == SideTab::Verify {
             self.verify_ui(ui, messages);
+            return;
+        }
+        if self.settings.side_tab == SideTab::Notes {
+            self.notes_ui(ui, messages);
             return;
         }
         self.cursor_times_ui(ui, messages);
@@ -55,7 +60,7 @@ impl Shown<'_> {
             SideTab::Readout => self.readout_ui(ui, report),
             SideTab::Spectrum => self.spectrum_ui(ui, report, messages),
             SideTab::Phasors => phasors_ui(ui, report),
-            SideTab::Verify => {}
+            SideTab::Verify | SideTab::Notes => {}
         }
     }
 
