@@ -240,3 +240,57 @@ fn notes_are_kept_beside_the_capture_and_survive_closing_it() {
     assert_eq!(std::fs::read_to_string(&sidecar).unwrap(), "{ not json", "left as it was");
     assert!(harness.state().errors().iter().any(|e| e.contains("not saved")), "{:?}", harness.state().errors());
 }
+
+#[test]
+fn a_saved_session_reopens_the_bench_as_it_was() {
+    use panelscope::app::lanes::Arrangement;
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("site.parquet");
+    std::fs::copy(default_sample_path(), &capture).unwrap();
+    let mut harness = open(capture.clone());
+    let app = harness.state_mut();
+    app.apply(ExplorerMessage::Lanes(LaneEdit::Arrange(Arrangement::PerChannel)).into());
+    app.apply(ExplorerMessage::ZoomTo { from_s: 2.0, to_s: 3.5 }.into());
+    app.apply(ExplorerMessage::SetCursor { which: 0, t_s: 2.25 }.into());
+    app.apply(ExplorerMessage::SetCursor { which: 1, t_s: 2.75 }.into());
+    app.apply(ExplorerMessage::ToggleChannel { capture: 0, channel: 3 }.into());
+    app.apply(ExplorerMessage::AddNote { text: "dryer starts".into(), channel: Some("I_02".into()) }.into());
+    for _ in 0..4 {
+        harness.step();
+    }
+    let before = {
+        let open = &harness.state().captures()[0];
+        (
+            open.view.span.unwrap(),
+            open.view.cursors,
+            open.view.lanes.clone(),
+            open.notes.clone(),
+            open.channels[3].visible,
+        )
+    };
+    assert!(!before.4, "channel 3 is hidden");
+    let session = dir.path().join("bench.psession");
+    harness.state_mut().apply(Message::SaveSession(session.clone()));
+    run_until(&mut harness, "the session saved", |app| app.status().is_some_and(|s| s.contains("saved the session")));
+    // A new window opens the session: the same capture, span, cursors, lanes, hidden channel, notes.
+    let mut again = {
+        let mut app = App::new(egui::Context::default());
+        app.apply(Message::OpenFile(session));
+        Harness::builder().with_size(egui::vec2(1500.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+    };
+    run_until(&mut again, "the session's capture", |app| app.captures().len() == 1 && app.readout().is_some());
+    let open = &again.state().captures()[0];
+    assert_eq!(open.path, capture);
+    let span = open.view.span.unwrap();
+    assert!((span.from_s - before.0.from_s).abs() < 1e-9 && (span.to_s - before.0.to_s).abs() < 1e-9, "{span:?}");
+    assert_eq!(open.view.cursors, before.1);
+    assert_eq!(open.view.lanes, before.2);
+    assert_eq!(open.notes, before.3);
+    assert!(!open.channels[3].visible);
+    // A session that cannot be read says where.
+    let bad = dir.path().join("bad.psession");
+    std::fs::write(&bad, "{\"schema_version\": 1,\n \"captures\": [}").unwrap();
+    again.state_mut().apply(Message::OpenFile(bad));
+    run_until(&mut again, "the error", |app| !app.errors().is_empty());
+    assert!(again.state().errors()[0].contains("bad.psession") && again.state().errors()[0].contains("line 2"));
+}

@@ -99,6 +99,8 @@ pub struct Explorer {
     pub note_search: String,
     /// Install configurations to apply to captures once they are loaded.
     install_on_load: Vec<PendingInstall>,
+    /// Views from a session to put on captures once they are loaded.
+    restore_on_load: Vec<crate::app::session::SavedCapture>,
     next_id: u64,
     /// Where the plots were drawn in the last frame (points), and the scale, for the PNG.
     pub plots_rect: Option<egui::Rect>,
@@ -177,6 +179,12 @@ impl Explorer {
                 if let Some(layout) = settings.layout_for(&open.path) {
                     open.view.lanes = layout.clone().reconcile(&open.capture);
                 }
+                // A session's view wins over the remembered layout.
+                let restored = self.restore_on_load.iter().position(|s| s.path == open.path);
+                if let Some(k) = restored {
+                    self.restore_on_load.remove(k).restore(&mut open);
+                    out.effects.extend(open.measure_cursors());
+                }
                 let config = self.install_on_load.iter().position(|p| p.capture == open.path);
                 self.add(*open);
                 if let Some(k) = config {
@@ -242,6 +250,19 @@ impl Explorer {
                 }));
             }
             _ => {}
+        }
+    }
+
+    /// Opens the captures of a session, each to be shown as it was saved.
+    pub fn open_session(&mut self, session: crate::app::session::Session, out: &mut Outcome) {
+        for saved in session.captures {
+            if let Some(config) = saved.install.clone() {
+                self.install_on_load.push(PendingInstall { capture: saved.path.clone(), config });
+            }
+            let path = saved.path.clone();
+            self.restore_on_load.retain(|s| s.path != path);
+            self.restore_on_load.push(saved);
+            self.load(path, out);
         }
     }
 

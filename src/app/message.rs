@@ -33,8 +33,12 @@ pub enum Mode {
 /// Every message the app's one `update` applies.
 #[derive(Debug)]
 pub enum Message {
-    /// Open a capture (or, for `.ron`, a panel project in the editor).
+    /// Open a capture (or, for `.ron`, a panel project in the editor; for `.psession`, a
+    /// saved session).
     OpenFile(PathBuf),
+    /// Write the open captures (their views, lanes, cursors, notes and install
+    /// configurations) to a session file.
+    SaveSession(PathBuf),
     /// Ask the user for a file (a dialog on a worker); the answer comes back as
     /// [`TaskMessage::Chosen`].
     Choose(Purpose),
@@ -215,6 +219,11 @@ pub enum TaskMessage {
         span: Span,
         result: Result<Box<MeasureReport>, String>,
     },
+    /// A session file was read.
+    SessionRead {
+        path: PathBuf,
+        result: Result<crate::app::session::Session, String>,
+    },
     /// The wiring of capture `id` was checked against `config`.
     Verified {
         id: u64,
@@ -356,6 +365,8 @@ pub enum Purpose {
     ExportDirectory,
     /// The configuration file of the project's monitor.
     ExportDevice(crate::panel::Device),
+    /// Where to save the session.
+    SaveSession,
     /// Where to download a server's capture.
     Download {
         capture_id: String,
@@ -380,6 +391,7 @@ impl Purpose {
             Self::SaveProjectAs => EditorAction::Save(path).into(),
             Self::ExportInstallConfig => EditorAction::ExportInstallConfig(path).into(),
             Self::ExportDevice(_) => EditorAction::ExportDevice(path).into(),
+            Self::SaveSession => Message::SaveSession(path),
             Self::ExportDirectory => EditorAction::ExportDirectory(path).into(),
             Self::Download { capture_id, .. } => RemoteMessage::Download { capture_id, path }.into(),
         }]

@@ -15,6 +15,7 @@ pub mod lanes;
 pub mod message;
 pub mod notes;
 pub mod remote;
+pub mod session;
 pub mod settings;
 pub mod state;
 pub mod tasks;
@@ -146,7 +147,36 @@ impl App {
                 self.mode = Mode::Panel;
                 editor::update(&mut self.editor, None, EditorAction::Open(path), out);
             }
+            Message::OpenFile(path) if session::is_session(&path) => {
+                out.effects.push(Effect::work("read-session", move || {
+                    let result = session::Session::load(&path);
+                    TaskMessage::SessionRead { path, result }.into()
+                }));
+            }
             Message::OpenFile(path) => self.explorer.load(path, out),
+            Message::SaveSession(path) => {
+                let captures: Vec<session::SavedCapture> = self
+                    .explorer
+                    .captures
+                    .iter()
+                    .filter(|c| c.remote.is_none())
+                    .map(session::SavedCapture::of)
+                    .collect();
+                if captures.is_empty() {
+                    out.errors.push("no capture from a file is open: nothing to save in a session".into());
+                } else {
+                    let selected = self.explorer.selected.min(captures.len() - 1);
+                    let text =
+                        session::Session { schema_version: session::SESSION_SCHEMA, captures, selected }.to_json();
+                    out.effects.push(Effect::work("save-session", move || {
+                        match tasks::files::write_text(&path, &text) {
+                            Ok(()) => TaskMessage::Done(format!("saved the session to {}", path.display())),
+                            Err(e) => TaskMessage::Failed(e),
+                        }
+                        .into()
+                    }));
+                }
+            }
             Message::Choose(purpose) => out.effects.push(Effect::Choose(purpose)),
             Message::SetMode(mode) => self.mode = mode,
             Message::SetLight(light) => {
@@ -175,6 +205,12 @@ impl App {
                 TaskMessage::Done(status) => out.status = Some(status),
                 TaskMessage::Failed(error) => out.errors.push(error),
                 TaskMessage::Remote(t) => self.remote.finished(&mut self.explorer, t, out),
+                TaskMessage::SessionRead { result: Err(e), .. } => out.errors.push(e),
+                TaskMessage::SessionRead { path, result: Ok(session) } => {
+                    out.status = Some(format!("opening the session {}", path.display()));
+                    self.mode = Mode::Explorer;
+                    self.explorer.open_session(session, out);
+                }
                 t @ (TaskMessage::ProjectRead { .. }
                 | TaskMessage::ProjectSaved { .. }
                 | TaskMessage::Autosaved { .. }) => editor::finished(&mut self.editor, t, out),

@@ -27,9 +27,10 @@ impl Purpose {
 
     /// The filters offered, first the default: (name, extensions).
     pub fn filters(&self) -> &'static [(&'static str, &'static [&'static str])] {
-        const CAPTURES: &[&str] = &["csv", "parquet", "cfg", "cff", "dat", "ron", "CFG", "CFF", "DAT"];
+        const CAPTURES: &[&str] = &["csv", "parquet", "cfg", "cff", "dat", "ron", "psession", "CFG", "CFF", "DAT"];
         match self {
-            Self::OpenCaptures => &[("captures and panel projects", CAPTURES)],
+            Self::OpenCaptures => &[("captures, panel projects and sessions", CAPTURES)],
+            Self::SaveSession => &[("panelscope session", &["psession"])],
             Self::ApplyInstallConfig => &[("install configuration", &["json", "ron"])],
             Self::ExportWindow(_) => &[("Parquet", &["parquet"]), ("CSV", &["csv"]), ("COMTRADE", &["cfg", "cff"])],
             Self::ExportEvents => &[("CSV", &["csv"])],
@@ -56,6 +57,7 @@ impl Purpose {
                 Self::ExportDirectory => "directory.svg",
                 Self::ExportDevice(Device::IoTaWatt) => "config.txt",
                 Self::ExportDevice(_) => "emporia-vue.yaml",
+                Self::SaveSession => "bench.psession",
                 Self::Download { file_name, .. } => file_name,
                 Self::OpenCaptures | Self::ApplyInstallConfig | Self::OpenProject => return None,
             }

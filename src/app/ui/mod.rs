@@ -126,6 +126,14 @@ impl App {
                 });
             });
             Command::Server.menu_item(self, ui, messages);
+            let session = ui.add_enabled(!self.explorer.captures.is_empty(), egui::Button::new("Save session…"));
+            if session
+                .on_hover_text("The open captures with their views, lanes, cursors and notes, in one file")
+                .clicked()
+            {
+                messages.push(Message::Choose(Purpose::SaveSession));
+                ui.close();
+            }
             ui.separator();
             Command::ApplyInstallConfig.menu_item(self, ui, messages);
             Command::ClearInstallConfig.menu_item(self, ui, messages);
