@@ -213,6 +213,12 @@ fn notes_are_kept_beside_the_capture_and_survive_closing_it() {
     let text = std::fs::read_to_string(&sidecar).expect("the sidecar is written");
     assert!(text.contains("heater relay chatters") && text.contains("2.5"), "{text}");
     assert!(harness.query_by_label("heater relay chatters").is_some(), "listed in the tab");
+    // Exported with the events: beside them, as CSV.
+    let events = dir.path().join("events.csv");
+    harness.state_mut().apply(ExplorerMessage::ExportEvents(events.clone()).into());
+    run_until(&mut harness, "the events exported", |app| app.status().is_some_and(|s| s.contains("1 note")));
+    let table = std::fs::read_to_string(dir.path().join("events.notes.csv")).unwrap();
+    assert!(table.contains("2.5,,,heater relay chatters"), "{table}");
     // Closed and opened again, the note is back.
     harness.state_mut().apply(ExplorerMessage::CloseCapture(0).into());
     harness.step();

@@ -448,9 +448,20 @@ impl Explorer {
             return;
         };
         let events: Vec<_> = open.listed_events().into_iter().map(|i| d.events[i].clone()).collect();
+        // The notes go with them, beside (`NAME.notes.csv`).
+        let notes = open.notes.clone();
         out.effects.push(Effect::work("export-events", move || {
-            match export::write_events_csv(&events, &path) {
-                Ok(()) => TaskMessage::Done(format!("exported {} events to {}", events.len(), path.display())),
+            let written = export::write_events_csv(&events, &path).and_then(|()| {
+                if notes.is_empty() {
+                    return Ok(String::new());
+                }
+                let beside = crate::app::notes::export_path(&path);
+                let text = crate::app::notes::to_csv(&notes).map_err(|e| format!("{}: {e}", beside.display()))?;
+                files::write_text(&beside, &text)?;
+                Ok(format!(" and {} to {}", crate::format::count(notes.len(), "note"), beside.display()))
+            });
+            match written {
+                Ok(also) => TaskMessage::Done(format!("exported {} events to {}{also}", events.len(), path.display())),
                 Err(e) => TaskMessage::Failed(e),
             }
             .into()

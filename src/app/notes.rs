@@ -82,6 +82,26 @@ pub fn to_json(capture: &Path, notes: &[Note]) -> String {
     serde_json::to_string_pretty(&sidecar).expect("notes serialise") + "\n"
 }
 
+/// Where the notes go beside an events export: `events.csv` gives `events.notes.csv`.
+pub fn export_path(events: &Path) -> PathBuf {
+    let stem = events.file_stem().map_or_else(|| "events".into(), |s| s.to_string_lossy().into_owned());
+    events.with_file_name(format!("{stem}.notes.csv"))
+}
+
+/// The notes as CSV: `start_s,end_s,channel,text` (empty when not set), in time order.
+pub fn to_csv(notes: &[Note]) -> Result<String, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let e = |e: csv::Error| e.to_string();
+    w.write_record(["start_s", "end_s", "channel", "text"]).map_err(e)?;
+    for n in notes {
+        let end = n.to_s.map_or(String::new(), |t| t.to_string());
+        w.write_record([n.from_s.to_string(), end, n.channel.clone().unwrap_or_default(), n.text.clone()])
+            .map_err(e)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +119,13 @@ mod tests {
         assert_eq!(sidecar_path(&capture), dir.path().join("site.parquet.notes.json"));
         assert_eq!(load(&capture), Ok(notes.clone()));
         assert!(notes[0].matches("RELAY") && notes[0].matches("i_02") && !notes[1].matches("relay"));
+        let table = to_csv(&notes).unwrap();
+        assert_eq!(table.lines().next(), Some("start_s,end_s,channel,text"));
+        assert!(
+            table.contains("1.5,,I_02,heater relay chatters") && table.contains("2,2.5,,sag from the utility"),
+            "{table}"
+        );
+        assert_eq!(export_path(Path::new("/x/events.csv")), Path::new("/x/events.notes.csv"));
         std::fs::write(sidecar_path(&capture), "{\"schema_version\": 1,\n \"notes\": [}").unwrap();
         let error = load(&capture).unwrap_err();
         assert!(error.contains("site.parquet.notes.json") && error.contains("line 2"), "{error}");
