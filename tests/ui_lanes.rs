@@ -300,3 +300,26 @@ fn a_saved_session_reopens_the_bench_as_it_was() {
     run_until(&mut again, "the error", |app| !app.errors().is_empty());
     assert!(again.state().errors()[0].contains("bad.psession") && again.state().errors()[0].contains("line 2"));
 }
+
+#[test]
+fn with_an_install_configuration_lanes_group_by_circuit() {
+    let mut app = App::new(egui::Context::default());
+    let capture = default_sample_path();
+    let config = capture.with_file_name("sample-panel.install.json");
+    app.apply(ExplorerMessage::OpenWithInstallConfig { capture, config }.into());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    run_until(&mut harness, "the configured capture", |app| {
+        app.captures().first().is_some_and(|c| c.install.is_some())
+    });
+    harness.state_mut().apply(ExplorerMessage::Lanes(LaneEdit::Arrange(Arrangement::ByCircuit)).into());
+    harness.step();
+    harness.step();
+    let lanes = lane_channels(harness.state());
+    let names: Vec<String> = harness.state().captures()[0].view.lanes.groups.iter().map(|g| g.name.clone()).collect();
+    assert_eq!(&names[..3], ["voltages", "mains", "Water heater"], "{names:?}");
+    assert_eq!(lanes[2], [vec!["I_01".to_string()], vec!["I_03".to_string()]], "a lane per leg");
+    let all: Vec<&String> = lanes.iter().flatten().flatten().collect();
+    assert_eq!(all.len(), harness.state().captures()[0].capture.channels.len(), "every channel once: {all:?}");
+    assert!(harness.query_by_label_contains("- Water heater").is_some());
+}

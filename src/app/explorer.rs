@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use eframe::egui;
 
+use super::lanes::{Arrangement, LaneEdit, LaneLayout};
 use super::message::{ExplorerMessage, TaskMessage};
 use super::settings::Settings;
 use super::state::{
@@ -361,7 +362,19 @@ impl Explorer {
             }
             M::Lanes(edit) => {
                 let Some(open) = self.shown_mut() else { return };
-                if open.view.lanes.apply(&edit, &open.capture) && open.remote.is_none() {
+                let changed = match (&edit, &open.install) {
+                    (LaneEdit::Arrange(Arrangement::ByCircuit), Some(installed)) => {
+                        open.view.lanes = LaneLayout::by_circuit(&open.capture, &installed.config.channel_roles());
+                        true
+                    }
+                    (LaneEdit::Arrange(Arrangement::ByCircuit), None) => {
+                        out.errors
+                            .push("apply an install configuration first: it says which circuit each channel is".into());
+                        false
+                    }
+                    _ => open.view.lanes.apply(&edit, &open.capture),
+                };
+                if changed && open.remote.is_none() {
                     settings.remember_layout(&open.path, &open.view.lanes);
                 }
             }

@@ -55,10 +55,13 @@ pub enum Arrangement {
     PerChannel,
     /// One group per three-phase set, a lane per phase (other channels by kind).
     SetGroups,
+    /// By the install configuration applied: voltages, mains, then a group per circuit
+    /// with a lane per leg (other channels by kind).
+    ByCircuit,
 }
 
 impl Arrangement {
-    pub const ALL: [Arrangement; 4] = [Self::PerKind, Self::PerSet, Self::PerChannel, Self::SetGroups];
+    pub const ALL: [Arrangement; 5] = [Self::PerKind, Self::PerSet, Self::PerChannel, Self::SetGroups, Self::ByCircuit];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -66,6 +69,7 @@ impl Arrangement {
             Self::PerSet => "One lane per phase set",
             Self::PerChannel => "One lane per channel",
             Self::SetGroups => "A group per phase set",
+            Self::ByCircuit => "A group per circuit (install configuration)",
         }
     }
 }
@@ -238,6 +242,8 @@ impl LaneLayout {
                     groups.push(LaneGroup { name: kind_name(kind), collapsed: false, lanes });
                 }
             }
+            // Without the install configuration's roles, as per set.
+            Arrangement::ByCircuit => return Self::arranged(capture, Arrangement::PerSet),
             Arrangement::SetGroups => {
                 let sets = phase_sets(capture, &analog);
                 let in_set: Vec<usize> = sets.iter().flat_map(|(_, m)| m.iter().copied()).collect();
@@ -266,6 +272,54 @@ impl LaneLayout {
             digital.sort_by_key(|&i| (first_change(capture, i).unwrap_or(usize::MAX), i));
             let lanes = digital.iter().map(|&i| Lane { channels: vec![name(i)], height: DIGITAL_HEIGHT }).collect();
             groups.push(LaneGroup { name: "digital".into(), collapsed: false, lanes });
+        }
+        Self { groups }
+    }
+
+    /// Lanes by what the install configuration says each channel is: the voltages in one
+    /// lane, the mains in one, then a group per circuit (in the configuration's order) with
+    /// a lane per leg; channels it does not name follow, per set, and the status bits.
+    pub fn by_circuit(capture: &Capture, roles: &[crate::panel::ChannelRole]) -> Self {
+        use crate::panel::RoleKind;
+        let present = |kind: RoleKind| -> Vec<String> {
+            roles
+                .iter()
+                .filter(|r| r.kind == kind && capture.channel(&r.channel).is_some())
+                .map(|r| r.channel.clone())
+                .collect()
+        };
+        let mut groups = Vec::new();
+        for (kind, name) in [(RoleKind::Voltage, "voltages"), (RoleKind::Mains, "mains")] {
+            let channels = present(kind);
+            if !channels.is_empty() {
+                groups.push(LaneGroup {
+                    name: name.into(),
+                    collapsed: false,
+                    lanes: vec![Lane { channels, height: AUTO }],
+                });
+            }
+        }
+        let mut circuits: Vec<(String, Vec<String>)> = Vec::new();
+        for r in roles.iter().filter(|r| r.kind == RoleKind::Circuit && capture.channel(&r.channel).is_some()) {
+            match circuits.iter_mut().find(|(label, _)| *label == r.label) {
+                Some((_, legs)) => legs.push(r.channel.clone()),
+                None => circuits.push((r.label.clone(), vec![r.channel.clone()])),
+            }
+        }
+        for (label, legs) in circuits {
+            let lanes = legs.into_iter().map(|c| Lane { channels: vec![c], height: AUTO }).collect();
+            groups.push(LaneGroup { name: label, collapsed: false, lanes });
+        }
+        // The rest as per set, without the channels already placed.
+        let placed: Vec<String> = groups.iter().flat_map(|g| &g.lanes).flat_map(|l| l.channels.clone()).collect();
+        for mut g in Self::arranged(capture, Arrangement::PerSet).groups {
+            for lane in &mut g.lanes {
+                lane.channels.retain(|c| !placed.contains(c));
+            }
+            g.lanes.retain(|l| !l.channels.is_empty());
+            if !g.lanes.is_empty() {
+                groups.push(g);
+            }
         }
         Self { groups }
     }
