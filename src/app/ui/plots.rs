@@ -226,9 +226,7 @@ impl Shown<'_> {
         ui.horizontal(|ui| {
             ui.spacing_mut().item_spacing.x = 0.0;
             let (gutter, _) = ui.allocate_exact_size(vec2(GUTTER + Y_AXIS, OVERVIEW), egui::Sense::hover());
-            let layout = egui::Layout::left_to_right(egui::Align::Center);
-            let builder = egui::UiBuilder::new().max_rect(gutter.shrink2(vec2(6.0, 0.0))).layout(layout);
-            ui.new_child(builder).add(egui::Label::new(egui::RichText::new("overview").weak()).selectable(false));
+            gutter_label(ui, gutter, "overview");
             let (rect, response) =
                 ui.allocate_exact_size(vec2(ui.available_width(), OVERVIEW), egui::Sense::click_and_drag());
             let painter = ui.painter_at(rect);
@@ -330,18 +328,8 @@ impl Shown<'_> {
                 Some(_) => format!("events ({shown})"),
                 None => "events".to_string(),
             };
-            // In a child, so that the plot starts at the gutter's edge like the lanes' plots.
-            let layout = egui::Layout::left_to_right(egui::Align::Center);
-            let builder = egui::UiBuilder::new().max_rect(rect.shrink2(vec2(6.0, 0.0))).layout(layout);
-            ui.new_child(builder).add(egui::Label::new(egui::RichText::new(text).weak()).selectable(false));
-            let mut plot = Plot::new("event-ruler")
-                .height(RULER)
-                .width(ui.available_width())
-                .link_axis(frame.link, [true, false])
-                .link_cursor(frame.link, [true, false])
-                .allow_drag([true, false])
-                .allow_scroll([true, false])
-                .allow_zoom([true, false])
+            gutter_label(ui, rect, &text);
+            let mut plot = time_linked(Plot::new("event-ruler"), frame, RULER, ui.available_width())
                 .show_axes([true, true])
                 .y_axis_min_width(Y_AXIS)
                 .y_axis_formatter(|_, _| String::new())
@@ -414,9 +402,7 @@ impl Shown<'_> {
                             messages.push(ExplorerMessage::SelectEvent(Some(k)).into());
                         }
                         _ => {
-                            let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
-                            messages
-                                .push(ExplorerMessage::Click { t_s: pointer.x, secondary: secondary || shift }.into());
+                            messages.push(click(plot_ui.ctx(), pointer.x, secondary));
                         }
                     }
                 }
@@ -610,15 +596,7 @@ impl Shown<'_> {
     ) {
         let open = self.open;
         let (x0, x1) = frame.view.pair();
-        let plot = Plot::new(("lane", &l.lane.channels[0]))
-            .height(height)
-            .width(ui.available_width())
-            .link_axis(frame.link, [true, false])
-            .link_cursor(frame.link, [true, false])
-            // Time pans and zooms; values always fit what is shown.
-            .allow_drag([true, false])
-            .allow_scroll([true, false])
-            .allow_zoom([true, false])
+        let plot = time_linked(Plot::new(("lane", &l.lane.channels[0])), frame, height, ui.available_width())
             .show_axes([false, true])
             // Values labelled on the finer grid lines too (lanes can be short).
             .custom_y_axes(vec![egui_plot::AxisHints::new_y().label_spacing(14.0..=24.0).min_thickness(Y_AXIS)])
@@ -687,8 +665,7 @@ impl Shown<'_> {
             if (primary || secondary)
                 && let Some(pointer) = plot_ui.pointer_coordinate()
             {
-                let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
-                messages.push(ExplorerMessage::Click { t_s: pointer.x, secondary: secondary || shift }.into());
+                messages.push(click(plot_ui.ctx(), pointer.x, secondary));
             }
         });
     }
@@ -755,11 +732,34 @@ impl Shown<'_> {
         if (primary || secondary)
             && let Some(pos) = response.interact_pointer_pos()
         {
-            let shift = ui.ctx().input(|i| i.modifiers.shift);
-            let t_s = t.value_from_position(pos).x;
-            messages.push(ExplorerMessage::Click { t_s, secondary: secondary || shift }.into());
+            messages.push(click(ui.ctx(), t.value_from_position(pos).x, secondary));
         }
     }
+}
+
+/// A plot on the lanes' linked time axis: time pans and zooms; values always fit.
+fn time_linked<'a>(plot: Plot<'a>, frame: &Frame, height: f32, width: f32) -> Plot<'a> {
+    plot.height(height)
+        .width(width)
+        .link_axis(frame.link, [true, false])
+        .link_cursor(frame.link, [true, false])
+        .allow_drag([true, false])
+        .allow_scroll([true, false])
+        .allow_zoom([true, false])
+}
+
+/// A weak label in a gutter cell, in a child so that what follows starts at the cell's
+/// edge (the ruler's plot lines up with the lanes').
+fn gutter_label(ui: &mut egui::Ui, cell: egui::Rect, text: &str) {
+    let layout = egui::Layout::left_to_right(egui::Align::Center);
+    let builder = egui::UiBuilder::new().max_rect(cell.shrink2(vec2(6.0, 0.0))).layout(layout);
+    ui.new_child(builder).add(egui::Label::new(egui::RichText::new(text).weak()).selectable(false));
+}
+
+/// A click at `t_s` in a lane or the ruler: cursor A, or B with right-click or Shift.
+fn click(ctx: &egui::Context, t_s: f64, secondary: bool) -> Message {
+    let shift = ctx.input(|i| i.modifiers.shift);
+    ExplorerMessage::Click { t_s, secondary: secondary || shift }.into()
 }
 
 /// Grid lines at 1, 2 or 5 times a power of ten, at least `apart` of egui's minimum steps
