@@ -323,3 +323,23 @@ fn with_an_install_configuration_lanes_group_by_circuit() {
     assert_eq!(all.len(), harness.state().captures()[0].capture.channels.len(), "every channel once: {all:?}");
     assert!(harness.query_by_label_contains("- Water heater").is_some());
 }
+
+#[test]
+fn a_lanes_menu_moves_it_to_a_group_of_its_own() {
+    let mut harness = open(default_sample_path());
+    harness.state_mut().apply(ExplorerMessage::Lanes(LaneEdit::Arrange(Arrangement::PerChannel)).into());
+    harness.step();
+    harness.step();
+    let groups = harness.state().captures()[0].view.lanes.groups.len();
+    harness.get_by_label_contains("I_05 ").click_secondary();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Move to a new group").click();
+    harness.step();
+    harness.step();
+    let lanes = &harness.state().captures()[0].view.lanes;
+    assert_eq!(lanes.groups.len(), groups + 1);
+    let mine =
+        lanes.groups.iter().find(|g| g.lanes.len() == 1 && g.lanes[0].channels == ["I_05"]).expect("its own group");
+    assert!(mine.name.starts_with("group "), "{}", mine.name);
+}

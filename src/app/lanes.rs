@@ -102,6 +102,15 @@ pub enum LaneEdit {
     Split {
         lane: (usize, usize),
     },
+    /// Move this lane into a new group of its own, right after its group.
+    NewGroup {
+        lane: (usize, usize),
+        name: String,
+    },
+    RenameGroup {
+        group: usize,
+        name: String,
+    },
 }
 
 /// The phase a channel name marks, and the name with the phase taken out (`IA_G1` gives
@@ -400,6 +409,19 @@ impl LaneLayout {
                     self.groups[lane.0].lanes.insert(lane.1 + k, Lane { channels: vec![channel], height });
                 }
             }
+            LaneEdit::NewGroup { lane, ref name } => {
+                if !exists(self, lane) {
+                    return false;
+                }
+                let moved = self.groups[lane.0].lanes.remove(lane.1);
+                let name = if name.trim().is_empty() { "group".to_string() } else { name.trim().to_string() };
+                self.groups.insert(lane.0 + 1, LaneGroup { name, collapsed: false, lanes: vec![moved] });
+                self.groups.retain(|g| !g.lanes.is_empty());
+            }
+            LaneEdit::RenameGroup { group, ref name } => match self.groups.get_mut(group) {
+                Some(g) if !name.trim().is_empty() => g.name = name.trim().to_string(),
+                _ => return false,
+            },
         }
         true
     }
@@ -550,6 +572,12 @@ mod tests {
         assert!(l.apply(&LaneEdit::Split { lane: (0, 0) }, &c));
         assert_eq!(l.groups[0].lanes.len(), 3);
         assert!(!l.apply(&LaneEdit::Move { from: (4, 0), to: (0, 0) }, &c));
+        // The user's own groups.
+        assert!(l.apply(&LaneEdit::NewGroup { lane: (0, 1), name: " mine ".into() }, &c));
+        assert_eq!((l.groups[1].name.as_str(), l.groups[1].lanes.len()), ("mine", 1));
+        assert!(l.apply(&LaneEdit::RenameGroup { group: 1, name: "feeders".into() }, &c));
+        assert_eq!(l.groups[1].name, "feeders");
+        assert!(!l.apply(&LaneEdit::RenameGroup { group: 1, name: "  ".into() }, &c), "a name is needed");
         // Applied to a capture that changed: missing channels go, new ones get lanes.
         let other = capture(&[("a", "V"), ("d", "A")], &[]);
         let r = l.reconcile(&other);

@@ -426,14 +426,28 @@ impl Shown<'_> {
             let mark = if group.collapsed { "+" } else { "-" };
             let text = egui::RichText::new(format!("{mark} {}", group.name)).strong();
             let header = ui.add(egui::Button::new(text).frame(false)).on_hover_text(if group.collapsed {
-                "Show this group's lanes"
+                "Show this group's lanes (right-click to rename)"
             } else {
-                "Fold this group's lanes"
+                "Fold this group's lanes (right-click to rename)"
             });
             if header.clicked() {
                 let edit = LaneEdit::Collapse { group: g, collapsed: !group.collapsed };
                 messages.push(ExplorerMessage::Lanes(edit).into());
             }
+            header.context_menu(|ui| {
+                // The name being typed lives in egui's memory until it is applied.
+                let id = ui.make_persistent_id(("rename-group", g));
+                let mut name = ui.data_mut(|d| d.get_temp::<String>(id)).unwrap_or_else(|| group.name.clone());
+                ui.label("Rename the group");
+                let field = ui.text_edit_singleline(&mut name);
+                let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.data_mut(|d| d.insert_temp(id, name.clone()));
+                if entered || ui.button("Rename").clicked() {
+                    messages.push(ExplorerMessage::Lanes(LaneEdit::RenameGroup { group: g, name }).into());
+                    ui.data_mut(|d| d.remove::<String>(id));
+                    ui.close();
+                }
+            });
             ui.weak(if lanes == 1 { "1 lane".to_string() } else { format!("{lanes} lanes") });
         });
     }
@@ -484,6 +498,11 @@ impl Shown<'_> {
                 }
                 if l.lane.channels.len() > 1 && ui.button("A lane per channel").clicked() {
                     messages.push(lanes_edit(LaneEdit::Split { lane: l.place }));
+                    ui.close();
+                }
+                if ui.button("Move to a new group").clicked() {
+                    let name = format!("group {}", g + 2);
+                    messages.push(lanes_edit(LaneEdit::NewGroup { lane: l.place, name }));
                     ui.close();
                 }
                 if !l.digital && ui.button("Automatic height").clicked() {
