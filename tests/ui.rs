@@ -520,3 +520,16 @@ fn the_verify_tab_finds_a_wrong_phase_on_three_phase_services() {
         assert!(harness.query_by_label("wiring: 1 error").is_some(), "{service:?}: no other error");
     }
 }
+
+#[test]
+fn the_event_table_opens_about_eight_rows_tall() {
+    let mut harness = sample_with_events();
+    for _ in 0..4 {
+        harness.step();
+    }
+    // The table's rows start under its header line; the window is 900 points tall.
+    let header = harness.get_by_label_contains("of 35 events").rect();
+    let rows = harness.get_all_by_label_contains(" s").filter(|n| n.rect().top() > header.bottom() + 30.0).count();
+    assert!(900.0 - header.top() > 260.0, "the events panel is {} points tall", 900.0 - header.top());
+    assert!(rows >= 7, "{rows} rows shown");
+}

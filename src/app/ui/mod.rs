@@ -78,6 +78,9 @@ impl App {
             }
         });
         egui::Panel::bottom("events").default_size(290.0).min_size(140.0).resizable(true).show(ui, |ui| {
+            // Fill the panel even before a capture is loaded: egui keeps the size of what
+            // it first held, and an empty panel would open at its minimum (three rows).
+            ui.set_min_height(ui.available_height());
             if let Some(shown) = &shown {
                 shown.events_ui(ui, messages);
             }
