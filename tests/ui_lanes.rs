@@ -331,7 +331,7 @@ fn a_lanes_menu_moves_it_to_a_group_of_its_own() {
     harness.step();
     harness.step();
     let groups = harness.state().captures()[0].view.lanes.groups.len();
-    harness.get_by_label_contains("I_05 ").click_secondary();
+    harness.get_by_label_contains("V_B  V").click_secondary();
     harness.step();
     harness.step();
     harness.get_by_label("Move to a new group").click();
@@ -339,7 +339,10 @@ fn a_lanes_menu_moves_it_to_a_group_of_its_own() {
     harness.step();
     let lanes = &harness.state().captures()[0].view.lanes;
     assert_eq!(lanes.groups.len(), groups + 1);
-    let mine =
-        lanes.groups.iter().find(|g| g.lanes.len() == 1 && g.lanes[0].channels == ["I_05"]).expect("its own group");
+    let mine = lanes
+        .groups
+        .iter()
+        .find(|g| g.lanes.len() == 1 && g.lanes[0].channels == ["V_B"])
+        .unwrap_or_else(|| panic!("its own group: {:?}", lanes.groups));
     assert!(mine.name.starts_with("group "), "{}", mine.name);
 }
