@@ -49,6 +49,29 @@ struct ShownLane<'a> {
     digital: bool,
 }
 
+impl ShownLane<'_> {
+    /// An analog lane sharing the room the others leave.
+    fn is_auto(&self) -> bool {
+        !self.digital && self.lane.height == lanes::AUTO
+    }
+
+    /// Its height as drawn, given the automatic lanes' share.
+    fn height(&self, auto: f32) -> f32 {
+        if self.digital {
+            self.lane.height.max(lanes::DIGITAL_HEIGHT)
+        } else if self.is_auto() {
+            auto
+        } else {
+            self.lane.height
+        }
+    }
+
+    /// The room it takes after its row: the spacing, and an analog lane's resize handle.
+    fn below(&self, spacing: f32) -> f32 {
+        if self.digital { spacing } else { spacing + HANDLE + spacing }
+    }
+}
+
 /// What every lane of a frame shares.
 struct Frame<'a> {
     link: egui::Id,
@@ -137,14 +160,12 @@ impl Shown<'_> {
                 continue;
             }
             for l in lanes {
-                match (l.digital, l.lane.height) {
-                    (true, h) => fixed += h.max(lanes::DIGITAL_HEIGHT) + spacing,
-                    (false, h) if h == lanes::AUTO => {
-                        autos += 1;
-                        fixed += HANDLE + 2.0 * spacing;
-                    }
-                    (false, h) => fixed += h + HANDLE + 2.0 * spacing,
+                if l.is_auto() {
+                    autos += 1;
+                } else {
+                    fixed += l.height(0.0);
                 }
+                fixed += l.below(spacing);
             }
         }
         let auto_height = if autos == 0 {
@@ -152,27 +173,33 @@ impl Shown<'_> {
         } else {
             ((ui.available_height() - fixed) / autos as f32).max(lanes::AUTO_MIN)
         };
-        // Every analog lane's points at once: one hand-off to the worker threads.
-        let wanted: Vec<usize> = groups
-            .iter()
-            .filter(|(_, g, _)| !g.collapsed)
-            .flat_map(|(_, _, lanes)| lanes.iter().filter(|l| !l.digital).flat_map(|l| l.channels.iter().copied()))
-            .collect();
-        let traces = self.traces(&wanted, &frame);
         egui::ScrollArea::vertical().id_salt("lanes").auto_shrink([false, false]).show(ui, |ui| {
+            // The points of every analog lane in sight (laid out as below) at once: one
+            // hand-off to the worker threads, nothing fetched for lanes scrolled away.
+            let sight = ui.clip_rect().y_range();
+            let mut y = ui.cursor().min.y;
+            let mut wanted = Vec::new();
+            for (_, group, lanes) in &groups {
+                y += GROUP_HEADER + spacing;
+                if group.collapsed {
+                    continue;
+                }
+                for l in lanes {
+                    let height = l.height(auto_height);
+                    if !l.digital && sight.intersects(egui::Rangef::new(y, y + height + HANDLE)) {
+                        wanted.extend(l.channels.iter().copied());
+                    }
+                    y += height + l.below(spacing);
+                }
+            }
+            let traces = self.traces(&wanted, &frame);
             for (g, group, lanes) in &groups {
                 self.group_header_ui(ui, *g, group, lanes.len(), messages);
                 if group.collapsed {
                     continue;
                 }
                 for l in lanes {
-                    let height = if l.digital {
-                        l.lane.height.max(lanes::DIGITAL_HEIGHT)
-                    } else if l.lane.height == lanes::AUTO {
-                        auto_height
-                    } else {
-                        l.lane.height
-                    };
+                    let height = l.height(auto_height);
                     // Lanes scrolled out of sight only take their room.
                     let width = ui.available_width();
                     let room = egui::Rect::from_min_size(ui.cursor().min, vec2(width, height + HANDLE));
@@ -585,12 +612,16 @@ impl Shown<'_> {
         let k = capture.index_at_or_after(t_s).min(n - 1);
         match &capture.channels[i].samples {
             Samples::Analog(v) => {
-                let scale =
-                    if self.settings.per_unit { self.open.per_unit_base(i).map_or(1.0, |(b, _)| 1.0 / b) } else { 1.0 };
+                let scale = self.scale(i);
                 Some(crate::format::fmt_value(f64::from(v[k]) * scale))
             }
             Samples::Digital(bits) => Some(if bits.get(k) == Some(true) { "1" } else { "0" }.to_string()),
         }
+    }
+
+    /// What channel `i`'s values are multiplied by as shown: 1, or 1 / its 1 pu.
+    fn scale(&self, i: usize) -> f64 {
+        if self.settings.per_unit { self.open.per_unit_base(i).map_or(1.0, |(b, _)| 1.0 / b) } else { 1.0 }
     }
 
     /// Cursor A (solid) and B (dashed) in a plot.
@@ -630,10 +661,12 @@ impl Shown<'_> {
                 plot_ui.set_auto_bounds([false, true]);
             }
             for &i in &l.channels {
-                let Some((_, points)) = traces.iter().find(|(c, _)| *c == i) else { continue };
-                let mut points = points.clone();
-                let scale =
-                    if self.settings.per_unit { open.per_unit_base(i).map_or(1.0, |(b, _)| 1.0 / b) } else { 1.0 };
+                // Fetched with the others, or here if the layout guess missed this lane.
+                let mut points = match traces.iter().find(|(c, _)| *c == i) {
+                    Some((_, points)) => points.clone(),
+                    None => self.traces(&[i], frame).pop().map_or_else(Vec::new, |(_, points)| points),
+                };
+                let scale = self.scale(i);
                 if scale != 1.0 {
                     points.iter_mut().for_each(|p| p[1] *= scale);
                 }
@@ -862,13 +895,7 @@ pub fn digital_points(
     let (Some(edges), Samples::Digital(bits)) = (edges, &capture.channels[index].samples) else {
         return decimated_points(capture, None, index, x0, x1, width_px);
     };
-    let n = capture.sample_count();
-    let (lo, hi) = if x1 > x0 && x0.is_finite() && x1.is_finite() {
-        (capture.index_at_or_after(x0).saturating_sub(1), (capture.index_at_or_after(x1) + 1).min(n))
-    } else {
-        (0, n)
-    };
-    let (lo, hi) = if hi <= lo { (0, n) } else { (lo, hi) };
+    let (lo, hi) = samples_in_view(capture, x0, x1);
     let Some(first) = bits.get(0) else { return Vec::new() };
     let as_value = |b: bool| if b { 1.0 } else { 0.0 };
     let columns = width_px.max(1).min(hi - lo);
@@ -889,6 +916,18 @@ pub fn digital_points(
     points
 }
 
+/// The samples from just before `x0` to just after `x1` seconds (all of them when the span
+/// is empty or not finite).
+fn samples_in_view(capture: &Capture, x0: f64, x1: f64) -> (usize, usize) {
+    let n = capture.sample_count();
+    let (lo, hi) = if x1 > x0 && x0.is_finite() && x1.is_finite() {
+        (capture.index_at_or_after(x0).saturating_sub(1), (capture.index_at_or_after(x1) + 1).min(n))
+    } else {
+        (0, n)
+    };
+    if hi <= lo { (0, n) } else { (lo, hi) }
+}
+
 /// Min/max points of channel `index` between `x0` and `x1` seconds, two per pixel column,
 /// from its pyramid (analog channels), or the states and their changes (digital).
 pub fn decimated_points(
@@ -900,12 +939,7 @@ pub fn decimated_points(
     width_px: usize,
 ) -> Vec<[f64; 2]> {
     let n = capture.sample_count();
-    let (lo, hi) = if x1 > x0 && x0.is_finite() && x1.is_finite() {
-        (capture.index_at_or_after(x0).saturating_sub(1), (capture.index_at_or_after(x1) + 1).min(n))
-    } else {
-        (0, n)
-    };
-    let (lo, hi) = if hi <= lo { (0, n) } else { (lo, hi) };
+    let (lo, hi) = samples_in_view(capture, x0, x1);
     let width_px = width_px.max(1);
     match (&capture.channels[index].samples, pyramid) {
         (Samples::Analog(v), _) if hi - lo <= 2 * width_px => {

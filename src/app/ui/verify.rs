@@ -49,10 +49,10 @@ impl Shown<'_> {
         // Where a finding's breaker lives: the project applied, when it is one.
         let project = installed.path.extension().is_some_and(|e| e == "ron").then(|| installed.path.clone());
         egui::ScrollArea::vertical().id_salt("verify").auto_shrink([false, false]).show(ui, |ui| {
-            for (k, f) in report.findings.iter().enumerate() {
+            for f in &report.findings {
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.set_width(ui.available_width());
-                    finding_ui(ui, k, f, &installed.config.panel, project.as_ref(), messages);
+                    finding_ui(ui, f, &installed.config.panel, project.as_ref(), messages);
                 });
             }
             ui.add_space(6.0);
@@ -67,7 +67,6 @@ fn ok_color(ui: &egui::Ui) -> egui::Color32 {
 
 fn finding_ui(
     ui: &mut egui::Ui,
-    k: usize,
     f: &VerifyFinding,
     panel: &str,
     project: Option<&std::path::PathBuf>,
@@ -112,9 +111,7 @@ fn finding_ui(
                 project: project.cloned(),
             }));
         }
-    })
-    .response
-    .on_hover_text(format!("finding {}", k + 1));
+    });
 }
 
 /// A measured figure as the evidence shows it: numbers to four significant digits.
