@@ -195,6 +195,9 @@ pub struct ChannelView {
     pub trend: Option<Trend>,
     pub visible: bool,
     pub color: egui::Color32,
+    /// The buckets the plots read last (analog channels): a cache that spares the next
+    /// frame the columns it shares with this one.
+    pub drawn: std::sync::Mutex<crate::analysis::decimate::AlignedRun>,
 }
 
 /// How one capture tab is looked at; kept while other tabs are shown.
@@ -289,6 +292,7 @@ impl OpenCapture {
                 trend: None,
                 visible: true,
                 color: palette(i),
+                drawn: Default::default(),
             })
             .collect();
         let view = View { lanes: LaneLayout::fit(&capture), ..View::whole(capture.duration_s()) };

@@ -24,57 +24,88 @@ impl Envelope {
     }
 }
 
-/// Per column of the plot frame, the lowest and highest screen `y` of the polyline through
-/// `screen` (ordered by `x`), for columns `x0 .. x0 + columns`.
-pub fn column_spans(screen: &[egui::Pos2], x0: f32, columns: usize) -> Vec<(f32, f32)> {
-    let mut spans = vec![(f32::INFINITY, f32::NEG_INFINITY); columns];
+/// Per column of the plot frame (`x0 .. x0 + columns`), the lowest and highest screen `y`
+/// of the polyline through `screen` (ordered by `x`), in one pass: `span(column, lo, hi)`
+/// is called once for each column the polyline touches, in order.
+fn for_each_span(
+    mut screen: impl Iterator<Item = egui::Pos2>,
+    x0: f32,
+    columns: usize,
+    mut span: impl FnMut(usize, f32, f32),
+) {
     if columns == 0 {
-        return spans;
+        return;
     }
     let last = columns - 1;
-    let column = |x: f32| ((x - x0).floor().max(0.0) as usize).min(last);
-    let mut extend = |c: usize, y: f32| {
-        let s = &mut spans[c];
-        s.0 = s.0.min(y);
-        s.1 = s.1.max(y);
-    };
-    let inside = |x: f32| x >= x0 && x < x0 + columns as f32;
-    if let [only] = screen {
-        if inside(only.x) {
-            extend(column(only.x), only.y);
-        }
-        return spans;
-    }
-    for pair in screen.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        if !(a.y.is_finite() && b.y.is_finite()) || b.x < x0 || a.x >= x0 + columns as f32 {
+    let right = x0 + columns as f32;
+    // Truncation is the floor for the non-negative offsets it is given.
+    let column = |x: f32| if x > x0 { ((x - x0) as usize).min(last) } else { 0 };
+    let mut gather = Gather { column: usize::MAX, lo: f32::INFINITY, hi: f32::NEG_INFINITY };
+    let Some(mut a) = screen.next() else { return };
+    let mut any = false;
+    for b in screen {
+        any = true;
+        let segment = (a, b);
+        a = b;
+        let (a, b) = segment;
+        if !(a.y.is_finite() && b.y.is_finite()) || b.x < x0 || a.x >= right {
             continue;
         }
         let (ca, cb) = (column(a.x), column(b.x));
-        if ca == cb || b.x <= a.x {
-            if inside(a.x) {
-                extend(ca, a.y);
+        if ca == cb {
+            // Both ends in one column (or clamped to one edge column, which the line crosses).
+            gather.add(ca, a.y.min(b.y), a.y.max(b.y), &mut span);
+        } else if b.x <= a.x {
+            // Out of order: each end where it lies.
+            if a.x >= x0 {
+                gather.add(ca, a.y, a.y, &mut span);
             }
-            if inside(b.x) {
-                extend(cb, b.y);
+            if b.x < right {
+                gather.add(cb, b.y, b.y, &mut span);
             }
-            if ca == cb {
-                // Both ends clamped to one edge column still cross it.
-                extend(ca, a.y);
-                extend(ca, b.y);
+        } else {
+            // The segment crosses several columns: its y at each column edge.
+            let slope = (b.y - a.y) / (b.x - a.x);
+            let y_at = |x: f32| a.y + slope * (x - a.x);
+            for c in ca..=cb {
+                let edge = x0 + c as f32;
+                let (y0, y1) = (
+                    y_at(if c == ca { a.x.max(edge) } else { edge }),
+                    y_at(if c == cb { b.x.min(edge + 1.0) } else { edge + 1.0 }),
+                );
+                gather.add(c, y0.min(y1), y0.max(y1), &mut span);
             }
-            continue;
-        }
-        // The segment crosses several columns: its y at each column edge.
-        let y_at = |x: f32| a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x);
-        for c in ca..=cb {
-            let left = (x0 + c as f32).max(a.x);
-            let right = (x0 + c as f32 + 1.0).min(b.x);
-            extend(c, y_at(left));
-            extend(c, y_at(right));
         }
     }
-    spans
+    if !any && a.y.is_finite() && a.x >= x0 && a.x < right {
+        gather.add(column(a.x), a.y, a.y, &mut span);
+    }
+    if gather.column != usize::MAX {
+        span(gather.column, gather.lo, gather.hi);
+    }
+}
+
+/// The column [`for_each_span`] is gathering, and its extent so far.
+struct Gather {
+    column: usize,
+    lo: f32,
+    hi: f32,
+}
+
+impl Gather {
+    /// Widens the span of column `c`; moving on to another column hands the finished one on.
+    #[inline(always)]
+    fn add(&mut self, c: usize, lo: f32, hi: f32, span: &mut impl FnMut(usize, f32, f32)) {
+        if c == self.column {
+            self.lo = self.lo.min(lo);
+            self.hi = self.hi.max(hi);
+        } else {
+            if self.column != usize::MAX {
+                span(self.column, self.lo, self.hi);
+            }
+            (self.column, self.lo, self.hi) = (c, lo, hi);
+        }
+    }
 }
 
 impl PlotItem for Envelope {
@@ -82,20 +113,29 @@ impl PlotItem for Envelope {
         let frame = *transform.frame();
         let x0 = frame.left().floor();
         let columns = (frame.right().ceil() - x0).max(0.0) as usize;
-        let screen: Vec<egui::Pos2> =
-            self.points.iter().map(|p| transform.position_from_point(&PlotPoint::new(p[0], p[1]))).collect();
+        // The plot's mapping as one multiply-add per axis.
+        let bounds = transform.bounds();
+        let (min, max) = (bounds.min(), bounds.max());
+        let corner = |x: f64, y: f64| transform.position_from_point(&PlotPoint::new(x, y));
+        let (p0, p1) = (corner(min[0], min[1]), corner(max[0], max[1]));
+        let (kx, ky) = (f64::from(p1.x - p0.x) / (max[0] - min[0]), f64::from(p1.y - p0.y) / (max[1] - min[1]));
+        let (kx, ky) = (if kx.is_finite() { kx } else { 0.0 }, if ky.is_finite() { ky } else { 0.0 });
+        let screen = self.points.iter().map(|p| {
+            pos2((f64::from(p0.x) + (p[0] - min[0]) * kx) as f32, (f64::from(p0.y) + (p[1] - min[1]) * ky) as f32)
+        });
         let half = 0.5 * self.width.max(1.0);
+        let (top, bottom) = (frame.top(), frame.bottom());
         let mut mesh = Mesh::default();
         mesh.reserve_triangles(2 * columns);
         mesh.reserve_vertices(4 * columns);
-        for (c, (lo, hi)) in column_spans(&screen, x0, columns).into_iter().enumerate() {
-            if lo > hi {
-                continue;
-            }
+        for_each_span(screen, x0, columns, |c, lo, hi| {
             let x = x0 + c as f32;
-            let rect = Rect::from_min_max(pos2(x, lo - half), pos2(x + 1.0, hi + half));
-            mesh.add_colored_rect(rect.intersect(frame), self.color);
-        }
+            let (x_min, x_max) = (x.max(frame.left()), (x + 1.0).min(frame.right()));
+            let (y_min, y_max) = ((lo - half).max(top), (hi + half).min(bottom));
+            if x_min < x_max && y_min < y_max {
+                mesh.add_colored_rect(Rect::from_min_max(pos2(x_min, y_min), pos2(x_max, y_max)), self.color);
+            }
+        });
         if !mesh.is_empty() {
             shapes.push(Shape::mesh(mesh));
         }
@@ -112,11 +152,17 @@ impl PlotItem for Envelope {
     }
 
     fn bounds(&self) -> PlotBounds {
-        let mut bounds = PlotBounds::NOTHING;
+        // Points are ordered in time: the first and last finite ones span x.
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for p in &self.points {
-            if p[1].is_finite() {
-                bounds.extend_with(&PlotPoint::new(p[0], p[1]));
-            }
+            lo = lo.min(p[1]);
+            hi = hi.max(p[1]);
+        }
+        let finite = |p: &&[f64; 2]| p[1].is_finite();
+        let mut bounds = PlotBounds::NOTHING;
+        if let (Some(first), Some(last)) = (self.points.iter().find(finite), self.points.iter().rfind(finite)) {
+            bounds.extend_with(&PlotPoint::new(first[0], lo));
+            bounds.extend_with(&PlotPoint::new(last[0], hi));
         }
         bounds
     }
@@ -133,6 +179,12 @@ impl PlotItem for Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn column_spans(screen: &[egui::Pos2], x0: f32, columns: usize) -> Vec<(f32, f32)> {
+        let mut spans = vec![(f32::INFINITY, f32::NEG_INFINITY); columns];
+        for_each_span(screen.iter().copied(), x0, columns, |c, lo, hi| spans[c] = (lo, hi));
+        spans
+    }
 
     #[test]
     fn dense_points_give_each_column_its_extremes_joined_to_the_neighbours() {

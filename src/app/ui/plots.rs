@@ -1,7 +1,9 @@
 //! The lanes: an event ruler with the time axis, then groups of lanes on that linked time
 //! axis, each lane with its own value axis and a header naming its channels with their
 //! values at the cursors (no legend over the data). Analog lanes are fed only by the
-//! level-of-detail query (two points per pixel column); digital lanes are compact bars.
+//! level-of-detail query (two points per bucket, a bucket no wider than a pixel column); digital lanes are compact bars.
+
+use std::sync::Mutex;
 
 use eframe::egui::{self, vec2};
 use egui_plot::{GridMark, Line, Plot, PlotPoint, PlotPoints, VLine};
@@ -12,7 +14,7 @@ use super::super::message::{ExplorerMessage, Message};
 use super::super::state::{Span, TimeMode, Trend};
 use super::Shown;
 use super::envelope::Envelope;
-use crate::analysis::decimate::{analog_extremes, bucket_times, equal_index_buckets};
+use crate::analysis::decimate::{AlignedRun, equal_index_buckets};
 use crate::analysis::events::EventKind;
 use crate::analysis::lod::Pyramid;
 use crate::capture::{Capture, ChannelKind, Samples};
@@ -192,7 +194,7 @@ impl Shown<'_> {
                     y += height + l.below(spacing);
                 }
             }
-            let traces = self.traces(&wanted, &frame);
+            let mut traces = self.traces(&wanted, &frame);
             for (g, group, lanes) in &groups {
                 self.group_header_ui(ui, *g, group, lanes.len(), messages);
                 if group.collapsed {
@@ -210,7 +212,7 @@ impl Shown<'_> {
                         }
                         continue;
                     }
-                    self.lane_ui(ui, l, height, &frame, &traces, messages);
+                    self.lane_ui(ui, l, height, &frame, &mut traces, messages);
                 }
             }
         });
@@ -228,9 +230,10 @@ impl Shown<'_> {
             .par_iter()
             .map(|&i| {
                 let points = match detail {
-                    Some(d) => decimated_points(&d.capture, d.pyramids[i].as_ref(), i, x0, x1, frame.width_px),
+                    Some(d) => decimated_points(&d.capture, d.pyramids[i].as_ref(), None, i, x0, x1, frame.width_px),
                     None => {
-                        decimated_points(&open.capture, open.channels[i].pyramid.as_ref(), i, x0, x1, frame.width_px)
+                        let c = &open.channels[i];
+                        decimated_points(&open.capture, c.pyramid.as_ref(), Some(&c.drawn), i, x0, x1, frame.width_px)
                     }
                 };
                 (i, points)
@@ -487,7 +490,7 @@ impl Shown<'_> {
         l: &ShownLane,
         height: f32,
         frame: &Frame,
-        traces: &[(usize, Vec<[f64; 2]>)],
+        traces: &mut Vec<(usize, Vec<[f64; 2]>)>,
         messages: &mut Vec<Message>,
     ) {
         let lanes_edit = |edit: LaneEdit| -> Message { ExplorerMessage::Lanes(edit).into() };
@@ -641,7 +644,7 @@ impl Shown<'_> {
         l: &ShownLane,
         height: f32,
         frame: &Frame,
-        traces: &[(usize, Vec<[f64; 2]>)],
+        traces: &mut Vec<(usize, Vec<[f64; 2]>)>,
         messages: &mut Vec<Message>,
     ) {
         let open = self.open;
@@ -662,8 +665,8 @@ impl Shown<'_> {
             }
             for &i in &l.channels {
                 // Fetched with the others, or here if the layout guess missed this lane.
-                let mut points = match traces.iter().find(|(c, _)| *c == i) {
-                    Some((_, points)) => points.clone(),
+                let mut points = match traces.iter().position(|(c, _)| *c == i) {
+                    Some(k) => traces.swap_remove(k).1,
                     None => self.traces(&[i], frame).pop().map_or_else(Vec::new, |(_, points)| points),
                 };
                 let scale = self.scale(i);
@@ -860,25 +863,42 @@ pub fn trend_points(trend: &Trend, x0: f64, x1: f64, width_px: usize) -> Vec<[f6
     if hi - lo <= 2 * width_px {
         return (lo..hi).filter(|&k| values[k].is_finite()).map(|k| [time(k), f64::from(values[k])]).collect();
     }
-    column_points(values, &trend.pyramid, lo..hi, width_px, n, time)
+    column_points(values, &trend.pyramid, None, lo..hi, width_px, n, time)
 }
 
-/// The minimum and maximum of each of `columns` equal parts of `values[range]` in time
-/// order, from the pyramid, placed at each part's first and middle sample (`time(i)` is
-/// sample `i`'s time; `len` the number of samples); parts with no value are left out.
+/// The minimum and maximum of each bucket over `values[range]` in time order, from the
+/// pyramid, placed at each bucket's first and middle sample (`time(i)` is sample `i`'s
+/// time; `len` the number of samples); buckets with no value are left out.
+///
+/// Buckets are the widest power of two of samples no wider than a column, on the grid fixed
+/// to sample 0 (so between one and two per column): each is exact, and a view that pans
+/// keeps its buckets, which `run` (when given) holds from one frame to the next.
 fn column_points(
     values: &[f32],
     pyramid: &Pyramid,
+    run: Option<&Mutex<AlignedRun>>,
     range: std::ops::Range<usize>,
     columns: usize,
     len: usize,
     time: impl Fn(usize) -> f64,
 ) -> Vec<[f64; 2]> {
-    let lo = range.start;
-    let buckets: Vec<_> = equal_index_buckets(range.len(), columns).map(|r| lo + r.start..lo + r.end).collect();
-    let extremes = analog_extremes(values, Some(pyramid), range, &buckets, true);
-    let times = bucket_times(&buckets, len, time);
-    times.iter().zip(extremes.iter().flatten()).filter_map(|(&t, v)| Some([t, f64::from((*v)?)])).collect()
+    let per_column = (range.len() / columns.max(1)).max(1);
+    let shift = per_column.ilog2();
+    let buckets = range.start >> shift..range.end.div_ceil(1 << shift);
+    let mut fresh = AlignedRun::default();
+    let mut guard = run.and_then(|r| r.lock().ok());
+    let run = guard.as_deref_mut().unwrap_or(&mut fresh);
+    let extremes = run.fetch(values, pyramid, shift, buckets.clone());
+    let mut points = Vec::with_capacity(2 * extremes.len());
+    for (k, m) in buckets.zip(extremes) {
+        let Some(m) = m else { continue };
+        let start = k << shift;
+        let width = (len.min(values.len()) - start).min(1 << shift);
+        let [a, b] = m.in_order();
+        points.push([time(start), f64::from(a)]);
+        points.push([time(start + width / 2), f64::from(b)]);
+    }
+    points
 }
 
 /// The states of digital channel `index` between `x0` and `x1` seconds, per pixel column
@@ -893,7 +913,7 @@ pub fn digital_points(
     width_px: usize,
 ) -> Vec<[f64; 2]> {
     let (Some(edges), Samples::Digital(bits)) = (edges, &capture.channels[index].samples) else {
-        return decimated_points(capture, None, index, x0, x1, width_px);
+        return decimated_points(capture, None, None, index, x0, x1, width_px);
     };
     let (lo, hi) = samples_in_view(capture, x0, x1);
     let Some(first) = bits.get(0) else { return Vec::new() };
@@ -928,11 +948,13 @@ fn samples_in_view(capture: &Capture, x0: f64, x1: f64) -> (usize, usize) {
     if hi <= lo { (0, n) } else { (lo, hi) }
 }
 
-/// Min/max points of channel `index` between `x0` and `x1` seconds, two per pixel column,
-/// from its pyramid (analog channels), or the states and their changes (digital).
+/// Min/max points of channel `index` between `x0` and `x1` seconds: for analog channels two
+/// per bucket of one to two per pixel column, from its pyramid (`run` keeps the buckets for
+/// the next frame), for digital ones the states and their changes.
 pub fn decimated_points(
     capture: &Capture,
     pyramid: Option<&Pyramid>,
+    run: Option<&Mutex<AlignedRun>>,
     index: usize,
     x0: f64,
     x1: f64,
@@ -948,7 +970,7 @@ pub fn decimated_points(
         (Samples::Analog(v), Some(p)) => {
             // Two points per column, at the column's first and middle sample: exact in
             // value and in order, within a column in time.
-            column_points(v, p, lo..hi, width_px, n, |i| capture.time_s(i))
+            column_points(v, p, run, lo..hi, width_px, n, |i| capture.time_s(i))
         }
         (Samples::Analog(_), None) => Vec::new(),
         (Samples::Digital(b), _) => {
@@ -987,16 +1009,16 @@ mod tests {
         let changes = [3, 4, 17, 250, 251, 999];
         let c = digital(1000, &changes);
         // As many columns as samples or more: every transition, at its sample's time.
-        let points = decimated_points(&c, None, 0, 0.0, c.duration_s(), 2000);
+        let points = decimated_points(&c, None, None, 0, 0.0, c.duration_s(), 2000);
         let edges: Vec<f64> = points.windows(2).filter(|w| w[0][1] != w[1][1]).map(|w| w[1][0]).collect();
         let expected: Vec<f64> = changes.iter().map(|&k| c.time_s(k)).collect();
         assert_eq!(edges, expected);
         // Zoomed in on one edge: exact there too.
-        let points = decimated_points(&c, None, 0, 0.2, 0.3, 2000);
+        let points = decimated_points(&c, None, None, 0, 0.2, 0.3, 2000);
         let edges: Vec<f64> = points.windows(2).filter(|w| w[0][1] != w[1][1]).map(|w| w[1][0]).collect();
         assert_eq!(edges, [c.time_s(250), c.time_s(251)]);
         // Fewer columns than samples: each change still shows in its column.
-        let points = decimated_points(&c, None, 0, 0.0, c.duration_s(), 100);
+        let points = decimated_points(&c, None, None, 0, 0.0, c.duration_s(), 100);
         assert!(points.iter().any(|p| p[0] == c.time_s(17)), "{points:?}");
         // From the list of changes: the same points as the scan, at every zoom.
         let Samples::Digital(bits) = &c.channels[0].samples else { unreachable!() };
@@ -1006,7 +1028,7 @@ mod tests {
         {
             assert_eq!(
                 digital_points(&c, Some(&edges), 0, x0, x1, columns),
-                decimated_points(&c, None, 0, x0, x1, columns),
+                decimated_points(&c, None, None, 0, x0, x1, columns),
                 "{x0}..{x1} on {columns} columns"
             );
         }

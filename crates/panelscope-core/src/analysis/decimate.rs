@@ -145,6 +145,39 @@ pub fn extremes(
     }
 }
 
+/// A run of consecutive buckets on one [`Pyramid::aligned`] grid of one channel's samples,
+/// kept from one call to the next. Asked for another run on the same grid, it keeps the
+/// buckets the two share and reads only the others, so a view that pans reads only the
+/// columns that came into sight, and a view that stays reads nothing.
+#[derive(Debug, Clone, Default)]
+pub struct AlignedRun {
+    shift: u32,
+    first: usize,
+    /// The samples the run was read from (a changed length starts over).
+    len: usize,
+    extremes: Vec<Option<MinMax>>,
+}
+
+impl AlignedRun {
+    /// The extremes of `buckets` of `1 << shift` samples of `values` (which `pyramid` was
+    /// built over), as [`Pyramid::aligned`] gives them.
+    pub fn fetch(&mut self, values: &[f32], pyramid: &Pyramid, shift: u32, buckets: Range<usize>) -> &[Option<MinMax>] {
+        let (had, had_end) = (self.first, self.first + self.extremes.len());
+        let (keep, keep_end) = (buckets.start.max(had), buckets.end.min(had_end));
+        if shift != self.shift || values.len() != self.len || keep >= keep_end {
+            self.extremes = pyramid.aligned(values, shift, buckets.clone());
+        } else if (keep, keep_end) != (buckets.start, buckets.end) {
+            let mut out = Vec::with_capacity(buckets.len());
+            out.extend(pyramid.aligned(values, shift, buckets.start..keep));
+            out.extend_from_slice(&self.extremes[keep - had..keep_end - had]);
+            out.extend(pyramid.aligned(values, shift, keep_end..buckets.end));
+            self.extremes = out;
+        }
+        (self.shift, self.first, self.len) = (shift, buckets.start, values.len());
+        &self.extremes
+    }
+}
+
 /// Splits `0..len` into `buckets` contiguous index ranges of (nearly) equal size.
 pub fn equal_index_buckets(len: usize, buckets: usize) -> impl Iterator<Item = Range<usize>> {
     let buckets = buckets.max(1);
@@ -178,6 +211,20 @@ mod tests {
         let scanned = analog_extremes(&v, None, window.clone(), &buckets, true);
         assert_eq!(analog_extremes(&v, Some(&pyramid), window.clone(), &buckets, true), scanned);
         assert_eq!(analog_extremes(&v, Some(&pyramid), window, &buckets, false), scanned);
+    }
+
+    #[test]
+    fn an_aligned_run_kept_across_pans_and_zooms_equals_a_fresh_read() {
+        let v: Vec<f32> = (0..200_000).map(|i| ((i as f32) * 0.0021).sin() * (1.0 + (i % 61) as f32)).collect();
+        let pyramid = Pyramid::build(&v);
+        let mut run = AlignedRun::default();
+        // Pans both ways, a jump, a zoom to another width and back, a view that stays.
+        let steps =
+            [(8, 100..400), (8, 103..403), (8, 97..397), (8, 97..397), (8, 500..700), (6, 400..1900), (8, 90..390)];
+        for (shift, buckets) in steps {
+            let kept = run.fetch(&v, &pyramid, shift, buckets.clone()).to_vec();
+            assert_eq!(kept, pyramid.aligned(&v, shift, buckets.clone()), "shift {shift}, {buckets:?}");
+        }
     }
 
     #[test]

@@ -394,6 +394,30 @@ impl Pyramid {
         out
     }
 
+    /// The extremes of buckets `buckets` of `1 << shift` samples each on the grid that
+    /// starts at sample 0 (bucket `k` holds samples `k << shift` up to the next bucket's,
+    /// the last one cut at the end of the samples; buckets past the end are `None`).
+    ///
+    /// The grid does not move when a view pans, so a caller can keep the buckets it has
+    /// (see [`crate::analysis::decimate::AlignedRun`]). A bucket a block wide or wider is a
+    /// run of whole blocks of one level: read without touching a sample.
+    pub fn aligned(&self, values: &[f32], shift: u32, buckets: Range<usize>) -> Vec<Option<MinMax>> {
+        let len = self.len.min(values.len());
+        let one = |k: usize| {
+            let a = k.checked_shl(shift).unwrap_or(usize::MAX).min(len);
+            let b = (k + 1).checked_shl(shift).unwrap_or(usize::MAX).min(len);
+            let mut acc = Acc::EMPTY;
+            self.accumulate(values, a, b, &mut acc);
+            acc.finish()
+        };
+        // Buckets of raw samples are quick; wide ones read levels far apart.
+        if buckets.len() >= PARALLEL_BUCKETS && shift >= BASE_SHIFT {
+            buckets.into_par_iter().with_min_len(PARALLEL_BUCKETS / 4).map(one).collect()
+        } else {
+            buckets.map(one).collect()
+        }
+    }
+
     /// Answers buckets `first..first + out.len()` of `grid`, walking the boundaries without
     /// a division per bucket.
     fn fill(&self, values: &[f32], grid: &Grid, first: usize, out: &mut [Option<MinMax>]) {
@@ -497,6 +521,23 @@ mod tests {
                     let hi = r.start + (k + 1) * len / buckets;
                     assert_eq!(*g, brute(&values, lo..hi), "buckets {buckets} k {k}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn aligned_buckets_match_brute_force_at_every_width() {
+        let v = signal(70_001);
+        let p = Pyramid::build(&v);
+        for shift in [0, 1, 3, 5, 6, 7, 8, 9, 11, 12, 14, 17] {
+            let w = 1usize << shift;
+            let count = v.len().div_ceil(w);
+            let first = count / 3;
+            let buckets = first..(count + 2).min(first + 700);
+            let got = p.aligned(&v, shift, buckets.clone());
+            for (k, m) in buckets.zip(got) {
+                let (a, b) = ((k * w).min(v.len()), ((k + 1) * w).min(v.len()));
+                assert_eq!(m, brute(&v, a..b), "shift {shift}, bucket {k}");
             }
         }
     }
