@@ -151,19 +151,45 @@ fn lanes(c: &mut Criterion) {
             "{label}: time axis {axis:.0} px, {} channels of {n} samples",
             app.captures()[0].capture.channels.len()
         );
-        group.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(run(&ctx, &mut app))));
-        if let Some(before) = process_cpu_s() {
-            const FRAMES: usize = 100;
-            let wall = Instant::now();
-            for _ in 0..FRAMES {
-                black_box(run(&ctx, &mut app));
+        // A frame where nothing moved (the pointer over a lane, a cursor readout); a pan
+        // by about 4 px a frame over the middle half; a zoom in or out by 2% a frame.
+        let duration = app.captures()[0].capture.duration_s();
+        let mut frames = 0usize;
+        let mut step = |app: &mut App, motion: &str| {
+            frames += 1;
+            let forward = (frames / 100) % 2 == 0;
+            match motion {
+                "pan" => app.apply(ExplorerMessage::Pan(if forward { 0.002 } else { -0.002 }).into()),
+                "zoom" => app.apply(ExplorerMessage::Zoom(if forward { 0.98 } else { 1.0 / 0.98 }).into()),
+                _ => {}
             }
-            if let Some(after) = process_cpu_s() {
-                println!(
-                    "{label}: {:.2} ms CPU (all threads) and {:.2} ms wall per frame over {FRAMES} frames",
-                    (after - before) * 1e3 / FRAMES as f64,
-                    wall.elapsed().as_secs_f64() * 1e3 / FRAMES as f64
-                );
+        };
+        for motion in ["still", "pan", "zoom"] {
+            if motion != "still" {
+                app.apply(ExplorerMessage::ZoomTo { from_s: 0.25 * duration, to_s: 0.75 * duration }.into());
+                run(&ctx, &mut app);
+            }
+            let name = format!("{label}/{motion}");
+            group.bench_function(BenchmarkId::from_parameter(&name), |b| {
+                b.iter(|| {
+                    step(&mut app, motion);
+                    black_box(run(&ctx, &mut app))
+                })
+            });
+            if let Some(before) = process_cpu_s() {
+                const FRAMES: usize = 100;
+                let wall = Instant::now();
+                for _ in 0..FRAMES {
+                    step(&mut app, motion);
+                    black_box(run(&ctx, &mut app));
+                }
+                if let Some(after) = process_cpu_s() {
+                    println!(
+                        "{name}: {:.2} ms CPU (all threads) and {:.2} ms wall per frame over {FRAMES} frames",
+                        (after - before) * 1e3 / FRAMES as f64,
+                        wall.elapsed().as_secs_f64() * 1e3 / FRAMES as f64
+                    );
+                }
             }
         }
     }

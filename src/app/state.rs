@@ -195,9 +195,66 @@ pub struct ChannelView {
     pub trend: Option<Trend>,
     pub visible: bool,
     pub color: egui::Color32,
-    /// The buckets the plots read last (analog channels): a cache that spares the next
-    /// frame the columns it shares with this one.
-    pub drawn: std::sync::Mutex<crate::analysis::decimate::AlignedRun>,
+    /// What the plots drew of this channel last frame, for the next one to reuse.
+    pub drawn: Drawn,
+}
+
+/// What the plots drew of one channel last frame, kept so the next frame can reuse it: a
+/// cache, not state (losing it costs only time). The locks are never held across frames.
+#[derive(Debug, Default)]
+pub struct Drawn {
+    /// The buckets of the samples last read: a pan reads only the columns it brings in.
+    pub run: std::sync::Mutex<crate::analysis::decimate::AlignedRun>,
+    /// Per trace (the samples, their RMS trend): the points last fetched, and the mesh last
+    /// built from them.
+    pub traces: [DrawnTrace; 2],
+}
+
+/// One trace's points for a request and its mesh for a plot transform (see [`Drawn`]).
+#[derive(Debug, Default)]
+pub struct DrawnTrace {
+    /// The request (span, columns, scale) the points answer, and the points.
+    pub points: std::sync::Mutex<Option<(Vec<u64>, Fetched)>>,
+    /// The mesh's key (the points' number, the transform, colour and width) and the mesh.
+    pub mesh: std::sync::Mutex<Option<(Vec<u64>, Arc<egui::Mesh>)>>,
+}
+
+/// A trace's points, numbered (so a mesh knows which points it was built from), with their
+/// extent `[x_min, x_max, y_min, y_max]` over finite values (`None` when there are none).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub number: u64,
+    pub points: Arc<[[f64; 2]]>,
+    pub extent: Option<[f64; 4]>,
+}
+
+impl Fetched {
+    /// Points fetched now, with a number no other points have had.
+    pub fn new(points: Vec<[f64; 2]>) -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let finite = |p: &&[f64; 2]| p[1].is_finite();
+        let extent = points.iter().find(finite).zip(points.iter().rfind(finite)).map(|(first, last)| {
+            let (lo, hi) =
+                points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p[1]), hi.max(p[1])));
+            [first[0], last[0], lo, hi]
+        });
+        Self { number: NEXT.fetch_add(1, Ordering::Relaxed), points: points.into(), extent }
+    }
+}
+
+impl DrawnTrace {
+    /// The points for `request`: last frame's when it asked the same, else `fetch`'s.
+    pub fn points(&self, request: Vec<u64>, fetch: impl FnOnce() -> Vec<[f64; 2]>) -> Fetched {
+        let mut slot = self.points.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((asked, fetched)) = slot.as_ref()
+            && *asked == request
+        {
+            return fetched.clone();
+        }
+        let fetched = Fetched::new(fetch());
+        *slot = Some((request, fetched.clone()));
+        fetched
+    }
 }
 
 /// How one capture tab is looked at; kept while other tabs are shown.

@@ -7,20 +7,59 @@
 use std::ops::RangeInclusive;
 
 use eframe::egui::{self, Color32, Mesh, Rect, Shape, Ui, pos2};
+
+use super::super::state::{DrawnTrace, Fetched};
 use egui_plot::{PlotBounds, PlotGeometry, PlotItem, PlotItemBase, PlotPoint, PlotTransform};
 
 /// A trace of points ordered in time, drawn as per-column spans.
-pub struct Envelope {
+pub struct Envelope<'a> {
     base: PlotItemBase,
-    points: Vec<[f64; 2]>,
+    fetched: Fetched,
     color: Color32,
     /// Line width in points.
     width: f32,
+    /// Where last frame's mesh is kept, to be drawn again when nothing changed.
+    cache: Option<&'a DrawnTrace>,
 }
 
-impl Envelope {
-    pub fn new(name: impl Into<String>, points: Vec<[f64; 2]>, color: Color32, width: f32) -> Self {
-        Self { base: PlotItemBase::new(name.into()), points, color, width }
+impl<'a> Envelope<'a> {
+    pub fn new(name: impl Into<String>, fetched: &Fetched, color: Color32, width: f32) -> Self {
+        Self { base: PlotItemBase::new(name.into()), fetched: fetched.clone(), color, width, cache: None }
+    }
+
+    /// Keeps the mesh in `cache`, and draws the kept one when the points, the transform,
+    /// the colour and the width are those it was built for.
+    pub fn cached(self, cache: &'a DrawnTrace) -> Self {
+        Self { cache: Some(cache), ..self }
+    }
+
+    fn mesh(&self, ui: &Ui, transform: &PlotTransform) -> Mesh {
+        let frame = *transform.frame();
+        let x0 = frame.left().floor();
+        let columns = (frame.right().ceil() - x0).max(0.0) as usize;
+        // The plot's mapping as one multiply-add per axis.
+        let bounds = transform.bounds();
+        let (min, max) = (bounds.min(), bounds.max());
+        let corner = |x: f64, y: f64| transform.position_from_point(&PlotPoint::new(x, y));
+        let (p0, p1) = (corner(min[0], min[1]), corner(max[0], max[1]));
+        let (kx, ky) = (f64::from(p1.x - p0.x) / (max[0] - min[0]), f64::from(p1.y - p0.y) / (max[1] - min[1]));
+        let (kx, ky) = (if kx.is_finite() { kx } else { 0.0 }, if ky.is_finite() { ky } else { 0.0 });
+        let screen = self.fetched.points.iter().map(|p| {
+            pos2((f64::from(p0.x) + (p[0] - min[0]) * kx) as f32, (f64::from(p0.y) + (p[1] - min[1]) * ky) as f32)
+        });
+        let half = 0.5 * self.width.max(1.0);
+        let ppp = ui.ctx().pixels_per_point();
+        let mut mesh = Mesh::default();
+        let mut runs = Runs::new(frame, ppp);
+        for_each_span(screen, x0, columns, |c, lo, hi| {
+            if let Some(rect) = runs.add(x0 + c as f32, lo - half, hi + half) {
+                mesh.add_colored_rect(rect, self.color);
+            }
+        });
+        if let Some(rect) = runs.finish() {
+            mesh.add_colored_rect(rect, self.color);
+        }
+        mesh
     }
 }
 
@@ -108,36 +147,95 @@ impl Gather {
     }
 }
 
-impl PlotItem for Envelope {
-    fn shapes(&self, _ui: &Ui, transform: &PlotTransform, shapes: &mut Vec<Shape>) {
-        let frame = *transform.frame();
-        let x0 = frame.left().floor();
-        let columns = (frame.right().ceil() - x0).max(0.0) as usize;
-        // The plot's mapping as one multiply-add per axis.
-        let bounds = transform.bounds();
-        let (min, max) = (bounds.min(), bounds.max());
-        let corner = |x: f64, y: f64| transform.position_from_point(&PlotPoint::new(x, y));
-        let (p0, p1) = (corner(min[0], min[1]), corner(max[0], max[1]));
-        let (kx, ky) = (f64::from(p1.x - p0.x) / (max[0] - min[0]), f64::from(p1.y - p0.y) / (max[1] - min[1]));
-        let (kx, ky) = (if kx.is_finite() { kx } else { 0.0 }, if ky.is_finite() { ky } else { 0.0 });
-        let screen = self.points.iter().map(|p| {
-            pos2((f64::from(p0.x) + (p[0] - min[0]) * kx) as f32, (f64::from(p0.y) + (p[1] - min[1]) * ky) as f32)
-        });
-        let half = 0.5 * self.width.max(1.0);
-        let (top, bottom) = (frame.top(), frame.bottom());
-        let mut mesh = Mesh::default();
-        mesh.reserve_triangles(2 * columns);
-        mesh.reserve_vertices(4 * columns);
-        for_each_span(screen, x0, columns, |c, lo, hi| {
-            let x = x0 + c as f32;
-            let (x_min, x_max) = (x.max(frame.left()), (x + 1.0).min(frame.right()));
-            let (y_min, y_max) = ((lo - half).max(top), (hi + half).min(bottom));
-            if x_min < x_max && y_min < y_max {
-                mesh.add_colored_rect(Rect::from_min_max(pos2(x_min, y_min), pos2(x_max, y_max)), self.color);
+/// Column spans turned into rectangles that cover exactly the physical pixels whose centres
+/// the spans cover (each span at least one pixel tall), clipped to the plot frame, with
+/// neighbouring columns that cover the same pixel rows merged into one rectangle: a band of
+/// steady amplitude costs a few rectangles instead of one per column.
+struct Runs {
+    frame: Rect,
+    ppp: f32,
+    /// The run being gathered: its left and right edges (points) and its pixel rows.
+    open: Option<(f32, f32, i32, i32)>,
+}
+
+impl Runs {
+    fn new(frame: Rect, ppp: f32) -> Self {
+        Self { frame, ppp, open: None }
+    }
+
+    /// Adds the column from `x` to `x + 1` spanning `lo..=hi` (points); gives a finished
+    /// rectangle when this column does not extend the run before it.
+    fn add(&mut self, x: f32, lo: f32, hi: f32) -> Option<Rect> {
+        let (left, right) = (x.max(self.frame.left()), (x + 1.0).min(self.frame.right()));
+        let (lo, hi) = (lo.max(self.frame.top()), hi.min(self.frame.bottom()));
+        if left >= right || lo > hi {
+            return None;
+        }
+        // Pixel row r (centre r + 0.5) is covered when lo <= (r + 0.5) / ppp <= hi.
+        let first = ceil(lo * self.ppp - 0.5);
+        let last = floor(hi * self.ppp - 0.5).max(first);
+        match &mut self.open {
+            Some((_, end, a, b)) if *a == first && *b == last && (left - *end).abs() < 1e-3 => {
+                *end = right;
+                None
             }
-        });
+            _ => self.open.replace((left, right, first, last)).map(|run| self.rect(run)),
+        }
+    }
+
+    /// The last rectangle.
+    fn finish(&mut self) -> Option<Rect> {
+        self.open.take().map(|run| self.rect(run))
+    }
+
+    fn rect(&self, (left, right, first, last): (f32, f32, i32, i32)) -> Rect {
+        Rect::from_min_max(pos2(left, first as f32 / self.ppp), pos2(right, (last + 1) as f32 / self.ppp))
+    }
+}
+
+/// `x.floor()` and `x.ceil()` as integers without a call into libm (the baseline x86-64
+/// target has no rounding instruction), for the finite screen coordinates given.
+#[inline(always)]
+fn floor(x: f32) -> i32 {
+    let t = x as i32;
+    t - i32::from((t as f32) > x)
+}
+
+#[inline(always)]
+fn ceil(x: f32) -> i32 {
+    let t = x as i32;
+    t + i32::from((t as f32) < x)
+}
+
+impl PlotItem for Envelope<'_> {
+    fn shapes(&self, ui: &Ui, transform: &PlotTransform, shapes: &mut Vec<Shape>) {
+        let Some(cache) = self.cache else {
+            let mesh = self.mesh(ui, transform);
+            if !mesh.is_empty() {
+                shapes.push(Shape::mesh(mesh));
+            }
+            return;
+        };
+        let (frame, bounds) = (transform.frame(), transform.bounds());
+        let key: Vec<u64> = [self.fetched.number, u64::from(u32::from_ne_bytes(self.color.to_array()))]
+            .into_iter()
+            .chain(
+                [frame.min.x, frame.min.y, frame.max.x, frame.max.y, self.width, ui.ctx().pixels_per_point()]
+                    .map(|v| u64::from(v.to_bits())),
+            )
+            .chain([bounds.min()[0], bounds.min()[1], bounds.max()[0], bounds.max()[1]].map(f64::to_bits))
+            .collect();
+        let mut slot = cache.mesh.lock().unwrap_or_else(|e| e.into_inner());
+        let mesh = match slot.as_ref() {
+            Some((built_for, mesh)) if *built_for == key => mesh.clone(),
+            _ => {
+                let mesh = std::sync::Arc::new(self.mesh(ui, transform));
+                *slot = Some((key, mesh.clone()));
+                mesh
+            }
+        };
         if !mesh.is_empty() {
-            shapes.push(Shape::mesh(mesh));
+            shapes.push(Shape::Mesh(mesh));
         }
     }
 
@@ -152,17 +250,10 @@ impl PlotItem for Envelope {
     }
 
     fn bounds(&self) -> PlotBounds {
-        // Points are ordered in time: the first and last finite ones span x.
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for p in &self.points {
-            lo = lo.min(p[1]);
-            hi = hi.max(p[1]);
-        }
-        let finite = |p: &&[f64; 2]| p[1].is_finite();
         let mut bounds = PlotBounds::NOTHING;
-        if let (Some(first), Some(last)) = (self.points.iter().find(finite), self.points.iter().rfind(finite)) {
-            bounds.extend_with(&PlotPoint::new(first[0], lo));
-            bounds.extend_with(&PlotPoint::new(last[0], hi));
+        if let Some([x_min, x_max, y_min, y_max]) = self.fetched.extent {
+            bounds.extend_with(&PlotPoint::new(x_min, y_min));
+            bounds.extend_with(&PlotPoint::new(x_max, y_max));
         }
         bounds
     }
@@ -214,5 +305,43 @@ mod tests {
         assert!(spans[2].1 >= 12.0 - 1e-4 && spans[2].0 < 12.0);
         assert!(column_spans(&[], 0.0, 3).iter().all(|s| s.0 > s.1));
         assert_eq!(column_spans(&[pos2(1.5, 3.0)], 0.0, 3)[1], (3.0, 3.0));
+    }
+
+    #[test]
+    fn integer_floor_and_ceil() {
+        for x in [-2.5f32, -2.0, -0.5, -0.0, 0.0, 0.3, 1.0, 7.99, 1e6 + 0.5] {
+            assert_eq!(floor(x), x.floor() as i32, "{x}");
+            assert_eq!(ceil(x), x.ceil() as i32, "{x}");
+        }
+    }
+
+    #[test]
+    fn rectangles_cover_the_pixels_the_spans_cover_and_merge_steady_columns() {
+        let frame = Rect::from_min_max(pos2(0.0, 0.0), pos2(6.0, 40.0));
+        for ppp in [1.0, 1.5, 2.0] {
+            let mut runs = Runs::new(frame, ppp);
+            let spans = [(3.2, 9.7), (3.4, 9.9), (3.4, 9.9), (10.0, 10.6), (-5.0, 50.0), (20.0, 21.0)];
+            let mut rects: Vec<Rect> =
+                spans.iter().enumerate().filter_map(|(c, &(lo, hi))| runs.add(c as f32, lo, hi)).collect();
+            rects.extend(runs.finish());
+            let covered = |px: f32, py: f32| rects.iter().any(|r| r.contains(pos2(px, py)) && py < r.max.y);
+            for (c, &(lo, hi)) in spans.iter().enumerate() {
+                let (lo, hi) = (f32::max(lo, 0.0), f32::min(hi, 40.0));
+                let mut any = false;
+                for row in 0..(40.0 * ppp) as i32 {
+                    let centre = (row as f32 + 0.5) / ppp;
+                    let inside = lo <= centre && centre <= hi;
+                    any |= inside;
+                    if inside || hi - lo >= 1.0 {
+                        assert_eq!(covered(c as f32 + 0.5, centre), inside, "ppp {ppp}, column {c}, row {row}");
+                    }
+                }
+                assert!(any || rects.iter().any(|r| r.min.x <= c as f32 && r.max.x > c as f32), "column {c} drawn");
+            }
+            if ppp == 1.0 {
+                // Columns 0..3 cover rows 3..=9 alike: one rectangle.
+                assert_eq!(rects.len(), 4, "{rects:?}");
+            }
+        }
     }
 }

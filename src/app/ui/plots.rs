@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::super::lanes::{self, Lane, LaneEdit, LaneGroup};
 use super::super::message::{ExplorerMessage, Message};
-use super::super::state::{Span, TimeMode, Trend};
+use super::super::state::{Fetched, Span, TimeMode, Trend};
 use super::Shown;
 use super::envelope::Envelope;
 use crate::analysis::decimate::{AlignedRun, equal_index_buckets};
@@ -220,8 +220,9 @@ impl Shown<'_> {
         (Some(view), Some(rect), ruler.map(|t| *t.frame()))
     }
 
-    /// The points of these channels over the span in view, two per pixel column.
-    fn traces(&self, channels: &[usize], frame: &Frame) -> Vec<(usize, Vec<[f64; 2]>)> {
+    /// The points of these channels over the span in view (two per bucket of one to two
+    /// per pixel column), scaled: last frame's when the view has not changed.
+    fn traces(&self, channels: &[usize], frame: &Frame) -> Vec<(usize, Fetched)> {
         let open = self.open;
         let (x0, x1) = frame.view.pair();
         // A capture from a server: its detail for this span when finer than the overview.
@@ -229,14 +230,32 @@ impl Shown<'_> {
         channels
             .par_iter()
             .map(|&i| {
-                let points = match detail {
-                    Some(d) => decimated_points(&d.capture, d.pyramids[i].as_ref(), None, i, x0, x1, frame.width_px),
+                let scale = self.scale(i);
+                let scaled = |mut points: Vec<[f64; 2]>| {
+                    if scale != 1.0 {
+                        points.iter_mut().for_each(|p| p[1] *= scale);
+                    }
+                    points
+                };
+                let fetched = match detail {
+                    Some(d) => Fetched::new(scaled(decimated_points(
+                        &d.capture,
+                        d.pyramids[i].as_ref(),
+                        None,
+                        i,
+                        x0,
+                        x1,
+                        frame.width_px,
+                    ))),
                     None => {
                         let c = &open.channels[i];
-                        decimated_points(&open.capture, c.pyramid.as_ref(), Some(&c.drawn), i, x0, x1, frame.width_px)
+                        c.drawn.traces[0].points(request(frame, scale), || {
+                            let run = Some(&c.drawn.run);
+                            scaled(decimated_points(&open.capture, c.pyramid.as_ref(), run, i, x0, x1, frame.width_px))
+                        })
                     }
                 };
-                (i, points)
+                (i, fetched)
             })
             .collect()
     }
@@ -490,7 +509,7 @@ impl Shown<'_> {
         l: &ShownLane,
         height: f32,
         frame: &Frame,
-        traces: &mut Vec<(usize, Vec<[f64; 2]>)>,
+        traces: &mut Vec<(usize, Fetched)>,
         messages: &mut Vec<Message>,
     ) {
         let lanes_edit = |edit: LaneEdit| -> Message { ExplorerMessage::Lanes(edit).into() };
@@ -644,7 +663,7 @@ impl Shown<'_> {
         l: &ShownLane,
         height: f32,
         frame: &Frame,
-        traces: &mut Vec<(usize, Vec<[f64; 2]>)>,
+        traces: &mut Vec<(usize, Fetched)>,
         messages: &mut Vec<Message>,
     ) {
         let open = self.open;
@@ -665,46 +684,57 @@ impl Shown<'_> {
             }
             for &i in &l.channels {
                 // Fetched with the others, or here if the layout guess missed this lane.
-                let mut points = match traces.iter().position(|(c, _)| *c == i) {
+                let fetched = match traces.iter().position(|(c, _)| *c == i) {
                     Some(k) => traces.swap_remove(k).1,
-                    None => self.traces(&[i], frame).pop().map_or_else(Vec::new, |(_, points)| points),
+                    None => match self.traces(&[i], frame).pop() {
+                        Some((_, fetched)) => fetched,
+                        None => Fetched::new(Vec::new()),
+                    },
                 };
+                let drawn = &open.channels[i].drawn.traces;
                 let scale = self.scale(i);
-                if scale != 1.0 {
-                    points.iter_mut().for_each(|p| p[1] *= scale);
-                }
+                let rms = |trend: &Trend| {
+                    // The trend is rebuilt when events are detected again.
+                    let mut asked = request(frame, scale);
+                    asked.extend([trend.rms.values.as_ptr() as u64, trend.rms.values.len() as u64]);
+                    drawn[1].points(asked, || {
+                        let mut points = trend_points(trend, x0, x1, frame.width_px);
+                        points.iter_mut().for_each(|p| p[1] *= scale);
+                        points
+                    })
+                };
                 let color = open.channels[i].color;
                 // Too dense to read: a faint band of the waveform under its RMS.
                 if frame.wide
                     && let Some(trend) = &open.channels[i].trend
                 {
-                    plot_ui.add(Envelope::new(open.display_name(i), points, color.gamma_multiply(0.18), 1.0));
-                    let mut rms = trend_points(trend, x0, x1, frame.width_px);
-                    rms.iter_mut().for_each(|p| p[1] *= scale);
+                    let band = Envelope::new(open.display_name(i), &fetched, color.gamma_multiply(0.18), 1.0);
+                    plot_ui.add(band.cached(&drawn[0]));
+                    let rms = rms(trend);
                     let name = format!("{} RMS", open.display_name(i));
-                    if rms.len() > frame.width_px {
-                        plot_ui.add(Envelope::new(name, rms, color, 2.0));
+                    if rms.points.len() > frame.width_px {
+                        plot_ui.add(Envelope::new(name, &rms, color, 2.0).cached(&drawn[1]));
                     } else {
-                        plot_ui.line(Line::new(name, PlotPoints::from(rms)).color(color).width(2.0));
+                        plot_ui.line(Line::new(name, PlotPoints::from(rms.points.to_vec())).color(color).width(2.0));
                     }
                     continue;
                 }
                 // Denser than the columns: per-column spans; else an anti-aliased line.
-                if points.len() > frame.width_px {
-                    plot_ui.add(Envelope::new(open.display_name(i), points, color, 1.0));
+                if fetched.points.len() > frame.width_px {
+                    plot_ui.add(Envelope::new(open.display_name(i), &fetched, color, 1.0).cached(&drawn[0]));
                 } else {
-                    plot_ui.line(Line::new(open.display_name(i), PlotPoints::from(points)).color(color));
+                    let points = PlotPoints::from(fetched.points.to_vec());
+                    plot_ui.line(Line::new(open.display_name(i), points).color(color));
                 }
                 if self.settings.show_trends
                     && let Some(trend) = &open.channels[i].trend
                 {
-                    let mut points = trend_points(trend, x0, x1, frame.width_px);
-                    points.iter_mut().for_each(|p| p[1] *= scale);
+                    let rms = rms(trend);
                     let (name, color) = (format!("{} RMS", open.display_name(i)), color.gamma_multiply(0.6));
-                    if points.len() > frame.width_px {
-                        plot_ui.add(Envelope::new(name, points, color, 2.5));
+                    if rms.points.len() > frame.width_px {
+                        plot_ui.add(Envelope::new(name, &rms, color, 2.5).cached(&drawn[1]));
                     } else {
-                        plot_ui.line(Line::new(name, PlotPoints::from(points)).color(color).width(2.5));
+                        plot_ui.line(Line::new(name, PlotPoints::from(rms.points.to_vec())).color(color).width(2.5));
                     }
                 }
             }
@@ -849,6 +879,13 @@ pub(super) fn kind_color(kind: EventKind) -> egui::Color32 {
 }
 
 /// Points of a one-cycle RMS trend between `x0` and `x1` seconds: every value when few,
+/// What a trace's points depend on besides the channel: the span, the columns and the
+/// scale (see [`super::super::state::DrawnTrace::points`]).
+fn request(frame: &Frame, scale: f64) -> Vec<u64> {
+    let (x0, x1) = frame.view.pair();
+    vec![x0.to_bits(), x1.to_bits(), frame.width_px as u64, scale.to_bits()]
+}
+
 /// else min and max per pixel column from its pyramid.
 pub fn trend_points(trend: &Trend, x0: f64, x1: f64, width_px: usize) -> Vec<[f64; 2]> {
     let (first_s, step_s, values) = (trend.rms.first_s, trend.rms.step_s, &trend.rms.values);
