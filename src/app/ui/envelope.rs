@@ -44,14 +44,21 @@ impl<'a> Envelope<'a> {
         let (p0, p1) = (corner(min[0], min[1]), corner(max[0], max[1]));
         let (kx, ky) = (f64::from(p1.x - p0.x) / (max[0] - min[0]), f64::from(p1.y - p0.y) / (max[1] - min[1]));
         let (kx, ky) = (if kx.is_finite() { kx } else { 0.0 }, if ky.is_finite() { ky } else { 0.0 });
-        let screen = self.fetched.points.iter().map(|p| {
-            pos2((f64::from(p0.x) + (p[0] - min[0]) * kx) as f32, (f64::from(p0.y) + (p[1] - min[1]) * ky) as f32)
-        });
+        let screen: Vec<egui::Pos2> = self
+            .fetched
+            .points
+            .iter()
+            .map(|p| {
+                pos2((f64::from(p0.x) + (p[0] - min[0]) * kx) as f32, (f64::from(p0.y) + (p[1] - min[1]) * ky) as f32)
+            })
+            .collect();
         let half = 0.5 * self.width.max(1.0);
         let ppp = ui.ctx().pixels_per_point();
         let mut mesh = Mesh::default();
+        mesh.reserve_triangles(2 * columns);
+        mesh.reserve_vertices(4 * columns);
         let mut runs = Runs::new(frame, ppp);
-        for_each_span(screen, x0, columns, |c, lo, hi| {
+        for_each_span(&screen, x0, columns, |c, lo, hi| {
             if let Some(rect) = runs.add(x0 + c as f32, lo - half, hi + half) {
                 mesh.add_colored_rect(rect, self.color);
             }
@@ -65,14 +72,10 @@ impl<'a> Envelope<'a> {
 
 /// Per column of the plot frame (`x0 .. x0 + columns`), the lowest and highest screen `y`
 /// of the polyline through `screen` (ordered by `x`), in one pass: `span(column, lo, hi)`
-/// is called once for each column the polyline touches, in order.
-fn for_each_span(
-    mut screen: impl Iterator<Item = egui::Pos2>,
-    x0: f32,
-    columns: usize,
-    mut span: impl FnMut(usize, f32, f32),
-) {
-    if columns == 0 {
+/// is called once for each column the polyline touches, in order. Where the line enters
+/// and leaves the frame it counts from the frame's edge.
+fn for_each_span(screen: &[egui::Pos2], x0: f32, columns: usize, mut span: impl FnMut(usize, f32, f32)) {
+    if columns == 0 || screen.is_empty() {
         return;
     }
     let last = columns - 1;
@@ -80,44 +83,45 @@ fn for_each_span(
     // Truncation is the floor for the non-negative offsets it is given.
     let column = |x: f32| if x > x0 { ((x - x0) as usize).min(last) } else { 0 };
     let mut gather = Gather { column: usize::MAX, lo: f32::INFINITY, hi: f32::NEG_INFINITY };
-    let Some(mut a) = screen.next() else { return };
-    let mut any = false;
-    for b in screen {
-        any = true;
-        let segment = (a, b);
-        a = b;
-        let (a, b) = segment;
-        if !(a.y.is_finite() && b.y.is_finite()) || b.x < x0 || a.x >= right {
-            continue;
+    if let [only] = screen {
+        if only.y.is_finite() && only.x >= x0 && only.x < right {
+            gather.add(column(only.x), only.y, only.y, &mut span);
         }
-        let (ca, cb) = (column(a.x), column(b.x));
-        if ca == cb {
-            // Both ends in one column (or clamped to one edge column, which the line crosses).
-            gather.add(ca, a.y.min(b.y), a.y.max(b.y), &mut span);
-        } else if b.x <= a.x {
-            // Out of order: each end where it lies.
-            if a.x >= x0 {
-                gather.add(ca, a.y, a.y, &mut span);
+    } else {
+        // The points in the frame, and one either side for the line entering and leaving.
+        let first = screen.partition_point(|p| p.x < x0).saturating_sub(1);
+        let end = (screen.partition_point(|p| p.x < right) + 1).min(screen.len());
+        for pair in screen[first..end].windows(2) {
+            let (mut a, mut b) = (pair[0], pair[1]);
+            if !(a.y.is_finite() && b.y.is_finite()) || b.x < x0 || a.x >= right {
+                continue;
             }
-            if b.x < right {
-                gather.add(cb, b.y, b.y, &mut span);
+            if b.x <= a.x {
+                // Out of order (or one above the other): each end where it lies.
+                for p in [a, b] {
+                    if p.x >= x0 && p.x < right {
+                        gather.add(column(p.x), p.y, p.y, &mut span);
+                    }
+                }
+                continue;
             }
-        } else {
-            // The segment crosses several columns: its y at each column edge.
             let slope = (b.y - a.y) / (b.x - a.x);
-            let y_at = |x: f32| a.y + slope * (x - a.x);
-            for c in ca..=cb {
-                let edge = x0 + c as f32;
-                let (y0, y1) = (
-                    y_at(if c == ca { a.x.max(edge) } else { edge }),
-                    y_at(if c == cb { b.x.min(edge + 1.0) } else { edge + 1.0 }),
-                );
-                gather.add(c, y0.min(y1), y0.max(y1), &mut span);
+            if a.x < x0 {
+                a = egui::pos2(x0, a.y + slope * (x0 - a.x));
             }
+            if b.x > right {
+                b = egui::pos2(right, a.y + slope * (right - a.x));
+            }
+            let (ca, cb) = (column(a.x), column(b.x));
+            gather.add(ca, a.y, a.y, &mut span);
+            // Where the segment crosses a column edge it belongs to both columns.
+            for c in ca..cb {
+                let y = a.y + slope * (x0 + (c + 1) as f32 - a.x);
+                gather.add(c, y, y, &mut span);
+                gather.add(c + 1, y, y, &mut span);
+            }
+            gather.add(cb, b.y, b.y, &mut span);
         }
-    }
-    if !any && a.y.is_finite() && a.x >= x0 && a.x < right {
-        gather.add(column(a.x), a.y, a.y, &mut span);
     }
     if gather.column != usize::MAX {
         span(gather.column, gather.lo, gather.hi);
@@ -273,7 +277,7 @@ mod tests {
 
     fn column_spans(screen: &[egui::Pos2], x0: f32, columns: usize) -> Vec<(f32, f32)> {
         let mut spans = vec![(f32::INFINITY, f32::NEG_INFINITY); columns];
-        for_each_span(screen.iter().copied(), x0, columns, |c, lo, hi| spans[c] = (lo, hi));
+        for_each_span(screen, x0, columns, |c, lo, hi| spans[c] = (lo, hi));
         spans
     }
 

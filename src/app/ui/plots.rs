@@ -774,19 +774,21 @@ impl Shown<'_> {
         let i = l.channels[0];
         let color = open.channels[i].color;
         let columns = data.width().max(1.0) as usize;
-        let points = digital_points(&open.capture, open.channels[i].edges.as_deref(), i, x0, x1, columns);
+        let edges = open.channels[i].edges.as_deref();
+        // From the changes when they are few enough, else a column at a time.
+        let stretches = high_stretches(&open.capture, edges, i, x0, x1, 2 * columns).unwrap_or_else(|| {
+            let points = digital_points(&open.capture, edges, i, x0, x1, columns);
+            let ends = points.iter().skip(1).map(|q| q[0]).chain([x1]);
+            points.iter().zip(ends).filter(|(p, _)| p[1] >= 0.5).map(|(p, end)| (p[0], end)).collect()
+        });
         let x = |s: f64| t.position_from_point_x(s);
         let (low_y, bar) = (data.bottom() - 2.0, egui::Rangef::new(data.top() + 3.0, data.bottom() - 2.0));
         painter.hline(data.x_range(), low_y, egui::Stroke::new(1.0, color.gamma_multiply(0.5)));
         // The high stretches as one mesh (no tessellation per bar), adjacent ones merged.
         let mut mesh = egui::Mesh::default();
         let mut run: Option<(f32, f32)> = None;
-        for (k, p) in points.iter().enumerate() {
-            if p[1] < 0.5 {
-                continue;
-            }
-            let end = points.get(k + 1).map_or(x1, |q| q[0]);
-            let (a, b) = (x(p[0]), x(end).max(x(p[0]) + 1.0));
+        for (from, to) in stretches {
+            let (a, b) = (x(from), x(to).max(x(from) + 1.0));
             run = match run {
                 Some((ra, rb)) if a <= rb + 0.5 => Some((ra, rb.max(b))),
                 Some((ra, rb)) => {
@@ -938,6 +940,39 @@ fn column_points(
     points
 }
 
+/// The stretches (seconds, from a change to the next) where digital channel `index` is high
+/// between `x0` and `x1`, walked from its list of changes: exact at any zoom, and as cheap
+/// as the changes in view are few. `None` without a list, or with more than `at_most`
+/// changes in view (then [`digital_points`] gives a column's worth at a time). The last
+/// stretch runs to `x1` when the channel stays high.
+pub fn high_stretches(
+    capture: &Capture,
+    edges: Option<&[usize]>,
+    index: usize,
+    x0: f64,
+    x1: f64,
+    at_most: usize,
+) -> Option<Vec<(f64, f64)>> {
+    let (Some(edges), Samples::Digital(bits)) = (edges, &capture.channels[index].samples) else { return None };
+    let (lo, hi) = samples_in_view(capture, x0, x1);
+    let first = bits.get(0)?;
+    let (k, end) = (edges.partition_point(|&e| e <= lo), edges.partition_point(|&e| e < hi));
+    if end - k > at_most {
+        return None;
+    }
+    // Changes at or before `lo` set the state there.
+    let mut high = (first ^ (k % 2 == 1)).then(|| capture.time_s(lo));
+    let mut stretches = Vec::with_capacity((end - k) / 2 + 1);
+    for &e in &edges[k..end] {
+        match high.take() {
+            Some(from) => stretches.push((from, capture.time_s(e))),
+            None => high = Some(capture.time_s(e)),
+        }
+    }
+    stretches.extend(high.map(|from| (from, x1.max(from))));
+    Some(stretches)
+}
+
 /// The states of digital channel `index` between `x0` and `x1` seconds, per pixel column
 /// its first state and its first change, as [`decimated_points`] gives them, from the list
 /// of its changes when there is one (a walk over the changes in view, not the bits).
@@ -1039,6 +1074,27 @@ mod tests {
         let mut c = Capture::new("bits", Format::Memory, 1000.0);
         c.channels.push(Channel::digital("trip", bits));
         c
+    }
+
+    #[test]
+    fn high_stretches_run_between_the_changes() {
+        let changes = [3, 4, 17, 250, 251, 999];
+        let c = digital(1000, &changes);
+        let edges = match &c.channels[0].samples {
+            Samples::Digital(bits) => bits.changes(1000).expect("few changes"),
+            Samples::Analog(_) => unreachable!(),
+        };
+        assert_eq!(edges, changes);
+        let t = |k: usize| c.time_s(k);
+        let (x0, x1) = (0.0, c.duration_s());
+        let all = high_stretches(&c, Some(&edges), 0, x0, x1, 100).expect("a list");
+        assert_eq!(all, vec![(t(3), t(4)), (t(17), t(250)), (t(251), t(999))]);
+        // A view that starts while the channel is high starts a stretch there.
+        let part = high_stretches(&c, Some(&edges), 0, t(100), t(260), 100).expect("a list");
+        assert_eq!(part[0], (t(99), t(250)));
+        assert_eq!(part[1].0, t(251));
+        // Too many changes in view: the caller goes column by column.
+        assert_eq!(high_stretches(&c, Some(&edges), 0, x0, x1, 5), None);
     }
 
     #[test]
