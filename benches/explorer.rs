@@ -157,7 +157,7 @@ fn lanes(c: &mut Criterion) {
         let mut frames = 0usize;
         let mut step = |app: &mut App, motion: &str| {
             frames += 1;
-            let forward = (frames / 100) % 2 == 0;
+            let forward = (frames / 100).is_multiple_of(2);
             match motion {
                 "pan" => app.apply(ExplorerMessage::Pan(if forward { 0.002 } else { -0.002 }).into()),
                 "zoom" => app.apply(ExplorerMessage::Zoom(if forward { 0.98 } else { 1.0 / 0.98 }).into()),
