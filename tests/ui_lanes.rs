@@ -302,6 +302,42 @@ fn a_saved_session_reopens_the_bench_as_it_was() {
 }
 
 #[test]
+fn a_session_reopens_its_tabs_in_order_showing_the_one_it_showed() {
+    use panelscope::capture::{Capture, Channel, Format};
+    let dir = tempfile::tempdir().unwrap();
+    // The first tab is much larger than the others, so it finishes loading last.
+    let big = dir.path().join("big.parquet");
+    let mut capture = Capture::new("big", Format::Memory, 10_000.0);
+    for ch in 0..4u64 {
+        let wave = panelscope::generate::bench_wave(3_000_000, ch, 10.0);
+        capture.channels.push(Channel::analog(format!("I_{ch}"), "A", None, wave));
+    }
+    panelscope::capture::write(&capture, &big).unwrap();
+    let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+    std::fs::copy(default_sample_path(), &a).unwrap();
+    std::fs::copy(default_sample_path(), &b).unwrap();
+    let mut harness = open(big.clone());
+    for (k, path) in [&a, &b].into_iter().enumerate() {
+        harness.state_mut().apply(Message::OpenFile(path.clone()));
+        run_until(&mut harness, "the next tab", |app| app.captures().len() == k + 2);
+    }
+    harness.state_mut().apply(ExplorerMessage::Select(1).into());
+    harness.step();
+    let session = dir.path().join("three.psession");
+    harness.state_mut().apply(Message::SaveSession(session.clone()));
+    run_until(&mut harness, "the session saved", |app| app.status().is_some_and(|s| s.contains("saved the session")));
+    let mut again = {
+        let mut app = App::new(egui::Context::default());
+        app.apply(Message::OpenFile(session));
+        Harness::builder().with_size(egui::vec2(1500.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+    };
+    run_until(&mut again, "the session's three captures", |app| app.captures().len() == 3);
+    let paths: Vec<&PathBuf> = again.state().captures().iter().map(|c| &c.path).collect();
+    assert_eq!(paths, [&big, &a, &b], "the tabs in the session's order");
+    assert_eq!(again.state().explorer().selected, 1, "the tab the session showed");
+}
+
+#[test]
 fn with_an_install_configuration_lanes_group_by_circuit() {
     let mut app = App::new(egui::Context::default());
     let capture = default_sample_path();

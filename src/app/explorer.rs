@@ -102,6 +102,10 @@ pub struct Explorer {
     install_on_load: Vec<PendingInstall>,
     /// Views from a session to put on captures once they are loaded.
     restore_on_load: Vec<crate::app::session::SavedCapture>,
+    /// The last session's tabs in their order, and the one it showed: captures it opens
+    /// take their places as they load, whatever order the loads finish in.
+    session_tabs: Vec<PathBuf>,
+    session_shown: Option<PathBuf>,
     next_id: u64,
     /// Where the plots were drawn in the last frame (points), and the scale, for the PNG.
     pub plots_rect: Option<egui::Rect>,
@@ -131,6 +135,34 @@ impl Explorer {
     pub fn add(&mut self, open: OpenCapture) {
         self.captures.push(open);
         self.select(self.captures.len() - 1);
+    }
+
+    /// Adds a capture a session opened at its place among the session's tabs, and shows
+    /// the tab the session showed once it is there (until then, the first one loaded).
+    fn add_in_session_order(&mut self, open: OpenCapture) {
+        let rank = |tabs: &[PathBuf], path: &std::path::Path| tabs.iter().position(|p| p == path);
+        let Some(r) = rank(&self.session_tabs, &open.path) else {
+            self.add(open);
+            return;
+        };
+        let at = self
+            .captures
+            .iter()
+            .position(|c| rank(&self.session_tabs, &c.path).is_some_and(|q| q > r))
+            .unwrap_or(self.captures.len());
+        let (first_of_session, shown) = (self.captures.is_empty(), self.shown().map(|c| c.id));
+        self.captures.insert(at, open);
+        let wanted = self.session_shown.as_ref().and_then(|p| self.captures.iter().position(|c| &c.path == p));
+        let keep = shown.and_then(|id| self.captures.iter().position(|c| c.id == id));
+        match (wanted, keep) {
+            (Some(i), _) => self.select(i),
+            (None, Some(i)) if !first_of_session => self.selected = i,
+            _ => self.select(at),
+        }
+        if self.restore_on_load.is_empty() {
+            self.session_tabs.clear();
+            self.session_shown = None;
+        }
     }
 
     /// Shows tab `i` as it was left.
@@ -187,7 +219,11 @@ impl Explorer {
                     out.effects.extend(open.measure_cursors());
                 }
                 let config = self.install_on_load.iter().position(|p| p.capture == open.path);
-                self.add(*open);
+                if restored.is_some() {
+                    self.add_in_session_order(*open);
+                } else {
+                    self.add(*open);
+                }
                 if let Some(k) = config {
                     let config = self.install_on_load.remove(k).config;
                     self.read_install_config(config, out);
@@ -256,6 +292,8 @@ impl Explorer {
 
     /// Opens the captures of a session, each to be shown as it was saved.
     pub fn open_session(&mut self, session: crate::app::session::Session, out: &mut Outcome) {
+        self.session_tabs = session.captures.iter().map(|c| c.path.clone()).collect();
+        self.session_shown = session.captures.get(session.selected).map(|c| c.path.clone());
         for saved in session.captures {
             if let Some(config) = saved.install.clone() {
                 self.install_on_load.push(PendingInstall { capture: saved.path.clone(), config });
