@@ -260,8 +260,9 @@ impl Shown<'_> {
             .collect()
     }
 
-    /// The whole capture in a strip: the one-cycle RMS of each group's first channel (scaled
-    /// to its own largest), with the span in view marked. Drag the span to pan, its edges to
+    /// The whole capture in a strip: the one-cycle RMS of each group's first channel with a
+    /// trend (scaled to its own largest), or its samples' band before the trends are in and
+    /// for channels that have none, with the span in view marked. Drag the span to pan, its edges to
     /// zoom; a click elsewhere centres the view there.
     fn overview_ui(
         &self,
@@ -289,25 +290,39 @@ impl Shown<'_> {
             painter.rect_filled(shown, 1.0, selection.bg_fill.gamma_multiply(0.35));
             painter.rect_stroke(shown, 1.0, selection.stroke, egui::StrokeKind::Inside);
             for (_, _, lanes) in groups {
-                let Some(i) = lanes
-                    .iter()
-                    .filter(|l| !l.digital)
-                    .flat_map(|l| &l.channels)
-                    .find(|&&i| open.channels[i].trend.is_some())
-                else {
-                    continue;
-                };
-                let Some(trend) = &open.channels[*i].trend else { continue };
-                let points = trend_points(trend, 0.0, duration, columns);
-                let top = points.iter().map(|p| p[1]).fold(0.0_f64, f64::max);
-                if top <= 0.0 {
-                    continue;
+                let mut analog = lanes.iter().filter(|l| !l.digital).flat_map(|l| &l.channels);
+                // The group's RMS once the events (and trends) are in; its samples' band
+                // until then, and for channels without a trend.
+                if let Some(&i) = analog.clone().find(|&&i| open.channels[i].trend.is_some())
+                    && let Some(trend) = &open.channels[i].trend
+                {
+                    let points = trend_points(trend, 0.0, duration, columns);
+                    let top = points.iter().map(|p| p[1]).fold(0.0_f64, f64::max);
+                    if top <= 0.0 {
+                        continue;
+                    }
+                    let line: Vec<egui::Pos2> = points
+                        .iter()
+                        .map(|p| egui::pos2(x(p[0]), rect.bottom() - 3.0 - (p[1] / top) as f32 * (rect.height() - 6.0)))
+                        .collect();
+                    painter.add(egui::Shape::line(line, egui::Stroke::new(1.0, open.channels[i].color)));
+                } else if let Some(&i) = analog.find(|&&i| open.channels[i].pyramid.is_some()) {
+                    let band = overview_band(open, i, columns);
+                    let top = band.iter().flat_map(|&(lo, hi)| [lo.abs(), hi.abs()]).fold(0.0_f64, f64::max);
+                    if top <= 0.0 {
+                        continue;
+                    }
+                    let y = |v: f64| rect.center().y - (v / top) as f32 * 0.5 * (rect.height() - 6.0);
+                    let mut mesh = egui::Mesh::default();
+                    let color = open.channels[i].color.gamma_multiply(0.6);
+                    for (c, &(lo, hi)) in band.iter().enumerate() {
+                        let left = rect.left() + c as f32 * rect.width() / band.len().max(1) as f32;
+                        let right = left + (rect.width() / band.len().max(1) as f32).max(1.0);
+                        let (a, b) = (y(hi), y(lo).max(y(hi) + 1.0));
+                        mesh.add_colored_rect(egui::Rect::from_x_y_ranges(left..=right, a..=b), color);
+                    }
+                    painter.add(egui::Shape::mesh(mesh));
                 }
-                let line: Vec<egui::Pos2> = points
-                    .iter()
-                    .map(|p| egui::pos2(x(p[0]), rect.bottom() - 3.0 - (p[1] / top) as f32 * (rect.height() - 6.0)))
-                    .collect();
-                painter.add(egui::Shape::line(line, egui::Stroke::new(1.0, open.channels[*i].color)));
             }
             // What a drag does is decided where it starts (an edge resizes, inside pans), and
             // it follows the pointer from there, so that no frame's movement is lost.
@@ -881,6 +896,21 @@ pub(super) fn kind_color(kind: EventKind) -> egui::Color32 {
 }
 
 /// Points of a one-cycle RMS trend between `x0` and `x1` seconds: every value when few,
+/// The whole of analog channel `i` in `columns` equal parts, each part's lowest and
+/// highest value (parts with no value left out as zero-height at 0), from its pyramid.
+fn overview_band(open: &crate::app::OpenCapture, i: usize, columns: usize) -> Vec<(f64, f64)> {
+    let (Some(pyramid), Samples::Analog(values)) = (&open.channels[i].pyramid, &open.capture.channels[i].samples)
+    else {
+        return Vec::new();
+    };
+    let columns = columns.clamp(1, values.len().max(1));
+    pyramid
+        .query(values, 0..values.len(), columns)
+        .into_iter()
+        .map(|m| m.map_or((0.0, 0.0), |m| (f64::from(m.min), f64::from(m.max))))
+        .collect()
+}
+
 /// What a trace's points depend on besides the channel: the span, the columns and the
 /// scale (see [`super::super::state::DrawnTrace::points`]).
 fn request(frame: &Frame, scale: f64) -> Vec<u64> {
@@ -1074,6 +1104,17 @@ mod tests {
         let mut c = Capture::new("bits", Format::Memory, 1000.0);
         c.channels.push(Channel::digital("trip", bits));
         c
+    }
+
+    #[test]
+    fn before_its_trend_the_overview_shows_each_part_of_the_capture_as_its_extremes() {
+        let mut c = Capture::new("ramp", Format::Memory, 1000.0);
+        c.channels.push(Channel::analog("I_1", "A", None, (0..10_000).map(|i| i as f32).collect()));
+        let open = crate::app::OpenCapture::build(0, "ramp".into(), c);
+        let band = overview_band(&open, 0, 100);
+        assert_eq!(band.len(), 100);
+        assert_eq!(band[0], (0.0, 99.0));
+        assert_eq!(band[99], (9900.0, 9999.0));
     }
 
     #[test]
