@@ -208,6 +208,8 @@ pub struct Drawn {
     /// Per trace (the samples, their RMS trend): the points last fetched, and the mesh last
     /// built from them.
     pub traces: [DrawnTrace; 2],
+    /// The whole channel's band in the overview, for a number of columns.
+    pub overview: std::sync::Mutex<Option<(usize, Arc<Vec<(f64, f64)>>)>>,
 }
 
 /// One trace's points for a request and its mesh for a plot transform (see [`Drawn`]).

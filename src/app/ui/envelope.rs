@@ -93,6 +93,14 @@ fn for_each_span(screen: &[egui::Pos2], x0: f32, columns: usize, mut span: impl 
         let end = (screen.partition_point(|p| p.x < right) + 1).min(screen.len());
         for pair in screen[first..end].windows(2) {
             let (mut a, mut b) = (pair[0], pair[1]);
+            // Most segments: inside the frame, within a column.
+            if a.x >= x0 && b.x <= right && b.x > a.x && a.y.is_finite() && b.y.is_finite() {
+                let (ca, cb) = (column(a.x), column(b.x));
+                if ca == cb {
+                    gather.add(ca, a.y.min(b.y), a.y.max(b.y), &mut span);
+                    continue;
+                }
+            }
             if !(a.y.is_finite() && b.y.is_finite()) || b.x < x0 || a.x >= right {
                 continue;
             }

@@ -3,7 +3,7 @@
 //! values at the cursors (no legend over the data). Analog lanes are fed only by the
 //! level-of-detail query (two points per bucket, a bucket no wider than a pixel column); digital lanes are compact bars.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use eframe::egui::{self, vec2};
 use egui_plot::{GridMark, Line, Plot, PlotPoint, PlotPoints, VLine};
@@ -897,18 +897,29 @@ pub(super) fn kind_color(kind: EventKind) -> egui::Color32 {
 
 /// Points of a one-cycle RMS trend between `x0` and `x1` seconds: every value when few,
 /// The whole of analog channel `i` in `columns` equal parts, each part's lowest and
-/// highest value (parts with no value left out as zero-height at 0), from its pyramid.
-fn overview_band(open: &crate::app::OpenCapture, i: usize, columns: usize) -> Vec<(f64, f64)> {
+/// highest value (parts with no value as zero-height at 0), from its pyramid; kept for the
+/// next frame.
+fn overview_band(open: &crate::app::OpenCapture, i: usize, columns: usize) -> Arc<Vec<(f64, f64)>> {
     let (Some(pyramid), Samples::Analog(values)) = (&open.channels[i].pyramid, &open.capture.channels[i].samples)
     else {
-        return Vec::new();
+        return Arc::default();
     };
     let columns = columns.clamp(1, values.len().max(1));
-    pyramid
-        .query(values, 0..values.len(), columns)
-        .into_iter()
-        .map(|m| m.map_or((0.0, 0.0), |m| (f64::from(m.min), f64::from(m.max))))
-        .collect()
+    let mut kept = open.channels[i].drawn.overview.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((for_columns, band)) = kept.as_ref()
+        && *for_columns == columns
+    {
+        return band.clone();
+    }
+    let band: Arc<Vec<(f64, f64)>> = Arc::new(
+        pyramid
+            .query(values, 0..values.len(), columns)
+            .into_iter()
+            .map(|m| m.map_or((0.0, 0.0), |m| (f64::from(m.min), f64::from(m.max))))
+            .collect(),
+    );
+    *kept = Some((columns, band.clone()));
+    band
 }
 
 /// What a trace's points depend on besides the channel: the span, the columns and the
