@@ -209,8 +209,11 @@ pub struct Drawn {
     /// built from them.
     pub traces: [DrawnTrace; 2],
     /// The whole channel's band in the overview, for a number of columns.
-    pub overview: std::sync::Mutex<Option<(usize, Arc<Vec<(f64, f64)>>)>>,
+    pub overview: std::sync::Mutex<Option<(usize, Band)>>,
 }
+
+/// Per column, the lowest and highest value.
+pub type Band = Arc<Vec<(f64, f64)>>;
 
 /// One trace's points for a request and its mesh for a plot transform (see [`Drawn`]).
 #[derive(Debug, Default)]

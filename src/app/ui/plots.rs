@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::super::lanes::{self, Lane, LaneEdit, LaneGroup};
 use super::super::message::{ExplorerMessage, Message};
-use super::super::state::{Fetched, Span, TimeMode, Trend};
+use super::super::state::{Band, Fetched, Span, TimeMode, Trend};
 use super::Shown;
 use super::envelope::Envelope;
 use crate::analysis::decimate::{AlignedRun, equal_index_buckets};
@@ -899,7 +899,7 @@ pub(super) fn kind_color(kind: EventKind) -> egui::Color32 {
 /// The whole of analog channel `i` in `columns` equal parts, each part's lowest and
 /// highest value (parts with no value as zero-height at 0), from its pyramid; kept for the
 /// next frame.
-fn overview_band(open: &crate::app::OpenCapture, i: usize, columns: usize) -> Arc<Vec<(f64, f64)>> {
+fn overview_band(open: &crate::app::OpenCapture, i: usize, columns: usize) -> Band {
     let (Some(pyramid), Samples::Analog(values)) = (&open.channels[i].pyramid, &open.capture.channels[i].samples)
     else {
         return Arc::default();
@@ -911,7 +911,7 @@ fn overview_band(open: &crate::app::OpenCapture, i: usize, columns: usize) -> Ar
     {
         return band.clone();
     }
-    let band: Arc<Vec<(f64, f64)>> = Arc::new(
+    let band: Band = Arc::new(
         pyramid
             .query(values, 0..values.len(), columns)
             .into_iter()
