@@ -229,7 +229,7 @@ pub struct DrawnTrace {
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub number: u64,
-    pub points: Arc<[[f64; 2]]>,
+    pub points: Arc<Vec<[f64; 2]>>,
     pub extent: Option<[f64; 4]>,
 }
 
@@ -243,7 +243,7 @@ impl Fetched {
                 points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p[1]), hi.max(p[1])));
             [first[0], last[0], lo, hi]
         });
-        Self { number: NEXT.fetch_add(1, Ordering::Relaxed), points: points.into(), extent }
+        Self { number: NEXT.fetch_add(1, Ordering::Relaxed), points: Arc::new(points), extent }
     }
 }
 
