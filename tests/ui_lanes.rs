@@ -247,6 +247,15 @@ fn notes_are_kept_beside_the_capture_and_survive_closing_it() {
     assert!(harness.state().errors().iter().any(|e| e.contains("not saved")), "{:?}", harness.state().errors());
 }
 
+/// Saves the session of `harness` to `session` and opens it in a new window.
+fn save_and_reopen(harness: &mut Harness<'_, App>, session: PathBuf) -> Harness<'static, App> {
+    harness.state_mut().apply(Message::SaveSession(session.clone()));
+    run_until(harness, "the session saved", |app| app.status().is_some_and(|s| s.contains("saved the session")));
+    let mut app = App::new(egui::Context::default());
+    app.apply(Message::OpenFile(session));
+    Harness::builder().with_size(egui::vec2(1500.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+}
+
 #[test]
 fn a_saved_session_reopens_the_bench_as_it_was() {
     use panelscope::app::lanes::Arrangement;
@@ -276,14 +285,8 @@ fn a_saved_session_reopens_the_bench_as_it_was() {
     };
     assert!(!before.4, "channel 3 is hidden");
     let session = dir.path().join("bench.psession");
-    harness.state_mut().apply(Message::SaveSession(session.clone()));
-    run_until(&mut harness, "the session saved", |app| app.status().is_some_and(|s| s.contains("saved the session")));
     // A new window opens the session: the same capture, span, cursors, lanes, hidden channel, notes.
-    let mut again = {
-        let mut app = App::new(egui::Context::default());
-        app.apply(Message::OpenFile(session));
-        Harness::builder().with_size(egui::vec2(1500.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
-    };
+    let mut again = save_and_reopen(&mut harness, session);
     run_until(&mut again, "the session's capture", |app| app.captures().len() == 1 && app.readout().is_some());
     let open = &again.state().captures()[0];
     assert_eq!(open.path, capture);
@@ -324,13 +327,7 @@ fn a_session_reopens_its_tabs_in_order_showing_the_one_it_showed() {
     harness.state_mut().apply(ExplorerMessage::Select(1).into());
     harness.step();
     let session = dir.path().join("three.psession");
-    harness.state_mut().apply(Message::SaveSession(session.clone()));
-    run_until(&mut harness, "the session saved", |app| app.status().is_some_and(|s| s.contains("saved the session")));
-    let mut again = {
-        let mut app = App::new(egui::Context::default());
-        app.apply(Message::OpenFile(session));
-        Harness::builder().with_size(egui::vec2(1500.0, 1000.0)).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
-    };
+    let mut again = save_and_reopen(&mut harness, session);
     run_until(&mut again, "the session's three captures", |app| app.captures().len() == 3);
     let paths: Vec<&PathBuf> = again.state().captures().iter().map(|c| &c.path).collect();
     assert_eq!(paths, [&big, &a, &b], "the tabs in the session's order");
