@@ -89,51 +89,94 @@ fn for_each_span(screen: &[egui::Pos2], x0: f32, columns: usize, mut span: impl 
         }
     } else {
         // The points in the frame, and one either side for the line entering and leaving.
-        let first = screen.partition_point(|p| p.x < x0).saturating_sub(1);
-        let end = (screen.partition_point(|p| p.x < right) + 1).min(screen.len());
-        for pair in screen[first..end].windows(2) {
-            let (mut a, mut b) = (pair[0], pair[1]);
-            // Most segments: inside the frame, within a column.
-            if a.x >= x0 && b.x <= right && b.x > a.x && a.y.is_finite() && b.y.is_finite() {
-                let (ca, cb) = (column(a.x), column(b.x));
-                if ca == cb {
-                    gather.add(ca, a.y.min(b.y), a.y.max(b.y), &mut span);
-                    continue;
+        let inside = screen.partition_point(|p| p.x < x0);
+        let beyond = screen.partition_point(|p| p.x < right);
+        let (first, end) = (inside.saturating_sub(1), (beyond + 1).min(screen.len()));
+        let interior = &screen[inside..beyond];
+        if interior.len() > 1 && interior.iter().all(|p| p.y.is_finite()) {
+            // Entering, the points inside (in time order, finite: a tight walk), leaving.
+            segments(&screen[first..=inside], x0, right, &column, &mut gather, &mut span);
+            let mut c = column(interior[0].x);
+            for pair in interior.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                let cb = column(b.x);
+                if cb == c {
+                    gather.add(c, a.y.min(b.y), a.y.max(b.y), &mut span);
+                } else {
+                    crossing(a, b, c, cb, x0, &mut gather, &mut span);
                 }
+                c = cb;
             }
-            if !(a.y.is_finite() && b.y.is_finite()) || b.x < x0 || a.x >= right {
-                continue;
-            }
-            if b.x <= a.x {
-                // Out of order (or one above the other): each end where it lies.
-                for p in [a, b] {
-                    if p.x >= x0 && p.x < right {
-                        gather.add(column(p.x), p.y, p.y, &mut span);
-                    }
-                }
-                continue;
-            }
-            let slope = (b.y - a.y) / (b.x - a.x);
-            if a.x < x0 {
-                a = egui::pos2(x0, a.y + slope * (x0 - a.x));
-            }
-            if b.x > right {
-                b = egui::pos2(right, a.y + slope * (right - a.x));
-            }
-            let (ca, cb) = (column(a.x), column(b.x));
-            gather.add(ca, a.y, a.y, &mut span);
-            // Where the segment crosses a column edge it belongs to both columns.
-            for c in ca..cb {
-                let y = a.y + slope * (x0 + (c + 1) as f32 - a.x);
-                gather.add(c, y, y, &mut span);
-                gather.add(c + 1, y, y, &mut span);
-            }
-            gather.add(cb, b.y, b.y, &mut span);
+            segments(&screen[beyond - 1..end], x0, right, &column, &mut gather, &mut span);
+        } else {
+            segments(&screen[first..end], x0, right, &column, &mut gather, &mut span);
         }
     }
     if gather.column != usize::MAX {
         span(gather.column, gather.lo, gather.hi);
     }
+}
+
+/// The segments between consecutive `points` for [`for_each_span`], each checked: missing
+/// values, out of the frame, out of order, crossing the frame's edge.
+fn segments(
+    points: &[egui::Pos2],
+    x0: f32,
+    right: f32,
+    column: &impl Fn(f32) -> usize,
+    gather: &mut Gather,
+    span: &mut impl FnMut(usize, f32, f32),
+) {
+    for pair in points.windows(2) {
+        let (mut a, mut b) = (pair[0], pair[1]);
+        if !(a.y.is_finite() && b.y.is_finite()) || b.x < x0 || a.x >= right {
+            continue;
+        }
+        if b.x <= a.x {
+            // Out of order (or one above the other): each end where it lies.
+            for p in [a, b] {
+                if p.x >= x0 && p.x < right {
+                    gather.add(column(p.x), p.y, p.y, span);
+                }
+            }
+            continue;
+        }
+        let slope = (b.y - a.y) / (b.x - a.x);
+        if a.x < x0 {
+            a = egui::pos2(x0, a.y + slope * (x0 - a.x));
+        }
+        if b.x > right {
+            b = egui::pos2(right, a.y + slope * (right - a.x));
+        }
+        let (ca, cb) = (column(a.x), column(b.x));
+        if ca == cb {
+            gather.add(ca, a.y.min(b.y), a.y.max(b.y), span);
+        } else {
+            crossing(a, b, ca, cb, x0, gather, span);
+        }
+    }
+}
+
+/// A segment from `a` in column `ca` to `b` in a later column `cb`: where it crosses a
+/// column edge it belongs to both columns.
+#[inline]
+fn crossing(
+    a: egui::Pos2,
+    b: egui::Pos2,
+    ca: usize,
+    cb: usize,
+    x0: f32,
+    gather: &mut Gather,
+    span: &mut impl FnMut(usize, f32, f32),
+) {
+    let slope = (b.y - a.y) / (b.x - a.x);
+    gather.add(ca, a.y, a.y, span);
+    for c in ca..cb {
+        let y = a.y + slope * (x0 + (c + 1) as f32 - a.x);
+        gather.add(c, y, y, span);
+        gather.add(c + 1, y, y, span);
+    }
+    gather.add(cb, b.y, b.y, span);
 }
 
 /// The column [`for_each_span`] is gathering, and its extent so far.
@@ -166,17 +209,22 @@ impl Gather {
 struct Runs {
     frame: Rect,
     ppp: f32,
-    /// The run being gathered: its left and right edges (points) and its pixel rows.
-    open: Option<(f32, f32, i32, i32)>,
+    /// The run being gathered: its left and right edges (points) and its pixel rows; no
+    /// run while `right` is NaN.
+    left: f32,
+    right: f32,
+    first: i32,
+    last: i32,
 }
 
 impl Runs {
     fn new(frame: Rect, ppp: f32) -> Self {
-        Self { frame, ppp, open: None }
+        Self { frame, ppp, left: 0.0, right: f32::NAN, first: 0, last: 0 }
     }
 
     /// Adds the column from `x` to `x + 1` spanning `lo..=hi` (points); gives a finished
     /// rectangle when this column does not extend the run before it.
+    #[inline]
     fn add(&mut self, x: f32, lo: f32, hi: f32) -> Option<Rect> {
         let (left, right) = (x.max(self.frame.left()), (x + 1.0).min(self.frame.right()));
         let (lo, hi) = (lo.max(self.frame.top()), hi.min(self.frame.bottom()));
@@ -186,22 +234,25 @@ impl Runs {
         // Pixel row r (centre r + 0.5) is covered when lo <= (r + 0.5) / ppp <= hi.
         let first = ceil(lo * self.ppp - 0.5);
         let last = floor(hi * self.ppp - 0.5).max(first);
-        match &mut self.open {
-            Some((_, end, a, b)) if *a == first && *b == last && (left - *end).abs() < 1e-3 => {
-                *end = right;
-                None
-            }
-            _ => self.open.replace((left, right, first, last)).map(|run| self.rect(run)),
+        // Columns sit at whole points, so a neighbour's edge is equal, not close.
+        if first == self.first && last == self.last && left == self.right {
+            self.right = right;
+            return None;
         }
+        let done = self.finish();
+        (self.left, self.right, self.first, self.last) = (left, right, first, last);
+        done
     }
 
-    /// The last rectangle.
+    /// The rectangle of the run being gathered, which ends it.
     fn finish(&mut self) -> Option<Rect> {
-        self.open.take().map(|run| self.rect(run))
-    }
-
-    fn rect(&self, (left, right, first, last): (f32, f32, i32, i32)) -> Rect {
-        Rect::from_min_max(pos2(left, first as f32 / self.ppp), pos2(right, (last + 1) as f32 / self.ppp))
+        if self.right.is_nan() {
+            return None;
+        }
+        let rows = |r: i32| r as f32 / self.ppp;
+        let rect = Rect::from_min_max(pos2(self.left, rows(self.first)), pos2(self.right, rows(self.last + 1)));
+        self.right = f32::NAN;
+        Some(rect)
     }
 }
 
