@@ -371,6 +371,37 @@ mod tests {
     }
 
     #[test]
+    fn the_walk_inside_the_frame_equals_checking_every_segment() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 40) as f32 / (1u64 << 24) as f32
+        };
+        for case in 0..50 {
+            let mut x = -5.0 + 3.0 * next();
+            let points: Vec<egui::Pos2> = (0..400)
+                .map(|_| {
+                    x += 0.05 + 1.5 * next() * next();
+                    pos2(x, 100.0 * next())
+                })
+                .collect();
+            let columns = 40 + case;
+            let checked = {
+                let column = |x: f32| if x > 0.0 { (x as usize).min(columns - 1) } else { 0 };
+                let mut spans = vec![(f32::INFINITY, f32::NEG_INFINITY); columns];
+                let mut gather = Gather { column: usize::MAX, lo: f32::INFINITY, hi: f32::NEG_INFINITY };
+                let mut put = |c: usize, lo: f32, hi: f32| spans[c] = (lo, hi);
+                segments(&points, 0.0, columns as f32, &column, &mut gather, &mut put);
+                if gather.column != usize::MAX {
+                    put(gather.column, gather.lo, gather.hi);
+                }
+                spans
+            };
+            assert_eq!(column_spans(&points, 0.0, columns), checked, "case {case}");
+        }
+    }
+
+    #[test]
     fn integer_floor_and_ceil() {
         for x in [-2.5f32, -2.0, -0.5, -0.0, 0.0, 0.3, 1.0, 7.99, 1e6 + 0.5] {
             assert_eq!(floor(x), x.floor() as i32, "{x}");
