@@ -127,6 +127,17 @@ impl LoadJob {
 pub struct Trend {
     pub rms: CycleRms,
     pub pyramid: Pyramid,
+    /// No other trend has had it: what the plots key its drawn points by.
+    pub number: u64,
+}
+
+impl Trend {
+    /// The trend of `rms`, with its pyramid.
+    pub fn new(rms: CycleRms) -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let pyramid = Pyramid::build(&rms.values);
+        Self { rms, pyramid, number: NEXT.fetch_add(1, Ordering::Relaxed) }
+    }
 }
 
 /// Measurements between the cursors, or why they failed.

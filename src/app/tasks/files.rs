@@ -9,7 +9,6 @@ use rayon::prelude::*;
 
 use crate::analysis::cycles::cycle_rms;
 use crate::analysis::events::{DetectOptions, Detection, detect};
-use crate::analysis::lod::Pyramid;
 use crate::analysis::measure::{MeasureReport, measure_report_paired};
 use crate::app::message::TaskMessage;
 use crate::app::state::{LoadStage, OpenCapture, Span, Trend};
@@ -55,9 +54,7 @@ pub fn detect_events(id: u64, capture: &Capture) -> TaskMessage {
             .par_iter()
             .map(|c| match (&c.samples, c.kind) {
                 (Samples::Analog(v), ChannelKind::Voltage | ChannelKind::Current) => {
-                    let rms = cycle_rms(v, rate, d.frequency_hz);
-                    let pyramid = Pyramid::build(&rms.values);
-                    Some(Trend { rms, pyramid })
+                    Some(Trend::new(cycle_rms(v, rate, d.frequency_hz)))
                 }
                 _ => None,
             })

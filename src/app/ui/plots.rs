@@ -711,7 +711,7 @@ impl Shown<'_> {
                 let rms = |trend: &Trend| {
                     // The trend is rebuilt when events are detected again.
                     let mut asked = request(frame, scale);
-                    asked.extend([trend.rms.values.as_ptr() as u64, trend.rms.values.len() as u64]);
+                    asked.push(trend.number);
                     drawn[1].points(asked, || {
                         let mut points = trend_points(trend, x0, x1, frame.width_px);
                         points.iter_mut().for_each(|p| p[1] *= scale);
