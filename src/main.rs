@@ -257,6 +257,14 @@ enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Sensor noise as a fraction of each channel's nominal RMS (0.003 is three times
+        /// the default).
+        #[arg(long, default_value_t = 0.001)]
+        noise: f64,
+        /// Add what real panels do: small loads of tens of watts, a motor whose load
+        /// fluctuates, interruptions, loads switching within a cycle of each other.
+        #[arg(long)]
+        hard_cases: bool,
     },
 }
 
@@ -373,7 +381,17 @@ fn main() -> ExitCode {
         Some(Command::Batch { compare: None, inputs, out, jobs, strict, quiet, thresholds }) => {
             batch(inputs, out, jobs, strict, quiet, &thresholds)
         }
-        Some(Command::Generate { out, service, seconds, rate, seed }) => generate(out, &service, seconds, rate, seed),
+        Some(Command::Generate { out, service, seconds, rate, seed, noise, hard_cases }) => {
+            let options = GenerateOptions {
+                sample_rate_hz: rate,
+                duration_s: seconds,
+                seed,
+                noise_fraction: noise,
+                hard_cases,
+                ..Default::default()
+            };
+            generate(out, &service, options)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -386,17 +404,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(out: PathBuf, service: &str, seconds: f64, rate: f64, seed: u64) -> anyhow::Result<()> {
+fn generate(out: PathBuf, service: &str, mut options: GenerateOptions) -> anyhow::Result<()> {
     let Some(service) = Service::from_name(service) else {
         anyhow::bail!("unknown service '{service}': expected split-phase-120-240 or three-phase-400-230");
     };
+    options.service = service;
+    let (seconds, rate, noise) = (options.duration_s, options.sample_rate_hz, options.noise_fraction);
     if !(seconds > 0.0 && seconds <= 3600.0) {
         anyhow::bail!("--seconds {seconds} must be between 0 and 3600");
     }
     if !(100.0..=1_000_000.0).contains(&rate) {
         anyhow::bail!("--rate {rate} must be between 100 Hz and 1 MHz");
     }
-    let options = GenerateOptions { service, sample_rate_hz: rate, duration_s: seconds, seed, ..Default::default() };
+    if !(0.0..=0.1).contains(&noise) {
+        anyhow::bail!("--noise {noise} must be between 0 and 0.1");
+    }
     let truth = cli::generate(&out, &options)?;
     println!("wrote {} and {}", out.display(), truth.display());
     Ok(())

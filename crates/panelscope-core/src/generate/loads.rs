@@ -56,6 +56,56 @@ pub(super) struct Motor {
     /// Small current harmonics: (order, fraction, phase).
     harmonics: [(f64, f64, f64); 2],
     norm: f64,
+    /// A mechanical load that changes every few hundred milliseconds (hard cases only).
+    pub swing: Option<Swing>,
+}
+
+/// How a motor's mechanical load varies: its running current moves to a new level every
+/// 0.2-0.5 s, heavier and lighter in turn (a drum reversing, a compressor unloading), over
+/// a smooth transition of a few cycles.
+#[derive(Debug, Clone)]
+pub(super) struct Swing {
+    /// When each change starts, and the level (times the rated current) it goes to; sorted.
+    pub changes: Vec<(f64, f64)>,
+    /// Level before the first change.
+    pub first: f64,
+    pub transition_s: f64,
+}
+
+impl Swing {
+    /// Changes over `0..duration_s`, from this seed.
+    fn new(rng: &mut Rng, duration_s: f64, line_frequency_hz: f64) -> Self {
+        let first = rng.uniform(0.75, 1.0);
+        let mut level = first;
+        let mut heavier = false;
+        let mut changes = Vec::new();
+        let mut t = rng.uniform(0.5, 0.8);
+        while t < duration_s {
+            let by = rng.uniform(0.15, 0.35);
+            level = if heavier { (level + by).min(1.0) } else { (level - by).max(0.45) };
+            heavier = !heavier;
+            changes.push((t, level));
+            t += rng.uniform(0.2, 0.5);
+        }
+        Self { changes, first, transition_s: rng.uniform(2.0, 4.0) / line_frequency_hz }
+    }
+
+    /// Holds the level for `hold_s` before `t_s` (the load settles before it stops).
+    pub(super) fn hold_before(&mut self, t_s: f64, hold_s: f64) {
+        self.changes.retain(|c| c.0 + self.transition_s < t_s - hold_s || c.0 > t_s);
+    }
+
+    /// The level at `t`.
+    pub(super) fn level(&self, t: f64) -> f64 {
+        let after = self.changes.partition_point(|c| c.0 <= t);
+        let Some(k) = after.checked_sub(1) else {
+            return self.first;
+        };
+        let (start_s, to) = self.changes[k];
+        let from = if k == 0 { self.first } else { self.changes[k - 1].1 };
+        let u = ((t - start_s) / self.transition_s).min(1.0);
+        from + (to - from) * (0.5 - 0.5 * (PI * u).cos())
+    }
 }
 
 impl Motor {
@@ -72,13 +122,16 @@ impl Motor {
             dc_tau_s: locked_x_over_r / (TAU * line_frequency_hz),
             harmonics,
             norm: (1.0 + harmonics.iter().map(|h| h.1 * h.1).sum::<f64>()).sqrt(),
+            swing: None,
         }
     }
 
-    /// Unit-RMS running waveform (times the inrush) at voltage phase `x`, `since_on_s` after start.
-    fn waveform(&self, x: f64, since_on_s: f64) -> f64 {
+    /// Unit-RMS running waveform (times the inrush and the swing) at voltage phase `x` at
+    /// `t`, `since_on_s` after start.
+    fn waveform(&self, x: f64, t: f64, since_on_s: f64) -> f64 {
         let decay = (-since_on_s / self.inrush_tau_s).exp();
-        let scale = 1.0 + (self.inrush_x - 1.0) * decay;
+        let swing = self.swing.as_ref().map_or(1.0, |s| s.level(t));
+        let scale = swing + (self.inrush_x - 1.0) * decay;
         let running = self.pf.acos();
         let lag = running + (LOCKED_ROTOR_PF.acos() - running) * decay;
         let mut value = (x - lag).sin();
@@ -188,6 +241,9 @@ pub(super) enum Schedule {
         rate_per_s: f64,
         starts_off: bool,
     },
+    /// Running from the start; stops once, between 55 % and 80 % of the capture (when it is
+    /// at least 5 s long).
+    RunsThenStops,
 }
 
 /// One breaker pole of a load, with the sensor (branch channel) on it.
@@ -211,6 +267,9 @@ pub(super) struct Load {
     pub rated_a: f64,
     pub poles: Vec<Pole>,
     pub schedule: Schedule,
+    /// The circuit rating its sensors are sized for, where that is well above the load
+    /// (hard cases: a lamp on a 15 A circuit): sets their full scale and noise.
+    pub sensor_a: Option<f64>,
 }
 
 impl Load {
@@ -237,7 +296,7 @@ impl Load {
                 };
                 return sign * (self.rated_a * v / nominal_v + self.blip(supply, drive, t, nominal_v));
             }
-            Model::Motor(motor) => motor.waveform(x, since_on_s),
+            Model::Motor(motor) => motor.waveform(x, t, since_on_s),
             Model::Electronic(electronic) => electronic.waveform(x, since_on_s),
             Model::Mixed(mixed) => mixed.waveform(supply, x, t),
         };
@@ -282,6 +341,16 @@ impl Load {
     pub(super) fn character(&self) -> String {
         match &self.model {
             Model::Resistive => format!("{}, resistive", self.label),
+            Model::Motor(Motor { swing: Some(swing), pf, .. }) => {
+                let levels = swing.changes.iter().map(|c| c.1).chain([swing.first]);
+                let (low, high) = levels.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| (lo.min(l), hi.max(l)));
+                format!(
+                    "{}, motor PF {pf:.2} lagging, its load changing every 0.2-0.5 s between {:.0} % and {:.0} % of its rated current",
+                    self.label,
+                    100.0 * low,
+                    100.0 * high
+                )
+            }
             Model::Motor(m) => format!(
                 "{}, motor PF {:.2} lagging, inrush {:.1}x decaying with a {:.0} ms time constant",
                 self.label,
@@ -336,6 +405,45 @@ pub(super) fn panel(service: Service, supply: &Supply, rng: &mut Rng) -> Vec<Loa
     }
 }
 
+/// What the hard cases add to the panel of `service`, on sensors `I_09` to `I_12`: three
+/// small electronic loads of tens of watts (an LED lamp, a television, a charger) on
+/// sensors sized for their 15 A (16 A) circuits, and a motor whose load fluctuates, running
+/// from the start and stopping once.
+pub(super) fn hard_cases(service: Service, supply: &Supply, rng: &mut Rng, duration_s: f64) -> Vec<Load> {
+    let f = supply.line_frequency_hz;
+    let v = supply.nominal_v;
+    let (legs, circuit_a, lamp_w, charger_w): ([usize; 4], f64, (f64, f64), (f64, f64)) = match service {
+        Service::SplitPhase120_240 => ([0, 1, 0, 1], 15.0, (15.0, 25.0), (8.0, 15.0)),
+        Service::ThreePhase400_230 => ([2, 0, 1, 2], 16.0, (8.0, 15.0), (8.0, 12.0)),
+    };
+    let small = |label: String, w: f64, channel: &str, leg: usize, rate_per_s: f64, rng: &mut Rng| Load {
+        label,
+        model: Model::Electronic(Electronic::new(rng, f)),
+        rated_a: w / v,
+        poles: single(channel, leg),
+        schedule: switched(rate_per_s),
+        sensor_a: Some(circuit_a),
+    };
+    let lamp = round_to(rng.uniform(lamp_w.0, lamp_w.1), 1.0);
+    let tv = round_to(rng.uniform(60.0, 120.0), 5.0);
+    let charger = round_to(rng.uniform(charger_w.0, charger_w.1), 1.0);
+    let mut motor = Motor::new(rng, 0.8, (4.0, 5.0), (0.08, 0.12), f);
+    motor.swing = Some(Swing::new(rng, duration_s, f));
+    vec![
+        small(format!("LED lamp {lamp:.0} W"), lamp, "I_09", legs[0], 0.3, rng),
+        small(format!("television {tv:.0} W"), tv, "I_10", legs[1], 0.2, rng),
+        small(format!("phone charger {charger:.0} W"), charger, "I_11", legs[2], 0.3, rng),
+        Load {
+            label: "washing machine (drum motor)".into(),
+            model: Model::Motor(motor),
+            rated_a: round_to(rng.uniform(2.0, 3.5), 0.1),
+            poles: single("I_12", legs[3]),
+            schedule: Schedule::RunsThenStops,
+            sensor_a: None,
+        },
+    ]
+}
+
 /// North American numbering: spaces 1-2 on leg A, 3-4 on B, 5-6 on A, 7-8 on B; sensor
 /// `I_0n` sits on space `n`. The 240 V water heater's two-pole breaker takes spaces 1 and 3.
 fn split_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
@@ -356,6 +464,7 @@ fn split_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
                 Pole { channel: "I_03".into(), leg: B, drive: pair, sign: -1.0 },
             ],
             schedule: switched(0.2),
+            sensor_a: None,
         },
         Load {
             label: format!("space heater {heater_w:.0} W"),
@@ -363,6 +472,7 @@ fn split_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: heater_w / v,
             poles: single("I_02", A),
             schedule: switched(0.25),
+            sensor_a: None,
         },
         Load {
             label: "furnace blower".into(),
@@ -370,6 +480,7 @@ fn split_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(4.0, 7.0), 0.1),
             poles: single("I_04", B),
             schedule: motor_schedule(0.2),
+            sensor_a: None,
         },
         Load {
             label: "LED lighting".into(),
@@ -377,6 +488,7 @@ fn split_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(1.2, 2.5), 0.1),
             poles: single("I_05", A),
             schedule: switched(0.25),
+            sensor_a: None,
         },
         Load {
             label: "receptacles (electronics, standby)".into(),
@@ -384,6 +496,7 @@ fn split_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(2.0, 4.0), 0.1),
             poles: single("I_06", A),
             schedule: Schedule::AlwaysOn,
+            sensor_a: None,
         },
         Load {
             label: "refrigerator compressor".into(),
@@ -391,6 +504,7 @@ fn split_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(1.2, 2.0), 0.1),
             poles: single("I_07", B),
             schedule: motor_schedule(0.2),
+            sensor_a: None,
         },
         Load {
             label: "kitchen and network equipment".into(),
@@ -398,6 +512,7 @@ fn split_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(1.0, 3.0), 0.1),
             poles: single("I_08", B),
             schedule: Schedule::AlwaysOn,
+            sensor_a: None,
         },
     ]
 }
@@ -422,6 +537,7 @@ fn three_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
                 .map(|(channel, leg)| Pole { channel: channel.into(), leg, drive: Drive::Leg(leg), sign: 1.0 })
                 .collect(),
             schedule: switched(0.2),
+            sensor_a: None,
         },
         Load {
             label: format!("kettle {kettle_w:.0} W"),
@@ -429,6 +545,7 @@ fn three_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: kettle_w / v,
             poles: single("I_04", A),
             schedule: switched(0.25),
+            sensor_a: None,
         },
         Load {
             label: "circulation pump".into(),
@@ -436,6 +553,7 @@ fn three_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(3.0, 5.0), 0.1),
             poles: single("I_05", B),
             schedule: motor_schedule(0.2),
+            sensor_a: None,
         },
         Load {
             label: "LED lighting".into(),
@@ -443,6 +561,7 @@ fn three_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(0.8, 1.5), 0.1),
             poles: single("I_06", C),
             schedule: switched(0.25),
+            sensor_a: None,
         },
         Load {
             label: "refrigerator compressor".into(),
@@ -450,6 +569,7 @@ fn three_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(0.8, 1.2), 0.1),
             poles: single("I_07", A),
             schedule: motor_schedule(0.2),
+            sensor_a: None,
         },
         Load {
             label: "sockets (electronics, standby)".into(),
@@ -457,6 +577,7 @@ fn three_phase_panel(supply: &Supply, rng: &mut Rng) -> Vec<Load> {
             rated_a: round_to(rng.uniform(1.5, 3.0), 0.1),
             poles: single("I_08", B),
             schedule: Schedule::AlwaysOn,
+            sensor_a: None,
         },
     ]
 }

@@ -60,6 +60,31 @@
 //! Effects that follow from these are not listed: the steps and blips the mains channels
 //! see, the current of loads that follow a sag or swell, and the smaller current blip a
 //! transient causes in the loads on its leg. The capture has no interruptions.
+//!
+//! # Hard cases
+//!
+//! [`GenerateOptions::hard_cases`] adds what real panels do (the sample panel is unchanged
+//! by it, seed for seed):
+//!
+//! - `I_09` to `I_11`: three small electronic loads on sensors sized for their circuit
+//!   (15 A at 120 V, 16 A at 230 V: full scale from that rating, noise from a tenth of
+//!   it): an LED lamp (15-25 W at 120 V, 8-15 W at 230 V), a television (60-120 W), a phone
+//!   charger (8-15 W; 8-12 W). Split phase: legs A, B, A; three phase: C, A, B.
+//! - `I_12`: a washing machine's drum motor (leg B; three phase: C), running from the start
+//!   and stopping once between 55 % and 80 % of a capture of 5 s or more. Its load changes
+//!   every 0.2-0.5 s from 0.5 s on (holding for 0.3 s before it stops), heavier and lighter in turn, by 15-35 % of its rated current, over a
+//!   smooth transition of 2-4 cycles. Planted as one `fluctuation` per span of conduction
+//!   with at least four changes: `start_s` where the first change starts (0.5 s or more
+//!   after a switch-on and from either end), `end_s` where the last one before the stop ends, `magnitude` the
+//!   range of its running RMS current in A. Its stop is a `load_off` as any other.
+//! - `interruption`, about one per 10 s, on every leg or on one: 5-30 cycles at 0.00-0.05 pu
+//!   of the leg's pre-event RMS, with the sags' ramps and spacing; fields as for a sag. Every
+//!   load rides through it (its current follows the voltage down and back): that is not
+//!   switching.
+//! - A switching has a 30 % chance of landing 0.1-0.9 cycle after another load's, instead of
+//!   0.2 s or more away.
+//!
+//! Harder noise is [`GenerateOptions::noise_fraction`] (0.003 is three times the default).
 
 mod loads;
 mod plan;
@@ -176,6 +201,10 @@ pub struct GenerateOptions {
     /// Quantise like an ADC with this many bits (2-24) over each channel's full scale;
     /// `None` keeps the exact values. Default 16.
     pub adc_bits: Option<u32>,
+    /// Adds what real panels do and the sample panel does not (see the module docs): small
+    /// loads of tens of watts, a motor whose load fluctuates, interruptions the loads ride
+    /// through, loads switching within a cycle of each other. Default off.
+    pub hard_cases: bool,
 }
 
 impl Default for GenerateOptions {
@@ -187,6 +216,7 @@ impl Default for GenerateOptions {
             seed: 1,
             noise_fraction: 0.001,
             adc_bits: Some(16),
+            hard_cases: false,
         }
     }
 }
@@ -194,16 +224,18 @@ impl Default for GenerateOptions {
 /// One planted event: the answer an event detector should find.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlantedEvent {
-    /// `load_on`, `load_off`, `sag`, `swell` or `transient`.
+    /// `load_on`, `load_off`, `sag`, `swell`, `transient`, and with the hard cases
+    /// `interruption` and `fluctuation`.
     pub kind: String,
     /// The channel it is on (a branch current for loads, a voltage for the others).
     pub channel: String,
     /// Exact onset in seconds from the first sample (see the module docs per kind).
     pub start_s: f64,
-    /// End for sags, swells and transients; `None` for load switching.
+    /// End for sags, swells, interruptions, transients and fluctuations; `None` for load
+    /// switching.
     pub end_s: Option<f64>,
-    /// Step in RMS amps (loads), retained RMS volts (sag, swell), peak deviation in volts
-    /// (transient); always positive.
+    /// Step in RMS amps (loads), range in RMS amps (fluctuation), retained RMS volts (sag,
+    /// swell, interruption), peak deviation in volts (transient); always positive.
     pub magnitude: f64,
     /// `A` or `V`.
     pub unit: String,
@@ -230,6 +262,9 @@ enum Stream {
     Disturbances = 2,
     Loads = 3,
     Switching = 4,
+    /// The hard cases' loads and interruptions.
+    HardLoads = 5,
+    HardDisturbances = 6,
     /// Noise of channel `i` uses `Noise + i`.
     Noise = 100,
 }
@@ -259,9 +294,26 @@ pub fn generate(opts: &GenerateOptions) -> Generated {
 
     let mut supply = Supply::new(opts.service, &mut stream(Stream::Supply));
     plan::plant_disturbances(&mut stream(Stream::Disturbances), &mut supply, duration_s, sample_rate_hz);
-    let loads = loads::panel(opts.service, &supply, &mut stream(Stream::Loads));
-    let switching =
-        plan::plan_switching(&mut stream(Stream::Switching), &loads, duration_s, &supply.disturbance_windows());
+    let mut loads = loads::panel(opts.service, &supply, &mut stream(Stream::Loads));
+    if opts.hard_cases {
+        plan::plant_interruptions(&mut stream(Stream::HardDisturbances), &mut supply, duration_s);
+        loads.extend(loads::hard_cases(opts.service, &supply, &mut stream(Stream::HardLoads), duration_s));
+    }
+    let within_cycle_s = opts.hard_cases.then_some(1.0 / supply.line_frequency_hz);
+    let switching = plan::plan_switching(
+        &mut stream(Stream::Switching),
+        &loads,
+        duration_s,
+        &supply.disturbance_windows(),
+        within_cycle_s,
+    );
+    for (load, plan) in loads.iter_mut().zip(&switching) {
+        if let loads::Model::Motor(loads::Motor { swing: Some(swing), .. }) = &mut load.model {
+            for &t in &plan.times_s {
+                swing.hold_before(t, SWING_HOLD_S);
+            }
+        }
+    }
     let poles = plan_poles(&supply, &loads, &switching);
 
     let phases = render::phases(&supply, n, sample_rate_hz);
@@ -278,6 +330,12 @@ pub fn generate(opts: &GenerateOptions) -> Generated {
         ("noise".to_owned(), format!("{:.3} % of each channel's nominal RMS", noise_fraction * 100.0)),
         ("adc".to_owned(), adc_bits.map_or_else(|| "none (exact values)".to_owned(), |b| format!("{b} bit"))),
     ];
+    if opts.hard_cases {
+        metadata.push((
+            "hard cases".to_owned(),
+            "small loads, a fluctuating motor, interruptions, loads switching within a cycle".to_owned(),
+        ));
+    }
     let mut channels = Vec::with_capacity(signals.len());
     for (i, mut signal) in signals.into_iter().enumerate() {
         let mut rng = Rng::stream(opts.seed, Stream::Noise as u64 + i as u64);
@@ -299,7 +357,7 @@ pub fn generate(opts: &GenerateOptions) -> Generated {
         metadata,
         ..Capture::new("", Format::Memory, sample_rate_hz)
     };
-    let events = planted_events(&supply, &loads, &poles);
+    let events = planted_events(&supply, &loads, &poles, duration_s);
     Generated { capture, events }
 }
 
@@ -331,7 +389,7 @@ fn start_time(seed: u64) -> Option<DateTime<Utc>> {
 }
 
 /// The ground truth: every planted event, sorted by start then channel.
-fn planted_events(supply: &Supply, loads: &[loads::Load], poles: &[PlannedPole]) -> Vec<PlantedEvent> {
+fn planted_events(supply: &Supply, loads: &[loads::Load], poles: &[PlannedPole], duration_s: f64) -> Vec<PlantedEvent> {
     let mut events = Vec::new();
     for step in &supply.steps {
         let scope = if step.legs.len() == supply.legs.len() && step.legs.len() > 1 { "all legs" } else { "one leg" };
@@ -396,8 +454,67 @@ fn planted_events(supply: &Supply, loads: &[loads::Load], poles: &[PlannedPole])
                 push("load_off", interval.off_s, "switched off, stops at its current zero");
             }
         }
+        if let loads::Model::Motor(loads::Motor { swing: Some(swing), .. }) = &load.model {
+            events.extend(fluctuations(supply, load, planned, swing, duration_s));
+        }
     }
     events.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then_with(|| a.channel.cmp(&b.channel)));
+    events
+}
+
+/// A swinging load holds its level this long before its switch operates.
+const SWING_HOLD_S: f64 = 0.3;
+
+/// Changes of a swinging load that make a fluctuation: at least this many within one span
+/// of conduction (fewer are steps a detector may report one by one).
+const FLUCTUATION_CHANGES: usize = 4;
+
+/// The `fluctuation` of a motor whose load swings, per span of conduction: from its first
+/// change (once any inrush is over) to the end of the last one before it stops; magnitude
+/// the range of its running RMS current in A.
+fn fluctuations(
+    supply: &Supply,
+    load: &loads::Load,
+    planned: &PlannedPole,
+    swing: &loads::Swing,
+    duration_s: f64,
+) -> Vec<PlantedEvent> {
+    let per_unit = load.steady_rms_a(supply, planned.pole);
+    let mut events = Vec::new();
+    for interval in &planned.intervals {
+        let settled_s = (interval.on_s + 0.5).max(plan::EDGE_MARGIN_S);
+        let until_s = interval.off_s.min(duration_s - plan::EDGE_MARGIN_S);
+        let inside: Vec<usize> = (0..swing.changes.len())
+            .filter(|&k| {
+                let t = swing.changes[k].0;
+                t >= settled_s && t + swing.transition_s < until_s
+            })
+            .collect();
+        let (Some(&first), Some(&last)) = (inside.first(), inside.last()) else { continue };
+        if inside.len() < FLUCTUATION_CHANGES {
+            continue;
+        }
+        let before = if first == 0 { swing.first } else { swing.changes[first - 1].1 };
+        let levels = inside.iter().map(|&k| swing.changes[k].1).chain([before]);
+        let (low, high) = levels.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| (lo.min(l), hi.max(l)));
+        let (start_s, end_s) = (swing.changes[first].0, swing.changes[last].0 + swing.transition_s);
+        events.push(PlantedEvent {
+            kind: "fluctuation".to_owned(),
+            channel: load.poles[planned.pole].channel.clone(),
+            start_s,
+            end_s: Some(end_s),
+            magnitude: (high - low) * per_unit,
+            unit: "A".to_owned(),
+            note: format!(
+                "{}; {} changes of its load over {:.2} s, between {:.2} and {:.2} A RMS",
+                load.character(),
+                inside.len(),
+                end_s - start_s,
+                low * per_unit,
+                high * per_unit
+            ),
+        });
+    }
     events
 }
 

@@ -21,6 +21,11 @@ const SWITCH_BEFORE_DISTURBANCE_S: f64 = 0.6;
 const SWITCH_AFTER_DISTURBANCE_S: f64 = 0.3;
 /// Tries at a random time before an event is left out (deterministically).
 const ATTEMPTS: usize = 200;
+/// In the hard cases, the chance that a switching is placed within a cycle after another
+/// load's.
+const NEAR_OTHER_CHANCE: f64 = 0.3;
+/// A load that runs then stops does stop in captures at least this long.
+const RUNS_THEN_STOPS_MIN_S: f64 = 5.0;
 /// Captures shorter than this get no voltage disturbances.
 const MIN_DISTURBED_S: f64 = 3.0;
 /// Captures shorter than this get no swell.
@@ -44,12 +49,31 @@ pub(super) fn plant_disturbances(rng: &mut Rng, supply: &mut Supply, duration_s:
     supply.transients.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
 }
 
+/// Plants interruptions (about one per 10 s, each 5-30 cycles below 0.05 pu, on every leg
+/// or on one) clear of the disturbances already in `supply`, for the hard cases.
+pub(super) fn plant_interruptions(rng: &mut Rng, supply: &mut Supply, duration_s: f64) {
+    if duration_s < MIN_DISTURBED_S {
+        return;
+    }
+    let mut windows = supply.disturbance_windows();
+    for _ in 0..((duration_s / 10.0).round() as usize).max(1) {
+        plant_step(rng, supply, &mut windows, duration_s, StepKind::Interruption);
+    }
+    supply.steps.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+}
+
 fn plant_step(rng: &mut Rng, supply: &mut Supply, windows: &mut Vec<(f64, f64)>, duration_s: f64, kind: StepKind) {
+    let every_leg_or_one = |rng: &mut Rng, legs: usize| {
+        if rng.chance(0.5) { (0..legs).collect() } else { vec![pick(rng, legs)] }
+    };
     let (pu, cycles, legs) = match kind {
         StepKind::Sag => {
-            let legs =
-                if rng.chance(0.5) { (0..supply.legs.len()).collect() } else { vec![pick(rng, supply.legs.len())] };
+            let legs = every_leg_or_one(rng, supply.legs.len());
             ((rng.uniform(0.6, 0.8) * 100.0).round() / 100.0, 3 + pick(rng, 18) as u32, legs)
+        }
+        StepKind::Interruption => {
+            let legs = every_leg_or_one(rng, supply.legs.len());
+            ((rng.uniform(0.0, 0.05) * 100.0).round() / 100.0, 5 + pick(rng, 26) as u32, legs)
         }
         StepKind::Swell => (
             (rng.uniform(1.12, 1.2) * 100.0).round() / 100.0,
@@ -124,7 +148,15 @@ pub(super) struct Switching {
 
 /// Switching times for every load, at least [`SAME_LOAD_GAP_S`] apart per load,
 /// [`OTHER_LOAD_GAP_S`] across loads, and clear of the voltage disturbances `windows`.
-pub(super) fn plan_switching(rng: &mut Rng, loads: &[Load], duration_s: f64, windows: &[(f64, f64)]) -> Vec<Switching> {
+/// With `within_cycle_s`, a switching may instead land within that long after another
+/// load's ([`NEAR_OTHER_CHANCE`]): several loads switching within a cycle of each other.
+pub(super) fn plan_switching(
+    rng: &mut Rng,
+    loads: &[Load],
+    duration_s: f64,
+    windows: &[(f64, f64)],
+    within_cycle_s: Option<f64>,
+) -> Vec<Switching> {
     let usable = duration_s > 2.0 * EDGE_MARGIN_S;
     let mut plans = Vec::with_capacity(loads.len());
     let mut counts = Vec::with_capacity(loads.len());
@@ -135,6 +167,7 @@ pub(super) fn plan_switching(rng: &mut Rng, loads: &[Load], duration_s: f64, win
                 let initially_on = !starts_off && rng.chance(0.5);
                 (initially_on, if usable { ((duration_s * rate_per_s).round() as usize).max(1) } else { 0 })
             }
+            Schedule::RunsThenStops => (true, usize::from(duration_s >= RUNS_THEN_STOPS_MIN_S)),
         };
         plans.push(Switching { initially_on, times_s: Vec::new() });
         counts.push(count);
@@ -143,18 +176,29 @@ pub(super) fn plan_switching(rng: &mut Rng, loads: &[Load], duration_s: f64, win
     let rounds = counts.iter().copied().max().unwrap_or(0);
     // Round-robin, so that an early load does not take all the room.
     for round in 0..rounds {
-        for (plan, &count) in plans.iter_mut().zip(&counts) {
+        for ((plan, &count), load) in plans.iter_mut().zip(&counts).zip(loads) {
             if round >= count {
                 continue;
             }
+            let (earliest_s, latest_s) = match load.schedule {
+                Schedule::RunsThenStops => (0.55 * duration_s, 0.8 * duration_s),
+                _ => (EDGE_MARGIN_S, duration_s - EDGE_MARGIN_S),
+            };
             for _ in 0..ATTEMPTS {
-                let t = rng.uniform(EDGE_MARGIN_S, duration_s - EDGE_MARGIN_S);
+                let near = match within_cycle_s {
+                    Some(cycle_s) if !all_s.is_empty() && rng.chance(NEAR_OTHER_CHANCE) => {
+                        Some(all_s[pick(rng, all_s.len())] + rng.uniform(0.1, 0.9) * cycle_s)
+                    }
+                    _ => None,
+                };
+                let t = near.unwrap_or_else(|| rng.uniform(earliest_s, latest_s));
                 let clear_of_self = plan.times_s.iter().all(|&u| (t - u).abs() >= SAME_LOAD_GAP_S);
-                let clear_of_others = all_s.iter().all(|&u| (t - u).abs() >= OTHER_LOAD_GAP_S);
+                let clear_of_others = near.is_some() || all_s.iter().all(|&u| (t - u).abs() >= OTHER_LOAD_GAP_S);
+                let inside = (EDGE_MARGIN_S..=duration_s - EDGE_MARGIN_S).contains(&t);
                 let clear_of_disturbances = windows
                     .iter()
                     .all(|&(s, e)| t <= s - SWITCH_BEFORE_DISTURBANCE_S || t >= e + SWITCH_AFTER_DISTURBANCE_S);
-                if clear_of_self && clear_of_others && clear_of_disturbances {
+                if inside && clear_of_self && clear_of_others && clear_of_disturbances {
                     plan.times_s.push(t);
                     all_s.push(t);
                     break;

@@ -16,6 +16,9 @@ pub(super) struct Signal {
     pub kind: ChannelKind,
     pub unit: &'static str,
     pub nominal_rms: f64,
+    /// A sensor sized for this circuit rating rather than for the load: full scale and
+    /// noise follow it.
+    pub sensor_a: Option<f64>,
     pub values: Vec<f32>,
     pub description: String,
 }
@@ -52,6 +55,7 @@ pub(super) fn voltages(supply: &Supply, phases: &[f64], sample_rate_hz: f64) -> 
                 kind: ChannelKind::Voltage,
                 unit: "V",
                 nominal_rms: supply.nominal_v,
+                sensor_a: None,
                 values: values.collect(),
                 description: format!(
                     "leg {} to neutral, {:.1} V RMS before disturbances, {:.0} Hz nominal",
@@ -97,6 +101,7 @@ pub(super) fn currents(
             kind: ChannelKind::Current,
             unit: "A",
             nominal_rms: load.rated_a,
+            sensor_a: load.sensor_a,
             values,
             description: format!(
                 "{}; leg {}; {:.2} A RMS when running",
@@ -115,6 +120,7 @@ pub(super) fn currents(
             kind: ChannelKind::Current,
             unit: "A",
             nominal_rms: rated,
+            sensor_a: None,
             values: values.into_iter().map(|v| v as f32).collect(),
             description: format!("mains of leg {}: the sum of the branch currents on it", supply.legs[leg].name),
         })
@@ -122,15 +128,23 @@ pub(super) fn currents(
     (mains, branches)
 }
 
+/// A sensor sized for a circuit rating is as noisy as one sized for this fraction of it.
+const SENSOR_NOISE_SHARE: f64 = 0.1;
+
 /// Adds gaussian noise of `noise_fraction` times the signal's nominal RMS and, with
 /// `adc_bits`, rounds to the steps of an ADC whose full scale is the first 1-2-2.5-5 value
-/// above both 1.2 times the signal's largest magnitude and twice its nominal peak.
-/// Returns that full scale when quantising.
+/// above both 1.2 times the signal's largest magnitude and twice its nominal peak. A signal
+/// whose sensor is sized for a circuit rating takes that rating as its nominal for the full
+/// scale, and a tenth of it for the noise. Returns the full scale when quantising.
 pub(super) fn digitise(signal: &mut Signal, noise_fraction: f64, adc_bits: Option<u32>, rng: &mut Rng) -> Option<f64> {
-    let sigma = noise_fraction * signal.nominal_rms;
+    let (noise_rms, scale_rms) = match signal.sensor_a {
+        Some(rating) => (SENSOR_NOISE_SHARE * rating, rating),
+        None => (signal.nominal_rms, signal.nominal_rms),
+    };
+    let sigma = noise_fraction * noise_rms;
     let full_scale = adc_bits.map(|bits| {
         let largest = signal.values.iter().fold(0.0f64, |m, &v| m.max(f64::from(v).abs()));
-        let full_scale = nice_ceil((1.2 * largest).max(2.0 * std::f64::consts::SQRT_2 * signal.nominal_rms));
+        let full_scale = nice_ceil((1.2 * largest).max(2.0 * std::f64::consts::SQRT_2 * scale_rms));
         (full_scale, bits)
     });
     if sigma == 0.0 && full_scale.is_none() {

@@ -33,6 +33,8 @@ pub(super) struct Leg {
 pub(super) enum StepKind {
     Sag,
     Swell,
+    /// Below 0.1 pu (IEEE 1159): a recloser opening upstream, a loose neutral.
+    Interruption,
 }
 
 impl StepKind {
@@ -41,11 +43,12 @@ impl StepKind {
         match self {
             Self::Sag => "sag",
             Self::Swell => "swell",
+            Self::Interruption => "interruption",
         }
     }
 }
 
-/// A sag or swell: the RMS voltage of `legs` leaves 1 pu at `start_s`, reaches `pu` after a
+/// A sag, swell or interruption: the RMS voltage of `legs` leaves 1 pu at `start_s`, reaches `pu` after a
 /// raised-cosine ramp of `ramp_s`, holds, and is back at 1 pu at `end_s`.
 #[derive(Debug, Clone)]
 pub(super) struct VoltageStep {
@@ -114,7 +117,7 @@ pub(super) struct Supply {
     harmonics: [(f64, f64, f64); 3],
     /// Scales [`Supply::shape`] to unit RMS.
     shape_scale: f64,
-    /// Sags and swells, sorted by start and not overlapping.
+    /// Sags, swells and interruptions, sorted by start and not overlapping.
     pub steps: Vec<VoltageStep>,
     /// Transients, sorted by start and not overlapping.
     pub transients: Vec<Transient>,
@@ -184,7 +187,7 @@ impl Supply {
         self.nominal_v * self.legs[leg].level
     }
 
-    /// RMS gain of `leg` at `t` from sags and swells (1 outside them).
+    /// RMS gain of `leg` at `t` from sags, swells and interruptions (1 outside them).
     pub(super) fn gain(&self, leg: usize, t: f64) -> f64 {
         let after = self.steps.partition_point(|s| s.start_s <= t);
         match after.checked_sub(1).map(|i| &self.steps[i]) {

@@ -529,3 +529,87 @@ fn planted_events_serialise() {
     let options: GenerateOptions = serde_json::from_str(r#"{"seed": 5}"#).unwrap();
     assert_eq!(options, GenerateOptions { seed: 5, ..Default::default() });
 }
+
+fn hard(service: Service, seed: u64) -> Generated {
+    generate(&GenerateOptions { service, seed, hard_cases: true, noise_fraction: 0.003, ..Default::default() })
+}
+
+#[test]
+fn hard_cases_add_small_loads_a_fluctuating_motor_interruptions_and_near_switching() {
+    for (service, seed) in [(Service::SplitPhase120_240, 3), (Service::ThreePhase400_230, 4)] {
+        let g = hard(service, seed);
+        g.capture.check_consistent().unwrap();
+        let nominal_v = service.nominal_v();
+        // The small loads: tens of watts, on sensors whose full scale is the circuit's.
+        for channel in ["I_09", "I_11"] {
+            let steps: Vec<&PlantedEvent> =
+                events_on(&g, channel, "load_on").chain(events_on(&g, channel, "load_off")).collect();
+            assert!(!steps.is_empty(), "{service}: {channel} switches");
+            for event in steps {
+                let watts = event.magnitude * nominal_v;
+                assert!((5.0..=25.5).contains(&watts), "{event:?}");
+                let (before, after) = rms_around(&g, channel, event.start_s, 3.0 / f0(&g));
+                let step = (after - before).abs();
+                assert!(step > 0.6 * event.magnitude && step < 1.4 * event.magnitude, "{event:?}: {before} -> {after}");
+            }
+            let description = g.capture.metadata.iter().find(|(k, _)| k == channel).map(|(_, v)| v.as_str()).unwrap();
+            assert!(description.ends_with("full scale +/-50 A"), "{description}");
+        }
+        // The motor's load swings between levels, once or more a second, as planted.
+        let fluctuation = events_on(&g, "I_12", "fluctuation").next().expect("a fluctuation");
+        let (start_s, end_s) = (fluctuation.start_s, fluctuation.end_s.unwrap());
+        assert!(end_s - start_s > 3.0, "{fluctuation:?}");
+        let period = (rate(&g) / f0(&g)).round() as usize;
+        let v = values(&g, "I_12");
+        // (Away from the voltage disturbances, which its current follows.)
+        let disturbed = |t: f64| {
+            g.events.iter().any(|e| {
+                ["sag", "swell", "interruption"].contains(&e.kind.as_str())
+                    && t > e.start_s - 2.0 / f0(&g)
+                    && t < e.end_s.unwrap() + 2.0 / f0(&g)
+            })
+        };
+        let cycle_rms: Vec<f64> = (g.capture.index_at_or_after(start_s)..g.capture.index_at_or_after(end_s))
+            .step_by(period)
+            .filter(|&i| !disturbed(i as f64 / rate(&g)))
+            .map(|i| rms(&v[i..i + period]))
+            .collect();
+        let (low, high) = cycle_rms.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &r| (l.min(r), h.max(r)));
+        assert!(((high - low) / fluctuation.magnitude - 1.0).abs() < 0.15, "{low}..{high} A: {fluctuation:?}");
+        assert_eq!(events_on(&g, "I_12", "load_on").count(), 0);
+        let stop = events_on(&g, "I_12", "load_off").next().expect("the motor stops");
+        assert!(stop.start_s > end_s);
+        // Interruptions: the voltage under 0.1 pu, the loads' currents following it down.
+        let interruptions: Vec<&PlantedEvent> = g.events.iter().filter(|e| e.kind == "interruption").collect();
+        assert!(!interruptions.is_empty(), "{service}");
+        for event in interruptions {
+            let middle = 0.5 * (event.start_s + event.end_s.unwrap());
+            let during = rms(&values(&g, &event.channel)[cycles_from(&g, middle - 1.0 / f0(&g), 2.0)]);
+            assert!(during < 0.1 * nominal_v, "{event:?}: {during} V");
+            assert!((during - event.magnitude).abs() < 0.01 * nominal_v, "{event:?}: {during} V");
+        }
+        // Some switchings of different loads within a cycle of each other.
+        let mut switching: Vec<(f64, &str)> = g
+            .events
+            .iter()
+            .filter(|e| e.kind.starts_with("load_") && !e.channel.starts_with("I_MAIN"))
+            .map(|e| (e.start_s, e.channel.as_str()))
+            .collect();
+        switching.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // (Not the poles of one multi-pole load, on spaces 1-3.)
+        let one_load =
+            |a: &str, b: &str| ["I_01", "I_02", "I_03"].contains(&a) && ["I_01", "I_02", "I_03"].contains(&b);
+        let near = switching
+            .windows(2)
+            .filter(|w| w[1].0 - w[0].0 < 1.0 / f0(&g) && w[0].1 != w[1].1 && !one_load(w[0].1, w[1].1))
+            .count();
+        assert!(near >= 1, "{service}: {switching:?}");
+    }
+}
+
+#[test]
+fn hard_cases_leave_the_default_capture_as_it_was() {
+    let again = generate(&GenerateOptions { hard_cases: false, ..Default::default() });
+    assert_eq!(&again, split());
+    assert!(!split().capture.channels.iter().any(|c| c.name == "I_12"));
+}

@@ -63,6 +63,8 @@ pub(super) struct Step {
     pub level_after: f64,
     /// First half cycle off the level before.
     pub first_moving: usize,
+    /// First half cycle of the level after.
+    pub settled: usize,
     /// Half cycles over which the level after is taken.
     pub settle_end: usize,
 }
@@ -127,7 +129,7 @@ pub(super) fn steady_steps(
         let mix_after = mixing[(first_moving + 1).min(after.start)];
         let onset = locate_edge(mixing, grid, before.end - 1..after.start + 1, mix_before, mix_after)
             .unwrap_or(grid.edge(first_moving));
-        steps.push(Step { onset, level_before: l0, level_after: l1, first_moving, settle_end });
+        steps.push(Step { onset, level_before: l0, level_after: l1, first_moving, settled: after.start, settle_end });
     }
     steps
 }
@@ -173,12 +175,22 @@ pub(super) fn find(
         let start_s = step.onset / grid.sample_rate_hz;
         let kind = if l1 > l0 { EventKind::LoadOn } else { EventKind::LoadOff };
         let ratio = if l0.abs() > 0.0 { l1.abs() / l0.abs() } else { f64::INFINITY };
-        let near = voltage_edges.iter().filter(|e| (e.t_s - start_s).abs() <= FOLLOW_CYCLES * cycle_s);
+        // A voltage edge anywhere in the transition may be what moved it (the level can start
+        // to move before the edge, as a fluctuating load's does inside an interruption).
+        let settled_s = grid.edge(step.settled) / grid.sample_rate_hz;
+        let near = voltage_edges.iter().filter(|e| {
+            e.t_s >= start_s - FOLLOW_CYCLES * cycle_s && e.t_s <= settled_s.max(start_s) + FOLLOW_CYCLES * cycle_s
+        });
         let mut note = String::new();
         let mut follows = false;
         for edge in near {
             let (lo, hi) = (edge.ratio.min(1.0 / edge.ratio), edge.ratio.max(1.0 / edge.ratio));
-            if ratio >= lo / FOLLOW_SLACK && ratio <= hi * FOLLOW_SLACK {
+            // Into or out of an interruption, what is left of a current is its sensor's
+            // noise, whatever the residual voltage: falling (rising) as far is following.
+            let deep = options.interruption_pu * FOLLOW_SLACK;
+            let interrupted = (edge.ratio < options.interruption_pu && ratio <= deep)
+                || (edge.ratio > 1.0 / options.interruption_pu && ratio >= 1.0 / deep);
+            if interrupted || (ratio >= lo / FOLLOW_SLACK && ratio <= hi * FOLLOW_SLACK) {
                 follows = true;
                 break;
             }
@@ -217,8 +229,11 @@ const FLUCTUATION_EACH_WAY: usize = 2;
 const FLUCTUATION_TURNS: usize = 4;
 /// ... and at this share of its consecutive swings.
 const ZIGZAG_SHARE: f64 = 0.7;
-/// A step at least this many times the stretch's median swing is a switching inside it.
+/// A step at least this many times the stretch's median swing is a switching inside it ...
 const SWITCH_OVER_SWING: f64 = 3.0;
+/// ... and so is one to or from a level below this fraction of what the stretch draws (off,
+/// or standby).
+const TO_STANDBY: f64 = 0.2;
 
 /// Folds runs of load steps that go up and down within [`FLUCTUATION_GAP_S`] of each other
 /// (a motor whose mechanical load varies, a wandering appliance) into one `fluctuation`
@@ -240,8 +255,11 @@ fn fold_fluctuations(steps: Vec<Event>, channel: &str, unit: &str) -> Vec<Event>
             continue;
         }
         let swing = median(stretch.iter().map(|e| e.magnitude)).unwrap_or(0.0);
+        let upper = |e: &Event| e.level_before.unwrap_or(0.0).abs().max(e.level_after.unwrap_or(0.0).abs());
+        let lower = |e: &Event| e.level_before.unwrap_or(0.0).abs().min(e.level_after.unwrap_or(0.0).abs());
+        let drawing = median(stretch.iter().map(upper)).unwrap_or(0.0);
         let (switches, swings): (Vec<&Event>, Vec<&Event>) =
-            stretch.iter().partition(|e| e.magnitude >= SWITCH_OVER_SWING * swing);
+            stretch.iter().partition(|e| e.magnitude >= SWITCH_OVER_SWING * swing || lower(e) <= TO_STANDBY * drawing);
         // Back and forth, again and again: several loads switching in the same second (a
         // busy panel's mains) go one way, then the other, without zig-zagging.
         let turns = swings.windows(2).filter(|w| w[0].kind != w[1].kind).count();

@@ -319,3 +319,32 @@ fn one_nominal_per_supply_from_its_healthy_phases() {
     assert!(sags.iter().any(|e| e.channel == "V_C" && e.start_s < 0.05), "{:#?}", d.events);
     assert!(d.events.iter().all(|e| e.channel != "VS"), "{:#?}", d.events);
 }
+
+/// The generator's fluctuating motor, which stops once: one fluctuation over its planted
+/// span and its stop, whether the stop is a large step or only from its lighter level, and
+/// nothing at the interruptions it rides through.
+#[test]
+fn a_fluctuating_motor_that_stops_is_one_fluctuation_and_its_stop() {
+    use crate::generate::{GenerateOptions, Service, generate};
+    for (service, rate, seed) in [(Service::SplitPhase120_240, 2000.0, 13), (Service::ThreePhase400_230, 4000.0, 12)] {
+        let options = GenerateOptions {
+            service,
+            sample_rate_hz: rate,
+            seed,
+            hard_cases: true,
+            noise_fraction: 0.003,
+            ..Default::default()
+        };
+        let g = generate(&options);
+        let d = detect(&g.capture, &DetectOptions::default()).unwrap();
+        let found: Vec<&Event> = d.events.iter().filter(|e| e.channel == "I_12").collect();
+        let planted = |kind: &str| g.events.iter().find(|e| e.channel == "I_12" && e.kind == kind).unwrap();
+        let (fluctuation, stop) = (planted("fluctuation"), planted("load_off"));
+        assert_eq!(found.len(), 2, "{seed}: {found:#?}");
+        assert_eq!(found[0].kind, EventKind::Fluctuation);
+        assert!(found[0].start_s < fluctuation.end_s.unwrap() && found[0].end_s.unwrap() > fluctuation.start_s);
+        assert_eq!(found[1].kind, EventKind::LoadOff);
+        assert!((found[1].start_s - stop.start_s).abs() < 0.5 / service.line_frequency_hz(), "{seed}: {:?}", found[1]);
+        assert!(g.events.iter().any(|e| e.kind == "interruption"), "{seed}: rides through an interruption");
+    }
+}
