@@ -194,7 +194,7 @@ pub(super) fn plan_switching(
                 let t = near.unwrap_or_else(|| rng.uniform(earliest_s, latest_s));
                 let clear_of_self = plan.times_s.iter().all(|&u| (t - u).abs() >= SAME_LOAD_GAP_S);
                 let clear_of_others = near.is_some() || all_s.iter().all(|&u| (t - u).abs() >= OTHER_LOAD_GAP_S);
-                let inside = (EDGE_MARGIN_S..=duration_s - EDGE_MARGIN_S).contains(&t);
+                let inside = (earliest_s..=latest_s).contains(&t);
                 let clear_of_disturbances = windows
                     .iter()
                     .all(|&(s, e)| t <= s - SWITCH_BEFORE_DISTURBANCE_S || t >= e + SWITCH_AFTER_DISTURBANCE_S);

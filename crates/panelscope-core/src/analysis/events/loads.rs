@@ -169,10 +169,15 @@ pub(super) fn find(
         if is_power { series.mean.clone() } else { series.mean_square.iter().map(|m| m.sqrt()).collect() };
     let mixing = if is_power { &series.mean } else { &series.mean_square };
     let cycle_s = grid.period_samples / grid.sample_rate_hz;
+    let interrupted = interrupted_spans(voltage_edges);
     let mut events = Vec::new();
     for step in steady_steps(&level, mixing, grid, min_step, options.steady_cycles) {
         let (l0, l1) = (step.level_before, step.level_after);
         let start_s = step.onset / grid.sample_rate_hz;
+        if interrupted.iter().any(|&(from_s, to_s)| start_s > from_s + cycle_s && start_s < to_s - cycle_s) {
+            // While the supply is out, what is left of a current is no load's doing.
+            continue;
+        }
         let kind = if l1 > l0 { EventKind::LoadOn } else { EventKind::LoadOff };
         let ratio = if l0.abs() > 0.0 { l1.abs() / l0.abs() } else { f64::INFINITY };
         // A voltage edge anywhere in the transition may be what moved it (the level can start
@@ -219,6 +224,17 @@ pub(super) fn find(
         events.push(event);
     }
     fold_fluctuations(events, &channel.name, &channel.unit)
+}
+
+/// Where a voltage was interrupted, from the start of each interruption to its end.
+fn interrupted_spans(edges: &[VoltageEdge]) -> Vec<(f64, f64)> {
+    let (start, end) =
+        (format!("{} start", EventKind::Interruption.as_str()), format!("{} end", EventKind::Interruption.as_str()));
+    edges
+        .windows(2)
+        .filter(|w| w[0].channel == w[1].channel && w[0].what == start && w[1].what == end)
+        .map(|w| (w[0].t_s, w[1].t_s))
+        .collect()
 }
 
 /// Steps closer than this to the next one can belong to one fluctuating stretch.
