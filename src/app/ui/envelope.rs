@@ -169,6 +169,13 @@ fn crossing(
     gather: &mut Gather,
     span: &mut impl FnMut(usize, f32, f32),
 ) {
+    if cb == ca + 1 {
+        // The common case, from one column into the next: one edge, two spans.
+        let y = a.y + (b.y - a.y) * ((x0 + cb as f32 - a.x) / (b.x - a.x));
+        gather.add(ca, a.y.min(y), a.y.max(y), span);
+        gather.add(cb, y.min(b.y), y.max(b.y), span);
+        return;
+    }
     let slope = (b.y - a.y) / (b.x - a.x);
     gather.add(ca, a.y, a.y, span);
     for c in ca..cb {
