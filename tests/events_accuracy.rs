@@ -215,17 +215,27 @@ fn precision_and_recall_on_generated_captures() {
 #[test]
 #[ignore = "takes minutes in a debug build; run in release for the figures"]
 fn precision_and_recall_over_many_seeds_and_rates() {
+    let rates = [1000.0, 2000.0, 4000.0, 7680.0, 10_000.0, 15_360.0, 25_000.0, 50_000.0, 100_000.0];
+    let total = run(&sweep(&rates, 8, 0, case));
+    assert!(total.precision() >= 0.95 && total.recall() >= 0.95);
+}
+
+/// `seeds` captures of 10 s per rate, services alternating, seeds from `first_seed` (100
+/// apart per rate).
+fn sweep(
+    rates: &[f64],
+    seeds: u64,
+    first_seed: u64,
+    make: fn(Service, f64, f64, u64) -> GenerateOptions,
+) -> Vec<GenerateOptions> {
     let mut cases = Vec::new();
-    for (i, rate) in
-        [1000.0, 2000.0, 4000.0, 7680.0, 10_000.0, 15_360.0, 25_000.0, 50_000.0, 100_000.0].into_iter().enumerate()
-    {
-        for seed in 0..8u64 {
+    for (i, &rate) in rates.iter().enumerate() {
+        for seed in 0..seeds {
             let service = if seed % 2 == 0 { Service::SplitPhase120_240 } else { Service::ThreePhase400_230 };
-            cases.push(case(service, rate, 10.0, 100 * i as u64 + seed));
+            cases.push(make(service, rate, 10.0, first_seed + 100 * i as u64 + seed));
         }
     }
-    let total = run(&cases);
-    assert!(total.precision() >= 0.95 && total.recall() >= 0.95);
+    cases
 }
 
 /// The generator's hard cases (small loads, a fluctuating motor, interruptions, loads
@@ -255,13 +265,8 @@ fn f1_on_hard_cases_at_50_and_60_hz() {
 #[test]
 #[ignore = "takes minutes in a debug build; run in release for the figures"]
 fn f1_on_hard_cases_over_many_seeds_and_rates() {
-    let mut cases = Vec::new();
-    for (i, rate) in [1000.0, 2000.0, 4000.0, 7680.0, 10_000.0, 25_000.0, 50_000.0].into_iter().enumerate() {
-        for seed in 0..6u64 {
-            let service = if seed % 2 == 0 { Service::SplitPhase120_240 } else { Service::ThreePhase400_230 };
-            cases.push(hard(service, rate, 10.0, 1000 + 100 * i as u64 + seed));
-        }
-    }
+    let rates = [1000.0, 2000.0, 4000.0, 7680.0, 10_000.0, 25_000.0, 50_000.0];
+    let cases = sweep(&rates, 6, 1000, hard);
     let total = run(&cases);
     assert!(total.f1() >= 0.95, "F1 {:.3}", total.f1());
 }
