@@ -256,7 +256,7 @@ const TO_STANDBY: f64 = 0.2;
 /// event with its span, range and rate. A step inside the stretch far larger than its
 /// swings is a real switching and stays.
 fn fold_fluctuations(steps: Vec<Event>, channel: &str, unit: &str) -> Vec<Event> {
-    let mut out = Vec::new();
+    let mut items: Vec<Folded> = Vec::new();
     let mut i = 0;
     while i < steps.len() {
         let mut j = i + 1;
@@ -267,12 +267,10 @@ fn fold_fluctuations(steps: Vec<Event>, channel: &str, unit: &str) -> Vec<Event>
         i = j;
         let ups = stretch.iter().filter(|e| e.kind == EventKind::LoadOn).count();
         if ups < FLUCTUATION_EACH_WAY || stretch.len() - ups < FLUCTUATION_EACH_WAY {
-            out.extend_from_slice(stretch);
+            items.extend(stretch.iter().cloned().map(Folded::Step));
             continue;
         }
         let swing = median(stretch.iter().map(|e| e.magnitude)).unwrap_or(0.0);
-        let upper = |e: &Event| e.level_before.unwrap_or(0.0).abs().max(e.level_after.unwrap_or(0.0).abs());
-        let lower = |e: &Event| e.level_before.unwrap_or(0.0).abs().min(e.level_after.unwrap_or(0.0).abs());
         let drawing = median(stretch.iter().map(upper)).unwrap_or(0.0);
         let (switches, swings): (Vec<&Event>, Vec<&Event>) =
             stretch.iter().partition(|e| e.magnitude >= SWITCH_OVER_SWING * swing || lower(e) <= TO_STANDBY * drawing);
@@ -281,30 +279,122 @@ fn fold_fluctuations(steps: Vec<Event>, channel: &str, unit: &str) -> Vec<Event>
         let turns = swings.windows(2).filter(|w| w[0].kind != w[1].kind).count();
         let zigzags = turns >= FLUCTUATION_TURNS && turns as f64 >= ZIGZAG_SHARE * (swings.len() - 1) as f64;
         if swings.len() < 2 * FLUCTUATION_EACH_WAY || !zigzags {
-            out.extend_from_slice(stretch);
+            items.extend(stretch.iter().cloned().map(Folded::Step));
             continue;
         }
-        out.extend(switches.into_iter().cloned());
-        let levels = swings.iter().flat_map(|e| [e.level_before, e.level_after]).flatten();
-        let (low, high) = levels.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| (lo.min(l), hi.max(l)));
-        let (first, last) = (swings[0], swings[swings.len() - 1]);
-        let span_s = last.start_s - first.start_s;
-        let mut event = Event::new(EventKind::Fluctuation, channel, first.start_s, high - low, unit);
-        event.end_s = Some(last.start_s);
-        event.duration_s = Some(span_s);
-        event.level_before = first.level_before;
-        event.level_after = last.level_after;
-        event.note = format!(
-            "{} swings over {:.2} s ({:.1} per second) between {} and {} {unit}",
-            swings.len(),
-            span_s,
-            (swings.len() - 1) as f64 / span_s.max(f64::MIN_POSITIVE),
-            crate::format::fmt_value(low),
-            crate::format::fmt_value(high)
-        );
-        out.push(event);
+        items.extend(switches.into_iter().cloned().map(Folded::Step));
+        items.push(Folded::Stretch(swings.into_iter().cloned().collect()));
     }
-    out
+    items.sort_by(|a, b| a.start_s().total_cmp(&b.start_s()));
+    join_fragments(&mut items);
+    items
+        .into_iter()
+        .map(|item| match item {
+            Folded::Step(e) => e,
+            Folded::Stretch(swings) => fluctuation(&swings, channel, unit),
+        })
+        .collect()
+}
+
+/// A fluctuation takes in the stretch or the swing next to it when that starts within this
+/// long of its span and stays within its range: a swing too small to be a step, or one
+/// that merged with the next, cuts a stretch short.
+const JOIN_GAP_S: f64 = 2.0 * FLUCTUATION_GAP_S;
+
+/// A load step as it stands, or the swings of a fluctuating stretch.
+enum Folded {
+    Step(Event),
+    Stretch(Vec<Event>),
+}
+
+impl Folded {
+    fn start_s(&self) -> f64 {
+        match self {
+            Self::Step(e) => e.start_s,
+            Self::Stretch(swings) => swings[0].start_s,
+        }
+    }
+}
+
+fn upper(e: &Event) -> f64 {
+    e.level_before.unwrap_or(0.0).abs().max(e.level_after.unwrap_or(0.0).abs())
+}
+
+fn lower(e: &Event) -> f64 {
+    e.level_before.unwrap_or(0.0).abs().min(e.level_after.unwrap_or(0.0).abs())
+}
+
+/// Joins each fluctuating stretch with its neighbours in time (a stretch, or a step that is
+/// not a switching: within its range widened by its median swing, its lower level above
+/// standby) that start within [`JOIN_GAP_S`] of it. A switching between two stretches
+/// keeps them apart.
+fn join_fragments(items: &mut Vec<Folded>) {
+    let mut k = 0;
+    while k + 1 < items.len() {
+        let fits = |swings: &[Event], other: &[Event]| {
+            let swing = median(swings.iter().map(|e| e.magnitude)).unwrap_or(0.0);
+            let (low, high) = range(swings);
+            let drawing = median(swings.iter().map(upper)).unwrap_or(0.0);
+            other.iter().all(|e| lower(e) > TO_STANDBY * drawing && lower(e) >= low - swing && upper(e) <= high + swing)
+        };
+        // (Only past the stretch's end: a switching inside its span stays what it is.)
+        let after = |a: &[Event], t: f64| t > a[a.len() - 1].start_s && t - a[a.len() - 1].start_s <= JOIN_GAP_S;
+        let joined = match (&items[k], &items[k + 1]) {
+            (Folded::Stretch(a), Folded::Stretch(b)) => after(a, b[0].start_s) && (fits(a, b) || fits(b, a)),
+            (Folded::Stretch(a), Folded::Step(e)) => after(a, e.start_s) && fits(a, std::slice::from_ref(e)),
+            (Folded::Step(e), Folded::Stretch(b)) => {
+                b[0].start_s - e.start_s <= JOIN_GAP_S && fits(b, std::slice::from_ref(e))
+            }
+            (Folded::Step(_), Folded::Step(_)) => false,
+        };
+        if !joined {
+            k += 1;
+            continue;
+        }
+        let next = items.remove(k + 1);
+        let swings = match (std::mem::replace(&mut items[k], Folded::Stretch(Vec::new())), next) {
+            (Folded::Stretch(mut a), Folded::Stretch(b)) => {
+                a.extend(b);
+                a
+            }
+            (Folded::Stretch(mut a), Folded::Step(e)) => {
+                a.push(e);
+                a
+            }
+            (Folded::Step(e), Folded::Stretch(b)) => std::iter::once(e).chain(b).collect(),
+            (Folded::Step(_), Folded::Step(_)) => unreachable!("two steps are never joined"),
+        };
+        items[k] = Folded::Stretch(swings);
+        // The joined stretch may now reach the item before it.
+        k = k.saturating_sub(1);
+    }
+}
+
+/// The lowest and highest level the swings go between.
+fn range(swings: &[Event]) -> (f64, f64) {
+    let levels = swings.iter().flat_map(|e| [e.level_before, e.level_after]).flatten();
+    levels.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| (lo.min(l), hi.max(l)))
+}
+
+/// The `fluctuation` event of a stretch of swings (in time order).
+fn fluctuation(swings: &[Event], channel: &str, unit: &str) -> Event {
+    let (low, high) = range(swings);
+    let (first, last) = (&swings[0], &swings[swings.len() - 1]);
+    let span_s = last.start_s - first.start_s;
+    let mut event = Event::new(EventKind::Fluctuation, channel, first.start_s, high - low, unit);
+    event.end_s = Some(last.start_s);
+    event.duration_s = Some(span_s);
+    event.level_before = first.level_before;
+    event.level_after = last.level_after;
+    event.note = format!(
+        "{} swings over {:.2} s ({:.1} per second) between {} and {} {unit}",
+        swings.len(),
+        span_s,
+        (swings.len() - 1) as f64 / span_s.max(f64::MIN_POSITIVE),
+        crate::format::fmt_value(low),
+        crate::format::fmt_value(high)
+    );
+    event
 }
 
 /// Fills in the inrush of a load switching on: over half cycles `span` (the transition and

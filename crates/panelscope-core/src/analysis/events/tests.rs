@@ -297,6 +297,34 @@ fn a_fluctuating_motor_is_one_event_and_a_switch_inside_it_stays() {
     assert!(f0.end_s.unwrap() > f0.start_s && f0.note.contains("swings"), "{f0:?}");
 }
 
+/// A fluctuation that pauses for longer than the gap between its swings, or whose first
+/// swings come before the rest by more than that, is still one event.
+#[test]
+fn a_fluctuation_that_pauses_is_still_one_event() {
+    let (f, rate) = (50.0, 4000.0);
+    let first = [5.0, 6.2, 4.6, 5.8, 4.9, 6.4];
+    let second = [5.1, 6.3, 4.7, 6.0, 4.8, 6.1, 5.0];
+    let i = wave(f, rate, 6.5, 0.3, |t| {
+        if t < 0.5 {
+            5.0
+        } else if t < 2.3 {
+            first[((t - 0.5) / 0.3) as usize]
+        } else if t < 3.8 {
+            // Held for 1.5 s: longer than the gap that joins swings into one stretch.
+            first[first.len() - 1]
+        } else {
+            second[(((t - 3.8) / 0.3) as usize).min(second.len() - 1)]
+        }
+    });
+    let v = wave(f, rate, 6.5, 0.0, |_| 230.0);
+    let d = detect(&capture(rate, vec![("V_A", "V", v), ("I_M", "A", i)]), &DetectOptions::default()).unwrap();
+    let on_motor: Vec<&Event> = d.events.iter().filter(|e| e.channel == "I_M").collect();
+    assert_eq!(on_motor.len(), 1, "{on_motor:#?}");
+    let fluctuation = on_motor[0];
+    assert_eq!(fluctuation.kind, EventKind::Fluctuation);
+    assert!(fluctuation.start_s < 1.0 && fluctuation.end_s.unwrap() > 5.0, "{fluctuation:?}");
+}
+
 /// Phases that share a supply share its nominal, taken from the healthy ones, so a phase
 /// that starts inside a sag reads as a sag; a line-to-line input 1.6 times their level is a
 /// system of its own (not a swell against the phases' nominal).
