@@ -129,16 +129,23 @@ pub fn export_capture(capture: &Capture, options: &ExportOptions) -> anyhow::Res
     let keep = capture.channel_indices(&options.channels)?;
     let range = capture.window(options.from_s, options.to_s)?;
     let lo = range.start;
-    let window = capture.slice(range, Some(&keep));
     match options.max_points {
-        None => Ok(window),
         Some(n) if n < 2 => bail!("--max-points {n} is too small: at least 2 points (one min/max bucket)"),
-        Some(n) if window.sample_count() <= n => Ok(window),
-        Some(n) => {
+        Some(n) if range.len() > n => {
             let duration = capture.duration_s();
             let t_end = options.to_s.map_or(duration, |to| to.min(duration));
-            Ok(decimate_min_max(&window, n / 2, t_end - capture.time_s(lo)))
+            let span_s = t_end - capture.time_s(lo);
+            Ok(match capture.timebase {
+                // Straight from the capture's samples: the window is never copied.
+                Timebase::Fixed { .. } => {
+                    let header = capture.slice(range.clone(), Some(&[]));
+                    min_max_buckets(capture, &keep, range, n / 2, span_s, header)
+                }
+                // Irregular time: bucket edges from the window's own times, from 0.
+                Timebase::Irregular { .. } => decimate_min_max(&capture.slice(range, Some(&keep)), n / 2, span_s),
+            })
         }
+        _ => Ok(capture.slice(range, Some(&keep))),
     }
 }
 
@@ -147,16 +154,31 @@ pub fn export_capture(capture: &Capture, options: &ExportOptions) -> anyhow::Res
 /// bucket middle), so the result is a fixed-rate capture whose extremes are exact in
 /// value and within one bucket in time.
 pub fn decimate_min_max(capture: &Capture, buckets: usize, span_s: f64) -> Capture {
-    let n = capture.sample_count();
-    let ranges = window_buckets(&capture.timebase, 0..n, 0.0, span_s, buckets);
+    let all: Vec<usize> = (0..capture.channels.len()).collect();
+    min_max_buckets(capture, &all, 0..capture.sample_count(), buckets, span_s, capture.clone_header())
+}
+
+/// [`decimate_min_max`] of channels `keep` over samples `range` of `capture` (from its
+/// first sample's time when irregular), each channel on its own thread, into `header`.
+fn min_max_buckets(
+    capture: &Capture,
+    keep: &[usize],
+    range: std::ops::Range<usize>,
+    buckets: usize,
+    span_s: f64,
+    header: Capture,
+) -> Capture {
+    use rayon::prelude::*;
+    let from_s = if range.start < capture.sample_count() { capture.time_s(range.start) } else { 0.0 };
+    let ranges = window_buckets(&capture.timebase, range.clone(), from_s, from_s + span_s, buckets);
     let equal_index = matches!(capture.timebase, Timebase::Fixed { .. });
-    let channels = capture
-        .channels
-        .iter()
-        .map(|ch| {
+    let channels = keep
+        .par_iter()
+        .map(|&ci| {
+            let ch = &capture.channels[ci];
             let samples = match &ch.samples {
                 Samples::Analog(v) => Samples::Analog(
-                    analog_extremes(v, None, 0..n, &ranges, equal_index)
+                    analog_extremes(v, None, range.clone(), &ranges, equal_index)
                         .into_iter()
                         .flatten()
                         .map(|x| x.unwrap_or(f32::NAN))
@@ -178,7 +200,7 @@ pub fn decimate_min_max(capture: &Capture, buckets: usize, span_s: f64) -> Captu
         timebase: Timebase::Fixed { sample_rate_hz: 2.0 * buckets as f64 / span_s },
         channels,
         metadata: capture.metadata.clone(),
-        ..capture.clone_header()
+        ..header
     }
 }
 
@@ -201,4 +223,35 @@ pub fn ground_truth_path(capture_path: &Path) -> PathBuf {
     let mut name = capture_path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".events.json");
     capture_path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GenerateOptions, generate};
+
+    /// Decimating straight from the capture's samples gives what decimating a copy of the
+    /// window did, header and all.
+    #[test]
+    fn decimating_in_place_equals_decimating_the_window() {
+        let mut capture = generate(&GenerateOptions { duration_s: 2.0, ..Default::default() }).capture;
+        capture.trigger_s = Some(1.0);
+        capture.channels.push(Channel::digital("bit", (0..capture.sample_count()).map(|i| i % 700 < 300).collect()));
+        let options = ExportOptions {
+            from_s: Some(0.3),
+            to_s: Some(1.7),
+            channels: vec!["V_B".into(), "I_03".into(), "bit".into()],
+            max_points: Some(501),
+        };
+        let direct = export_capture(&capture, &options).unwrap();
+        let keep = capture.channel_indices(&options.channels).unwrap();
+        let range = capture.window(options.from_s, options.to_s).unwrap();
+        let span_s = 1.7 - capture.time_s(range.start);
+        let copied = decimate_min_max(&capture.slice(range, Some(&keep)), 250, span_s);
+        assert_eq!(direct, copied);
+        assert_eq!(direct.channels.len(), 3);
+        assert_eq!(direct.sample_count(), 500);
+        assert_eq!(direct.trigger_s, copied.trigger_s);
+        assert!(direct.start.is_some());
+    }
 }
