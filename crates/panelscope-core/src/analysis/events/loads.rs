@@ -188,14 +188,14 @@ pub(super) fn find(
         });
         let mut note = String::new();
         let mut follows = false;
+        // Into or out of an interruption, what is left of a current is its sensor's noise,
+        // whatever the residual voltage: falling (rising) as far is following.
+        let deep = options.interruption_pu * FOLLOW_SLACK;
         for edge in near {
             let (lo, hi) = (edge.ratio.min(1.0 / edge.ratio), edge.ratio.max(1.0 / edge.ratio));
-            // Into or out of an interruption, what is left of a current is its sensor's
-            // noise, whatever the residual voltage: falling (rising) as far is following.
-            let deep = options.interruption_pu * FOLLOW_SLACK;
-            let interrupted = (edge.ratio < options.interruption_pu && ratio <= deep)
+            let as_deep = (edge.ratio < options.interruption_pu && ratio <= deep)
                 || (edge.ratio > 1.0 / options.interruption_pu && ratio >= 1.0 / deep);
-            if interrupted || (ratio >= lo / FOLLOW_SLACK && ratio <= hi * FOLLOW_SLACK) {
+            if as_deep || (ratio >= lo / FOLLOW_SLACK && ratio <= hi * FOLLOW_SLACK) {
                 follows = true;
                 break;
             }
@@ -226,13 +226,14 @@ pub(super) fn find(
     fold_fluctuations(events, &channel.name, &channel.unit)
 }
 
-/// Where a voltage was interrupted, from the start of each interruption to its end.
+/// Where a voltage was interrupted, from the start of each interruption to its end (a
+/// voltage event's edges are listed start, then end).
 fn interrupted_spans(edges: &[VoltageEdge]) -> Vec<(f64, f64)> {
-    let (start, end) =
-        (format!("{} start", EventKind::Interruption.as_str()), format!("{} end", EventKind::Interruption.as_str()));
+    let interruption = Some(EventKind::Interruption);
     edges
         .windows(2)
-        .filter(|w| w[0].channel == w[1].channel && w[0].what == start && w[1].what == end)
+        .filter(|w| w[0].channel == w[1].channel && w[0].event == interruption && w[1].event == interruption)
+        .filter(|w| w[0].starts && !w[1].starts)
         .map(|w| (w[0].t_s, w[1].t_s))
         .collect()
 }

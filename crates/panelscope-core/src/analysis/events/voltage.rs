@@ -42,6 +42,10 @@ pub(super) struct VoltageEdge {
     pub channel: String,
     /// What the voltage did, in words.
     pub what: String,
+    /// The voltage event this edge starts or ends (`None` for a step in its level).
+    pub event: Option<EventKind>,
+    /// Whether it is the event's start (else its end).
+    pub starts: bool,
 }
 
 /// Events of one voltage channel and their edges.
@@ -368,6 +372,8 @@ fn close(
         ratio: ratio_in,
         channel: channel.name.clone(),
         what: format!("{} start", kind.as_str()),
+        event: Some(kind),
+        starts: true,
     });
     if let Some(r) = end_at {
         let e_post = energy(r + 2, r + 7).unwrap_or(one_pu * one_pu);
@@ -381,6 +387,8 @@ fn close(
             ratio: (e_post / e_in).sqrt(),
             channel: channel.name.clone(),
             what: format!("{} end", kind.as_str()),
+            event: Some(kind),
+            starts: false,
         });
     }
     let frequency_hz = rate / grid.period_samples;
@@ -437,6 +445,8 @@ pub(super) fn level_edges(
             s.level_before / reference.reference,
             s.level_after / reference.reference
         ),
+        event: None,
+        starts: false,
     })
     .collect()
 }
