@@ -72,6 +72,11 @@ pub(super) struct Swing {
     pub transition_s: f64,
 }
 
+/// The lowest and highest of `levels` (fractions of a rated current).
+pub(super) fn low_high(levels: impl Iterator<Item = f64>) -> (f64, f64) {
+    levels.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| (lo.min(l), hi.max(l)))
+}
+
 impl Swing {
     /// Changes over `0..duration_s`, from this seed.
     fn new(rng: &mut Rng, duration_s: f64, line_frequency_hz: f64) -> Self {
@@ -342,8 +347,7 @@ impl Load {
         match &self.model {
             Model::Resistive => format!("{}, resistive", self.label),
             Model::Motor(Motor { swing: Some(swing), pf, .. }) => {
-                let levels = swing.changes.iter().map(|c| c.1).chain([swing.first]);
-                let (low, high) = levels.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| (lo.min(l), hi.max(l)));
+                let (low, high) = low_high(swing.changes.iter().map(|c| c.1).chain([swing.first]));
                 format!(
                     "{}, motor PF {pf:.2} lagging, its load changing every 0.2-0.5 s between {:.0} % and {:.0} % of its rated current",
                     self.label,

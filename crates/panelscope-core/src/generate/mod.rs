@@ -495,8 +495,7 @@ fn fluctuations(
             continue;
         }
         let before = if first == 0 { swing.first } else { swing.changes[first - 1].1 };
-        let levels = inside.iter().map(|&k| swing.changes[k].1).chain([before]);
-        let (low, high) = levels.fold((f64::INFINITY, 0.0f64), |(lo, hi), l| (lo.min(l), hi.max(l)));
+        let (low, high) = loads::low_high(inside.iter().map(|&k| swing.changes[k].1).chain([before]));
         let (start_s, end_s) = (swing.changes[first].0, swing.changes[last].0 + swing.transition_s);
         events.push(PlantedEvent {
             kind: "fluctuation".to_owned(),

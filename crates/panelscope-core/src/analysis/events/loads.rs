@@ -309,6 +309,14 @@ enum Folded {
 }
 
 impl Folded {
+    /// The swings it holds: a lone step is one.
+    fn into_swings(self) -> Vec<Event> {
+        match self {
+            Self::Step(e) => vec![e],
+            Self::Stretch(swings) => swings,
+        }
+    }
+
     fn start_s(&self) -> f64 {
         match self {
             Self::Step(e) => e.start_s,
@@ -352,19 +360,10 @@ fn join_fragments(items: &mut Vec<Folded>) {
             k += 1;
             continue;
         }
-        let next = items.remove(k + 1);
-        let swings = match (std::mem::replace(&mut items[k], Folded::Stretch(Vec::new())), next) {
-            (Folded::Stretch(mut a), Folded::Stretch(b)) => {
-                a.extend(b);
-                a
-            }
-            (Folded::Stretch(mut a), Folded::Step(e)) => {
-                a.push(e);
-                a
-            }
-            (Folded::Step(e), Folded::Stretch(b)) => std::iter::once(e).chain(b).collect(),
-            (Folded::Step(_), Folded::Step(_)) => unreachable!("two steps are never joined"),
-        };
+        // Both are in time order and the second starts later: their swings follow on.
+        let next = items.remove(k + 1).into_swings();
+        let mut swings = std::mem::replace(&mut items[k], Folded::Stretch(Vec::new())).into_swings();
+        swings.extend(next);
         items[k] = Folded::Stretch(swings);
         // The joined stretch may now reach the item before it.
         k = k.saturating_sub(1);
