@@ -216,7 +216,10 @@ fn notes_are_kept_beside_the_capture_and_survive_closing_it() {
     // Exported with the events: beside them, as CSV.
     let events = dir.path().join("events.csv");
     harness.state_mut().apply(ExplorerMessage::ExportEvents(events.clone()).into());
-    run_until(&mut harness, "the events exported", |app| app.status().is_some_and(|s| s.contains("1 note")));
+    // (The save's status also names "1 note": wait for the export's own.)
+    run_until(&mut harness, "the events exported", |app| {
+        app.status().is_some_and(|s| s.starts_with("exported") && s.contains("1 note"))
+    });
     let table = std::fs::read_to_string(dir.path().join("events.notes.csv")).unwrap();
     assert!(table.contains("2.5,,,heater relay chatters"), "{table}");
     // Closed and opened again, the note is back.
