@@ -90,19 +90,79 @@ fn block(values: &[f32]) -> Partial {
 }
 
 /// Statistics of `values`, ignoring NaN; `None` when every sample is missing.
+///
+/// The sums are those of blocks of [`BLOCK`] samples added in order, whichever thread
+/// summed each block, so the figures are the same on every run and equal those of a
+/// [`Running`] fed the same samples in any slices.
 pub fn stats(values: &[f32]) -> Option<Stats> {
     let p = if values.len() > 4 * BLOCK {
-        values.par_chunks(BLOCK).map(block).reduce(|| Partial::EMPTY, Partial::merge)
+        let blocks: Vec<Partial> = values.par_chunks(BLOCK).map(block).collect();
+        blocks.into_iter().fold(Partial::EMPTY, Partial::merge)
     } else {
         values.chunks(BLOCK).map(block).fold(Partial::EMPTY, Partial::merge)
     };
-    (p.count > 0).then(|| Stats {
+    p.finish()
+}
+
+/// Statistics over samples that arrive in slices (a file read batch by batch), without
+/// holding them: the same figures as [`stats`] over all of them at once.
+#[derive(Clone)]
+pub struct Running {
+    total: Partial,
+    /// The samples of the block being filled (fewer than [`BLOCK`]).
+    pending: Vec<f32>,
+}
+
+impl Default for Running {
+    fn default() -> Self {
+        Self { total: Partial::EMPTY, pending: Vec::new() }
+    }
+}
+
+impl Running {
+    /// Adds the next samples.
+    pub fn push(&mut self, mut values: &[f32]) {
+        if !self.pending.is_empty() {
+            let take = (BLOCK - self.pending.len()).min(values.len());
+            self.pending.extend_from_slice(&values[..take]);
+            values = &values[take..];
+            if self.pending.len() < BLOCK {
+                return;
+            }
+            self.total = self.total.merge(block(&self.pending));
+            self.pending.clear();
+        }
+        let whole = values.len() / BLOCK * BLOCK;
+        for chunk in values[..whole].chunks_exact(BLOCK) {
+            self.total = self.total.merge(block(chunk));
+        }
+        if whole < values.len() {
+            self.pending.reserve_exact(BLOCK);
+            self.pending.extend_from_slice(&values[whole..]);
+        }
+    }
+
+    /// The statistics of every sample pushed; `None` when every one was missing.
+    pub fn finish(mut self) -> Option<Stats> {
+        if !self.pending.is_empty() {
+            self.total = self.total.merge(block(&self.pending));
+            self.pending = Vec::new();
+        }
+        self.total.finish()
+    }
+}
+
+impl Partial {
+    fn finish(self) -> Option<Stats> {
+        let p = self;
+        (p.count > 0).then(|| Stats {
         count: p.count,
         min: p.min as f64,
         max: p.max as f64,
         mean: p.sum / p.count as f64,
         rms: (p.sum_sq / p.count as f64).sqrt(),
-    })
+        })
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +179,21 @@ mod tests {
         assert!(s.mean.abs() < 1e-3);
         assert!((s.max - 170.0).abs() < 1e-3 && (s.min + 170.0).abs() < 1e-3);
         assert_eq!(s.count, n);
+    }
+
+    #[test]
+    fn running_statistics_equal_those_of_the_whole_array_whatever_the_slices() {
+        let n = 5 * BLOCK + 12_345;
+        let mut v: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.37).sin() * 300.0 + 0.1).collect();
+        v[BLOCK + 7] = f32::NAN;
+        let whole = stats(&v).unwrap();
+        assert_eq!(stats(&v), Some(whole), "the same on every run");
+        for slice in [1usize, 1000, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 5, n] {
+            let mut running = Running::default();
+            v.chunks(slice).for_each(|c| running.push(c));
+            assert_eq!(running.finish(), Some(whole), "slices of {slice}");
+        }
+        assert_eq!(Running::default().finish(), None);
     }
 
     #[test]

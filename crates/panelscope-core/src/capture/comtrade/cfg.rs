@@ -73,6 +73,15 @@ impl DataType {
             Self::Float32 => "FLOAT32",
         }
     }
+
+    /// Bytes per analog value of a binary type; `None` for ASCII.
+    pub(super) fn binary_width(self) -> Option<usize> {
+        match self {
+            Self::Ascii => None,
+            Self::Binary => Some(2),
+            Self::Binary32 | Self::Float32 => Some(4),
+        }
+    }
 }
 
 /// One analog channel line.

@@ -5,14 +5,16 @@
 //! word (first channel in the lowest bit), all little-endian.
 
 use crate::capture::room_for;
+use rayon::prelude::*;
 use std::path::Path;
 
 use super::cfg::{AnalogDef, Cfg, DataType};
 use crate::capture::{Bits, CaptureError, Result};
 
-/// Records decoded per pass over the channels: large enough for tight loops, small
-/// enough that a block stays in cache while each channel is pulled out of it.
-const BLOCK_RECORDS: usize = 4096;
+/// Bytes of records read and decoded at a time: large enough that the channels of a block
+/// are decoded in parallel for little overhead, small enough to stay in cache while each
+/// channel is pulled out of it.
+const READ_BLOCK_BYTES: usize = 1 << 20;
 
 /// Decoded samples: `a * x + b` per analog channel (NaN where missing), bits per
 /// digital channel, and the raw timestamps when the time base needs them.
@@ -38,6 +40,15 @@ impl DatData {
 /// Decodes a DAT file (or a CFF's DAT section) as the CFG describes. `first_line` is
 /// the line number of the first ASCII line within `path`.
 pub(super) fn decode(data: &[u8], path: &Path, first_line: usize, cfg: &Cfg) -> Result<DatData> {
+    check_channel_count(cfg, path)?;
+    let need_ticks = cfg.uses_timestamps();
+    match cfg.data_type.binary_width() {
+        None => decode_ascii(data, path, first_line, cfg, need_ticks),
+        Some(width) => decode_binary(data, path, cfg, width, need_ticks),
+    }
+}
+
+fn check_channel_count(cfg: &Cfg, path: &Path) -> Result<()> {
     let channels = cfg.analog.len() + cfg.digital.len();
     if channels > crate::capture::MAX_CHANNELS {
         return Err(CaptureError::invalid(
@@ -45,15 +56,25 @@ pub(super) fn decode(data: &[u8], path: &Path, first_line: usize, cfg: &Cfg) -> 
             format!("{channels} channels: at most {}", crate::capture::MAX_CHANNELS),
         ));
     }
-    let need_ticks = cfg.uses_timestamps();
-    match cfg.data_type {
-        DataType::Ascii => decode_ascii(data, path, first_line, cfg, need_ticks),
-        DataType::Binary => decode_binary(data, path, cfg, 2, need_ticks),
-        DataType::Binary32 | DataType::Float32 => decode_binary(data, path, cfg, 4, need_ticks),
-    }
+    Ok(())
 }
 
 fn decode_binary(data: &[u8], path: &Path, cfg: &Cfg, width: usize, need_ticks: bool) -> Result<DatData> {
+    let mut reader = data;
+    decode_binary_from(&mut reader, data.len() as u64, path, cfg, width, need_ticks)
+}
+
+/// Decodes binary records read from `reader`, which holds `len` bytes, a block of records at
+/// a time: the file is never held whole, and each block's channels are decoded in parallel.
+pub(super) fn decode_binary_from(
+    reader: &mut impl std::io::Read,
+    len: u64,
+    path: &Path,
+    cfg: &Cfg,
+    width: usize,
+    need_ticks: bool,
+) -> Result<DatData> {
+    check_channel_count(cfg, path)?;
     let words = cfg.digital.len().div_ceil(16);
     let record_size = cfg
         .analog
@@ -62,7 +83,7 @@ fn decode_binary(data: &[u8], path: &Path, cfg: &Cfg, width: usize, need_ticks: 
         .and_then(|a| a.checked_add(words.checked_mul(2)?))
         .and_then(|s| s.checked_add(8))
         .ok_or_else(|| CaptureError::invalid(path, "the record size overflows"))?;
-    let complete = data.len() / record_size;
+    let complete = usize::try_from(len / record_size as u64).unwrap_or(usize::MAX);
     let n = match cfg.sample_count() {
         Some(expected) if (complete as u64) < expected => {
             return Err(CaptureError::record(
@@ -70,62 +91,78 @@ fn decode_binary(data: &[u8], path: &Path, cfg: &Cfg, width: usize, need_ticks: 
                 complete + 1,
                 format!(
                     "truncated: expected {expected} records of {record_size} bytes, the file ends after {complete} \
-                     complete records ({} bytes)",
-                    data.len()
+                     complete records ({len} bytes)"
                 ),
             ));
         }
         // More records than the CFG says: read the CFG's count.
         Some(expected) => usize::try_from(expected).unwrap_or(complete).min(complete),
-        None if !data.len().is_multiple_of(record_size) => {
+        None if !len.is_multiple_of(record_size as u64) => {
             return Err(CaptureError::record(
                 path,
                 complete + 1,
                 format!(
                     "truncated: the file ends {} bytes into this record of {record_size} bytes",
-                    data.len() % record_size
+                    len % record_size as u64
                 ),
             ));
         }
         None => complete,
     };
-    let body = data.get(..n * record_size).unwrap_or_default();
 
     let mut analog: Vec<Vec<f32>> =
         cfg.analog.iter().map(|def| room_for(path, n, &format!("channel '{}'", def.name))).collect::<Result<_>>()?;
-    for block in body.chunks(record_size.saturating_mul(BLOCK_RECORDS)) {
-        for (c, (out, def)) in analog.iter_mut().zip(&cfg.analog).enumerate() {
-            let offset = 8 + c * width;
-            match cfg.data_type {
-                DataType::Binary => column::<2>(out, block, record_size, offset, |raw| binary16(raw, def)),
-                DataType::Binary32 => column::<4>(out, block, record_size, offset, |raw| binary32(raw, def)),
-                DataType::Float32 | DataType::Ascii => {
-                    column::<4>(out, block, record_size, offset, |raw| float32(raw, def))
-                }
-            }
-        }
-    }
-
+    let mut digital: Vec<Bits> = (0..cfg.digital.len()).map(|_| Bits::zeros(n)).collect();
+    let mut ticks = if need_ticks { Some((Ticks::default(), room_for(path, n, "the timestamps")?)) } else { None };
+    let block_records = (READ_BLOCK_BYTES / record_size).max(1);
+    let mut block = room_for::<u8>(path, block_records.min(n).saturating_mul(record_size), "a block of records")?;
     let words_offset = 8 + cfg.analog.len() * width;
-    let digital = (0..cfg.digital.len())
-        .map(|d| {
-            // Only this channel's bit is read: unused high bits of the last word may be set.
-            let offset = words_offset + (d / 16) * 2;
-            let mask = 1u16 << (d % 16);
-            let mut bits = Bits::zeros(n);
-            for (i, record) in body.chunks_exact(record_size).enumerate() {
-                if let Some(&[lo, hi]) = record.get(offset..offset + 2)
-                    && u16::from_le_bytes([lo, hi]) & mask != 0
-                {
-                    bits.set(i, true);
-                }
+    let mut first = 0;
+    while first < n {
+        let records = block_records.min(n - first);
+        block.resize(records * record_size, 0);
+        reader.read_exact(&mut block).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                CaptureError::record(path, first + 1, "truncated: the file ended while it was read")
+            } else {
+                CaptureError::io(path, e)
             }
-            bits
-        })
-        .collect();
-
-    let ticks = if need_ticks { Some(binary_ticks(body, record_size, path)?) } else { None };
-    Ok(DatData { analog, digital, ticks })
+        })?;
+        let block = block.as_slice();
+        rayon::join(
+            || {
+                analog.par_iter_mut().zip(&cfg.analog).enumerate().for_each(|(c, (out, def))| {
+                    let offset = 8 + c * width;
+                    match cfg.data_type {
+                        DataType::Binary => column::<2>(out, block, record_size, offset, |raw| binary16(raw, def)),
+                        DataType::Binary32 => column::<4>(out, block, record_size, offset, |raw| binary32(raw, def)),
+                        DataType::Float32 | DataType::Ascii => {
+                            column::<4>(out, block, record_size, offset, |raw| float32(raw, def))
+                        }
+                    }
+                });
+            },
+            || {
+                digital.par_iter_mut().enumerate().for_each(|(d, bits)| {
+                    // Only this channel's bit is read: unused high bits of the last word may be set.
+                    let offset = words_offset + (d / 16) * 2;
+                    let mask = 1u16 << (d % 16);
+                    for (i, record) in block.chunks_exact(record_size).enumerate() {
+                        if let Some(&[lo, hi]) = record.get(offset..offset + 2)
+                            && u16::from_le_bytes([lo, hi]) & mask != 0
+                        {
+                            bits.set(first + i, true);
+                        }
+                    }
+                });
+            },
+        );
+        if let Some((state, out)) = ticks.as_mut() {
+            state.extend(out, block, record_size, first, path)?;
+        }
+        first += records;
+    }
+    Ok(DatData { analog, digital, ticks: ticks.map(|(_, t)| t) })
 }
 
 /// Appends one channel's values from every record of `block`.
@@ -164,34 +201,42 @@ fn float32(raw: [u8; 4], def: &AnalogDef) -> f32 {
     if def.a == 1.0 && def.b == 0.0 { x } else { (def.a * f64::from(x) + def.b) as f32 }
 }
 
-/// The record timestamps as non-decreasing ticks: a `u32` that wraps around counts on,
-/// a missing one (`0xFFFFFFFF`) repeats the previous time, one that goes back is an error.
-fn binary_ticks(body: &[u8], record_size: usize, path: &Path) -> Result<Vec<f64>> {
-    let mut ticks = Vec::with_capacity(body.len() / record_size.max(1));
-    let (mut previous, mut total) = (None::<u32>, 0.0f64);
-    for (i, record) in body.chunks_exact(record_size).enumerate() {
-        let Some(&[b0, b1, b2, b3]) = record.get(4..8) else { break };
-        let stamp = u32::from_le_bytes([b0, b1, b2, b3]);
-        if stamp != u32::MAX {
-            match previous {
-                None => total = f64::from(stamp),
-                Some(prev) => {
-                    let step = stamp.wrapping_sub(prev);
-                    if step >= 1 << 31 {
-                        return Err(CaptureError::record(
-                            path,
-                            i + 1,
-                            format!("timestamp {stamp} is before the previous record's ({prev})"),
-                        ));
+/// The record timestamps as non-decreasing ticks, block after block: a `u32` that wraps
+/// around counts on, a missing one (`0xFFFFFFFF`) repeats the previous time, one that goes
+/// back is an error.
+#[derive(Default)]
+struct Ticks {
+    previous: Option<u32>,
+    total: f64,
+}
+
+impl Ticks {
+    /// Appends the ticks of `block`, whose first record is record `first` (0-based).
+    fn extend(&mut self, out: &mut Vec<f64>, block: &[u8], record_size: usize, first: usize, path: &Path) -> Result<()> {
+        for (i, record) in block.chunks_exact(record_size).enumerate() {
+            let Some(&[b0, b1, b2, b3]) = record.get(4..8) else { break };
+            let stamp = u32::from_le_bytes([b0, b1, b2, b3]);
+            if stamp != u32::MAX {
+                match self.previous {
+                    None => self.total = f64::from(stamp),
+                    Some(prev) => {
+                        let step = stamp.wrapping_sub(prev);
+                        if step >= 1 << 31 {
+                            return Err(CaptureError::record(
+                                path,
+                                first + i + 1,
+                                format!("timestamp {stamp} is before the previous record's ({prev})"),
+                            ));
+                        }
+                        self.total += f64::from(step);
                     }
-                    total += f64::from(step);
                 }
+                self.previous = Some(stamp);
             }
-            previous = Some(stamp);
+            out.push(self.total);
         }
-        ticks.push(total);
+        Ok(())
     }
-    Ok(ticks)
 }
 
 /// True for a 1991-style ASCII missing-value marker: 99999 or 999999 above the

@@ -73,13 +73,9 @@ pub fn summary(path: &Path, open: &super::Opener<'_>) -> Result<Option<super::Su
         return Ok(None);
     }
     let dat_bytes = open(&dat_path).and_then(|f| f.metadata()).map_err(|e| CaptureError::io(&dat_path, e))?.len();
-    let width = match cfg.data_type {
-        DataType::Ascii => None,
-        DataType::Binary => Some(2u64),
-        DataType::Binary32 | DataType::Float32 => Some(4),
-    };
-    let count = match width {
+    let count = match cfg.data_type.binary_width() {
         Some(w) => {
+            let w = w as u64;
             let record = 8 + w * cfg.analog.len() as u64 + 2 * cfg.digital.len().div_ceil(16) as u64;
             promised.min(dat_bytes / record)
         }
@@ -106,7 +102,15 @@ fn read_bytes(path: &Path, open: &super::Opener<'_>) -> Result<Vec<u8>> {
 
 fn read_pair(cfg_path: &Path, dat_path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
     let cfg = cfg::parse(&text::decode_text(&read_bytes(cfg_path, open)?), cfg_path, 1)?;
-    let data = dat::decode(&read_bytes(dat_path, open)?, dat_path, 1, &cfg)?;
+    let data = match cfg.data_type.binary_width() {
+        // Binary records are read from the file a block at a time, never held whole.
+        Some(width) => {
+            let mut file = open(dat_path).map_err(|e| CaptureError::io(dat_path, e))?;
+            let len = file.metadata().map_err(|e| CaptureError::io(dat_path, e))?.len();
+            dat::decode_binary_from(&mut file, len, dat_path, &cfg, width, cfg.uses_timestamps())?
+        }
+        _ => dat::decode(&read_bytes(dat_path, open)?, dat_path, 1, &cfg)?,
+    };
     assemble(cfg_path, &cfg, data, cfg_path, dat_path)
 }
 
