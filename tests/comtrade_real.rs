@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use panelscope::capture::{self, Capture, ChannelKind, Samples, Timebase};
+use panelscope::cli::{info_json, scan_json};
 use proptest::prelude::*;
 
 mod common;
@@ -523,8 +524,47 @@ proptest! {
                 first = out;
             }
         }
-        if let Ok(c) = capture::read(&first) {
+        let read = capture::read(&first);
+        if let Ok(c) = &read {
             prop_assert!(c.check_consistent().is_ok());
         }
+        // A scan (what `info` does) fails where a read fails, with the same words.
+        let scan = capture::scan(&first, true);
+        match (&read, &scan) {
+            (Ok(c), Ok(scan)) => prop_assert_eq!(scan_json(scan, true), info_json(c, true)),
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            _ => prop_assert!(false, "read {:?}, scan {:?}", read.as_ref().err(), scan.as_ref().err()),
+        }
     }
+}
+
+/// Every real record: `info` scans it (binary records into running statistics, never
+/// held whole) and prints what a full read would, statistics to the last bit.
+#[test]
+fn every_real_record_scans_to_what_a_full_read_describes() {
+    let Some(root) = common::shared_data("comtrade") else { return };
+    let mut records = Vec::new();
+    let mut folders = vec![root];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let p = entry.unwrap().path();
+            let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+            if p.is_dir() {
+                folders.push(p);
+            } else if matches!(ext.as_deref(), Some("cfg" | "cff")) {
+                records.push(p);
+            }
+        }
+    }
+    records.sort();
+    let mut scanned = 0;
+    for record in &records {
+        let Ok(c) = capture::read(record) else { continue };
+        for with_stats in [true, false] {
+            let scan = capture::scan(record, with_stats).unwrap_or_else(|e| panic!("{}: {e}", record.display()));
+            assert_eq!(scan_json(&scan, with_stats), info_json(&c, with_stats), "{}", record.display());
+        }
+        scanned += 1;
+    }
+    assert!(scanned >= 15, "{scanned} of {} records read", records.len());
 }

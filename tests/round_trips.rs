@@ -3,6 +3,7 @@
 //! reader.
 
 use panelscope::capture::{self, Capture, Channel, Format, Samples, Timebase};
+use panelscope::cli::{info_json, scan_json};
 use proptest::prelude::*;
 
 fn value() -> impl Strategy<Value = f32> {
@@ -69,6 +70,12 @@ proptest! {
             let back = capture::read(&path);
             prop_assert!(back.is_ok(), "{ext}: {}", back.unwrap_err());
             let back = back.unwrap();
+            // `info` scans the file (Parquet and binary COMTRADE batch by batch into running
+            // statistics) and describes it as a full read does, statistics to the last bit.
+            for with_stats in [true, false] {
+                let scan = capture::scan(&path, with_stats).unwrap();
+                prop_assert_eq!(scan_json(&scan, with_stats), info_json(&back, with_stats), "{}", ext);
+            }
             prop_assert_eq!(back.sample_count(), c.sample_count(), "{}", ext);
             prop_assert_eq!(back.channels.len(), c.channels.len(), "{}", ext);
             // Parquet keeps every value as it was.

@@ -15,27 +15,38 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use crate::analysis::decimate::{analog_extremes, digital_extremes, window_buckets};
-use crate::capture::{self, Bits, Capture, Channel, Samples, Timebase};
+use crate::analysis::stats::Stats;
+use crate::capture::{self, Bits, Capture, Channel, Samples, Scan, Timebase};
 use crate::info::{CaptureInfo, channel_stats};
 
-/// `panelscope info FILE [--json] [--stats]`.
+/// `panelscope info FILE [--json] [--stats]`. The file is scanned: Parquet and binary
+/// COMTRADE are read batch by batch into running statistics, never held whole.
 pub fn info(path: &Path, as_json: bool, with_stats: bool, out: &mut impl Write) -> anyhow::Result<()> {
-    let capture = capture::read(path)?;
-    let value = info_json(&capture, with_stats);
+    let scan = capture::scan(path, with_stats)?;
+    let value = scan_json(&scan, with_stats);
     if as_json {
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        write_info_text(path, &capture, &value, out)?;
+        write_info_text(path, &scan, &value, out)?;
     }
     Ok(())
 }
 
-/// The `info --json` document (DESIGN.md), with statistics per analog channel when asked
-/// (null where a channel has no sample).
+/// The `info --json` document (DESIGN.md) of a capture held in memory, with statistics
+/// per analog channel when asked (null where a channel has no sample).
 pub fn info_json(capture: &Capture, with_stats: bool) -> Value {
-    let mut info = CaptureInfo::of(capture);
+    let stats = if with_stats { channel_stats(capture) } else { Vec::new() };
+    document(CaptureInfo::of(capture), capture, &stats, with_stats)
+}
+
+/// The `info --json` document of a scan.
+pub fn scan_json(scan: &Scan, with_stats: bool) -> Value {
+    document(CaptureInfo::of_scan(scan), &scan.capture, &scan.stats, with_stats)
+}
+
+fn document(mut info: CaptureInfo, capture: &Capture, stats: &[Option<Stats>], with_stats: bool) -> Value {
     if with_stats {
-        info = info.with_stats(&channel_stats(capture));
+        info = info.with_stats(stats);
     }
     let mut value = serde_json::to_value(&info).unwrap_or(Value::Null);
     if with_stats && let Some(channels) = value["channels"].as_array_mut() {
@@ -52,14 +63,15 @@ pub fn info_json(capture: &Capture, with_stats: bool) -> Value {
     value
 }
 
-fn write_info_text(path: &Path, capture: &Capture, value: &Value, out: &mut impl Write) -> anyhow::Result<()> {
+fn write_info_text(path: &Path, scan: &Scan, value: &Value, out: &mut impl Write) -> anyhow::Result<()> {
+    let capture = &scan.capture;
     writeln!(out, "file:      {}", path.display())?;
     writeln!(out, "format:    {}", capture.format.as_str())?;
     let rate = match capture.sample_rate_hz() {
         Some(r) => format!("{r} Hz"),
         None => "irregular time".to_string(),
     };
-    writeln!(out, "samples:   {} at {rate}, {:.6} s", capture.sample_count(), capture.duration_s())?;
+    writeln!(out, "samples:   {} at {rate}, {:.6} s", scan.sample_count, scan.duration_s())?;
     if let Some(start) = capture.start {
         writeln!(out, "start:     {}", start.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))?;
     }

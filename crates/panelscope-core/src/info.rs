@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::stats::{Stats, stats};
-use crate::capture::{Capture, Samples};
+use crate::capture::{Capture, Samples, Scan};
 
 /// A channel as `info --json` describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,13 +47,23 @@ pub struct CaptureInfo {
 impl CaptureInfo {
     /// The description of a capture held in memory, without statistics.
     pub fn of(capture: &Capture) -> Self {
+        Self::of_parts(capture, capture.sample_count(), capture.duration_s())
+    }
+
+    /// The description of a scan, without statistics (see [`CaptureInfo::with_stats`]).
+    pub fn of_scan(scan: &Scan) -> Self {
+        Self::of_parts(&scan.capture, scan.sample_count, scan.duration_s())
+    }
+
+    /// The description of `capture` with `sample_count` samples over `duration_s`.
+    fn of_parts(capture: &Capture, sample_count: usize, duration_s: f64) -> Self {
         Self {
             id: String::new(),
             name: String::new(),
             format: capture.format.as_str().to_string(),
-            sample_count: capture.sample_count(),
+            sample_count,
             sample_rate_hz: capture.sample_rate_hz(),
-            duration_s: capture.duration_s(),
+            duration_s,
             start: capture.start.map(|s| s.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
             analog_count: capture.analog_count(),
             digital_count: capture.digital_count(),

@@ -156,11 +156,11 @@ impl Partial {
     fn finish(self) -> Option<Stats> {
         let p = self;
         (p.count > 0).then(|| Stats {
-        count: p.count,
-        min: p.min as f64,
-        max: p.max as f64,
-        mean: p.sum / p.count as f64,
-        rms: (p.sum_sq / p.count as f64).sqrt(),
+            count: p.count,
+            min: p.min as f64,
+            max: p.max as f64,
+            mean: p.sum / p.count as f64,
+            rms: (p.sum_sq / p.count as f64).sqrt(),
         })
     }
 }

@@ -153,8 +153,7 @@ pub fn summary(path: &Path, open: &super::Opener<'_>) -> Result<Option<super::Su
     if time_column_kind(&header_fields[0]) != Some(TimeColumn::Seconds) || header_fields.len() < 2 {
         return Ok(None);
     }
-    let (mut n, mut first, mut previous) = (0usize, 0.0f64, 0.0f64);
-    let (mut min_dt, mut max_dt) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut track = TimeTrack::default();
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -163,30 +162,21 @@ pub fn summary(path: &Path, open: &super::Opener<'_>) -> Result<Option<super::Su
         }
         let cell = line.split(|&b| b == b',').next().unwrap_or_default().trim_ascii();
         let Ok(t) = fast_float2::parse::<f64, _>(cell) else { return Ok(None) };
-        if !t.is_finite() || (n > 0 && t < previous) {
+        if !t.is_finite() {
             return Ok(None);
         }
-        if n == 0 {
-            first = t;
-        } else {
-            min_dt = min_dt.min(t - previous);
-            max_dt = max_dt.max(t - previous);
-        }
-        previous = t;
-        n += 1;
+        track.push(&[t]);
     }
-    if n < 2 {
+    if track.count() < 2 || track.backwards {
         return Ok(None);
     }
-    // The readers' rule: a fixed rate when every interval is within 1% of the mean.
-    let mean_dt = (previous - first) / (n - 1) as f64;
-    let uniform = mean_dt > 0.0 && max_dt - mean_dt <= 0.01 * mean_dt && mean_dt - min_dt <= 0.01 * mean_dt;
-    let sample_rate_hz = uniform.then(|| round_rate(1.0 / mean_dt)).filter(|r| r.is_finite());
+    let n = track.count();
+    let sample_rate_hz = track.fixed_rate().map(|(rate, _)| rate);
     Ok(Some(super::Summary {
         format: Format::Csv,
         sample_count: n,
         sample_rate_hz,
-        duration_s: sample_rate_hz.map_or(previous - first, |rate| n as f64 / rate),
+        duration_s: sample_rate_hz.map_or(track.previous - track.first, |rate| n as f64 / rate),
         channels: header_fields.len() - 1,
     }))
 }
@@ -433,6 +423,63 @@ pub(crate) fn timebase_from_times(path: &Path, mut times: Vec<f64>) -> Result<(T
         *t -= t0;
     }
     Ok((Timebase::Irregular { times_s: times }, t0))
+}
+
+/// A time column followed as it is read, without holding it: enough to tell the fixed rate
+/// [`timebase_from_times`] would infer. When it would not infer one (irregular times, time
+/// going backwards, a single row), the times are needed after all and the caller reads
+/// them again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TimeTrack {
+    count: usize,
+    first: f64,
+    previous: f64,
+    min_dt: f64,
+    max_dt: f64,
+    backwards: bool,
+}
+
+impl Default for TimeTrack {
+    fn default() -> Self {
+        Self { count: 0, first: 0.0, previous: 0.0, min_dt: f64::INFINITY, max_dt: f64::NEG_INFINITY, backwards: false }
+    }
+}
+
+impl TimeTrack {
+    /// Follows the next times.
+    pub(crate) fn push(&mut self, times: &[f64]) {
+        for &t in times {
+            if self.count == 0 {
+                self.first = t;
+            } else {
+                let dt = t - self.previous;
+                self.backwards |= t < self.previous;
+                self.min_dt = self.min_dt.min(dt);
+                self.max_dt = self.max_dt.max(dt);
+            }
+            self.previous = t;
+            self.count += 1;
+        }
+    }
+
+    /// The times followed.
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The fixed rate and first time [`timebase_from_times`] gives for these times, exactly;
+    /// `None` when it would keep the times or refuse them.
+    pub(crate) fn fixed_rate(&self) -> Option<(f64, f64)> {
+        if self.backwards || self.count < 2 {
+            return None;
+        }
+        let mean_dt = (self.previous - self.first) / (self.count - 1) as f64;
+        // Every interval's distance to the mean is largest at the shortest or the longest.
+        let near = |dt: f64| (dt - mean_dt).abs() <= 0.01 * mean_dt;
+        let rate = 1.0 / mean_dt;
+        (near(self.min_dt) && near(self.max_dt) && rate.is_finite() && rate > 0.0)
+            .then(|| (round_rate(rate), self.first))
+    }
 }
 
 /// Snaps a measured rate to a nearby round value (4000.0000001 Hz is 4000 Hz).

@@ -140,6 +140,139 @@ pub fn read_with(path: &Path, open: &Opener<'_>) -> Result<Capture> {
     Ok(capture)
 }
 
+/// A capture read for its description and statistics: what `info` prints. The samples of
+/// its analog channels may not be kept (Parquet and binary COMTRADE are read batch by
+/// batch into running statistics, so a scan holds a few megabytes whatever the file's
+/// size); everything else is as [`read`] gives it.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// The capture; an analog channel whose samples were not kept has none.
+    pub capture: Capture,
+    /// Samples per channel in the file.
+    pub sample_count: usize,
+    /// Per channel: its statistics when asked for (analog channels with a sample), else `None`.
+    pub stats: Vec<Option<crate::analysis::stats::Stats>>,
+}
+
+impl Scan {
+    /// The scan of a capture held in memory.
+    pub fn of(capture: Capture, with_stats: bool) -> Self {
+        let stats = if with_stats { crate::info::channel_stats(&capture) } else { vec![None; capture.channels.len()] };
+        Self { sample_count: capture.sample_count(), stats, capture }
+    }
+
+    /// Time span from the first to the last sample, plus one sample period at a fixed rate
+    /// (as [`Capture::duration_s`]).
+    pub fn duration_s(&self) -> f64 {
+        match &self.capture.timebase {
+            Timebase::Fixed { sample_rate_hz } => self.sample_count as f64 / sample_rate_hz,
+            Timebase::Irregular { .. } => self.capture.duration_s(),
+        }
+    }
+}
+
+/// Scans a capture: its description and, when `with_stats`, each analog channel's
+/// statistics, equal to those of [`read`] followed by [`crate::info::channel_stats`].
+pub fn scan(path: &Path, with_stats: bool) -> Result<Scan> {
+    scan_with(path, with_stats, &open_file)
+}
+
+/// [`scan`], opening every file through `open`.
+pub fn scan_with(path: &Path, with_stats: bool, open: &Opener<'_>) -> Result<Scan> {
+    let keep = if with_stats { Keep::Stats } else { Keep::Nothing };
+    let scan = match FileFormat::from_path(path)? {
+        FileFormat::Parquet => parquet::read_keeping(path, open, keep)?,
+        FileFormat::ComtradeCfg => comtrade::scan(path, open, keep)?,
+        FileFormat::Csv | FileFormat::ComtradeCff => Scan::of(read_with(path, open)?, with_stats),
+    };
+    check_scan(path, &scan)?;
+    Ok(scan)
+}
+
+/// [`Capture::check_consistent`] for a scan, whose analog channels may hold no sample.
+fn check_scan(path: &Path, scan: &Scan) -> Result<()> {
+    let n = scan.sample_count;
+    let kept = |c: &Channel| !(c.is_analog() && c.samples.is_empty());
+    if let Some(c) = scan.capture.channels.iter().find(|c| kept(c) && c.samples.len() != n) {
+        return Err(CaptureError::invalid(
+            path,
+            format!("channel '{}' has {} samples, expected {n}", c.name, c.samples.len()),
+        ));
+    }
+    scan.capture.check_timebase(n).map_err(|m| CaptureError::invalid(path, m))
+}
+
+/// What a reader keeps of each analog channel's samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Every sample, in the capture.
+    Samples,
+    /// Running statistics only.
+    Stats,
+    /// Nothing: the count alone.
+    Nothing,
+}
+
+/// One analog channel's samples as a reader decodes them, kept as [`Keep`] says.
+pub(crate) enum AnalogSink {
+    Values(Vec<f32>),
+    /// `scratch` holds one batch for a moment.
+    Stats {
+        running: crate::analysis::stats::Running,
+        scratch: Vec<f32>,
+    },
+    Count {
+        count: usize,
+        scratch: Vec<f32>,
+    },
+}
+
+impl AnalogSink {
+    /// A sink for `keep` with room for `n` samples when it keeps them (`what` names the
+    /// channel in the error when memory cannot hold them).
+    pub(crate) fn new(path: &Path, keep: Keep, n: usize, what: &str) -> Result<Self> {
+        Ok(match keep {
+            Keep::Samples => Self::Values(room_for(path, n, what)?),
+            Keep::Stats => Self::Stats { running: Default::default(), scratch: Vec::new() },
+            Keep::Nothing => Self::Count { count: 0, scratch: Vec::new() },
+        })
+    }
+
+    /// Adds what `decode` appends to the vector it is given.
+    pub(crate) fn fill<R>(&mut self, decode: impl FnOnce(&mut Vec<f32>) -> R) -> R {
+        match self {
+            Self::Values(v) => decode(v),
+            Self::Stats { running, scratch } => {
+                scratch.clear();
+                let r = decode(scratch);
+                running.push(scratch);
+                r
+            }
+            Self::Count { count, scratch } => {
+                scratch.clear();
+                let r = decode(scratch);
+                *count += scratch.len();
+                r
+            }
+        }
+    }
+
+    /// Adds decoded samples.
+    pub(crate) fn extend(&mut self, values: impl Iterator<Item = f32>) {
+        self.fill(|v| v.extend(values));
+    }
+
+    /// The samples kept (none when they were not) and, when statistics were the point,
+    /// those statistics (`Some(None)` for a channel with no sample that is not missing).
+    pub(crate) fn finish(self) -> (Vec<f32>, Option<Option<crate::analysis::stats::Stats>>) {
+        match self {
+            Self::Values(v) => (v, None),
+            Self::Stats { running, .. } => (Vec::new(), Some(running.finish())),
+            Self::Count { .. } => (Vec::new(), None),
+        }
+    }
+}
+
 /// Writes a capture atomically, choosing the writer by extension
 /// (`.cfg` writes a COMTRADE 2013 FLOAT32 `.cfg` + `.dat` pair; `.cff` one file).
 pub fn write(capture: &Capture, path: &Path) -> Result<()> {

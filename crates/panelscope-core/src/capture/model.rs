@@ -458,6 +458,11 @@ impl Capture {
                 return Err(format!("channel '{}' has {} samples, expected {n}", ch.name, ch.samples.len()));
             }
         }
+        self.check_timebase(n)
+    }
+
+    /// The time base's part of [`Capture::check_consistent`], for `n` samples.
+    pub fn check_timebase(&self, n: usize) -> Result<(), String> {
         match &self.timebase {
             Timebase::Fixed { sample_rate_hz } => {
                 if !(sample_rate_hz.is_finite() && *sample_rate_hz > 0.0) {

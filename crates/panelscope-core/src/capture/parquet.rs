@@ -14,7 +14,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
@@ -24,11 +24,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::csv::{
-    ColumnHeader, TimeColumn, channel_from_values, check_unique_names, file_name, parse_column_header,
+    ColumnHeader, TimeColumn, TimeTrack, channel_from_values, check_unique_names, file_name, parse_column_header,
     time_column_kind, timebase_from_times,
 };
 use super::{
-    Bits, Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase, room_for,
+    AnalogSink, Bits, Capture, CaptureError, Channel, ChannelKind, Format, Keep, PendingFile, Result, Samples, Scan,
+    Timebase, room_for,
 };
 
 /// Metadata key for the fixed sample rate.
@@ -60,12 +61,15 @@ const BATCH_ROWS: usize = 1 << 18;
 /// A column's values as they are decoded, batch by batch, straight into the capture's
 /// buffers.
 enum Sink {
-    Analog(Vec<f32>),
+    Analog(AnalogSink),
     Digital(Bits),
     /// The time column: seconds, or RFC 3339 text turned into seconds from the first row,
     /// with that row's absolute time.
     Time {
+        /// Every time when `keep`, else the batch being read.
         seconds: Vec<f64>,
+        keep: bool,
+        track: TimeTrack,
         first: Option<DateTime<Utc>>,
         first_raw: Option<i64>,
     },
@@ -73,6 +77,12 @@ enum Sink {
 
 /// Reads a Parquet capture.
 pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
+    read_keeping(path, open, Keep::Samples).map(|scan| scan.capture)
+}
+
+/// Reads a Parquet capture batch by batch, keeping of each analog channel what `keep` says
+/// (a channel whose samples are not kept has none in the capture).
+pub(crate) fn read_keeping(path: &Path, open: &super::Opener<'_>, keep: Keep) -> Result<Scan> {
     let file = open(path).map_err(|e| CaptureError::io(path, e))?;
     let bad = |e: ParquetError| CaptureError::invalid(path, format!("not a readable Parquet file: {e}"));
     // A decoder may panic on a corrupt file; that must not bring the program down.
@@ -167,22 +177,27 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
         .enumerate()
         .map(|(i, field)| {
             Ok(if Some(i) == time_index {
-                Sink::Time { seconds: room_for(path, rows, "the time column")?, first: None, first_raw: None }
+                // The times are followed, not held: read again only when they are irregular.
+                Sink::Time {
+                    seconds: Vec::new(),
+                    keep: false,
+                    track: TimeTrack::default(),
+                    first: None,
+                    first_raw: None,
+                }
             } else if field.data_type() == &DataType::Boolean {
                 Sink::Digital(Bits::with_capacity(rows))
             } else {
-                Sink::Analog(room_for(path, rows, &format!("column '{}'", field.name()))?)
+                let header = &headers[i - usize::from(time_index.is_some())];
+                // A column of 0/1 read as digital is checked sample by sample: kept.
+                let keep = if header.kind == ChannelKind::Digital { Keep::Samples } else { keep };
+                Sink::Analog(AnalogSink::new(path, keep, rows, &format!("column '{}'", field.name()))?)
             })
         })
         .collect::<Result<_>>()?;
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut row0 = 0usize;
-    loop {
-        let failed =
-            |why: String| CaptureError::invalid(path, format!("{}: {why}", failure_place(path, open, &groups, row0)));
-        let next = caught(|| batches.next()).ok_or_else(|| failed("the decoder failed (corrupt data)".into()))?;
-        let Some(batch) = next else { break };
-        let batch = batch.map_err(|e| failed(e.to_string()))?;
+    while let Some(batch) = next_batch(path, open, &groups, row0, &mut batches)? {
         let rows_here = batch.num_rows();
         sinks
             .par_iter_mut()
@@ -194,26 +209,40 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
 
     let mut sinks = sinks.into_iter();
     let time = if time_index.is_some() { sinks.next() } else { None };
+    let mut stats = Vec::with_capacity(headers.len());
     let channels: Vec<Channel> = headers
         .into_iter()
         .zip(sinks)
         .map(|(header, sink)| match sink {
-            Sink::Digital(bits) if header.kind == ChannelKind::Digital => Ok(Channel::digital(header.name, bits)),
+            Sink::Digital(bits) if header.kind == ChannelKind::Digital => {
+                stats.push(None);
+                Ok(Channel::digital(header.name, bits))
+            }
             Sink::Digital(bits) => {
-                let values = bits.iter().map(f32::from).collect();
+                let values: Vec<f32> = bits.iter().map(f32::from).collect();
+                stats.push(if keep == Keep::Stats { crate::analysis::stats::stats(&values) } else { None });
                 Ok(Channel {
                     name: header.name,
                     kind: header.kind,
                     unit: header.unit,
-                    samples: Samples::Analog(values),
+                    samples: Samples::Analog(if keep == Keep::Samples { values } else { Vec::new() }),
                 })
             }
-            Sink::Analog(values) => channel_from_values(path, header, values).map_err(|e| match e {
-                CaptureError::Line { line, message, .. } => {
-                    CaptureError::invalid(path, format!("row {}: {message}", line - 1))
-                }
-                other => other,
-            }),
+            Sink::Analog(sink) => {
+                let (values, running) = sink.finish();
+                let channel = channel_from_values(path, header, values).map_err(|e| match e {
+                    CaptureError::Line { line, message, .. } => {
+                        CaptureError::invalid(path, format!("row {}: {message}", line - 1))
+                    }
+                    other => other,
+                })?;
+                stats.push(match (running, &channel.samples) {
+                    (Some(running), _) => running,
+                    (None, Samples::Analog(v)) if keep == Keep::Stats => crate::analysis::stats::stats(v),
+                    (None, _) => None,
+                });
+                Ok(channel)
+            }
             Sink::Time { .. } => Err(CaptureError::invalid(path, "two time columns")),
         })
         .collect::<Result<_>>()?;
@@ -222,9 +251,12 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
         meta(KEY_METADATA).and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
     let timebase = match (rate, time) {
         (Some(rate), _) => Timebase::Fixed { sample_rate_hz: rate },
-        (None, Some(Sink::Time { seconds, first, .. })) => {
+        (None, Some(Sink::Time { track, first, .. })) => {
             start = start.or(first);
-            let (timebase, offset_s) = timebase_from_times(path, seconds)?;
+            let (timebase, offset_s) = match track.fixed_rate() {
+                Some((sample_rate_hz, first_s)) => (Timebase::Fixed { sample_rate_hz }, first_s),
+                None => timebase_from_times(path, times_again(path, open, time_kind, &names[0], rows, &groups)?)?,
+            };
             if offset_s != 0.0 && first.is_none() {
                 metadata.push(("time_offset_s".to_string(), offset_s.to_string()));
             }
@@ -238,7 +270,7 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
         }
     };
     let parse_opt = |key: &str| meta(key).and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.is_finite());
-    Ok(Capture {
+    let capture = Capture {
         name: file_name(path),
         format: Format::Parquet,
         start,
@@ -247,7 +279,61 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
         line_frequency_hz: parse_opt(KEY_LINE_FREQUENCY),
         trigger_s: parse_opt(KEY_TRIGGER),
         metadata,
-    })
+    };
+    Ok(Scan { capture, sample_count: row0, stats })
+}
+
+/// The next batch of rows, the first being `row0`; an error names the row group and
+/// column that failed.
+fn next_batch(
+    path: &Path,
+    open: &super::Opener<'_>,
+    groups: &[usize],
+    row0: usize,
+    batches: &mut ParquetRecordBatchReader,
+) -> Result<Option<RecordBatch>> {
+    let failed =
+        |why: String| CaptureError::invalid(path, format!("{}: {why}", failure_place(path, open, groups, row0)));
+    let next = caught(|| batches.next()).ok_or_else(|| failed("the decoder failed (corrupt data)".into()))?;
+    next.map(|batch| batch.map_err(|e| failed(e.to_string()))).transpose()
+}
+
+/// The time column (the file's first, `name`) read again whole: the first reading found
+/// its times irregular, so the capture keeps them.
+fn times_again(
+    path: &Path,
+    open: &super::Opener<'_>,
+    time_kind: Option<TimeColumn>,
+    name: &str,
+    rows: usize,
+    groups: &[usize],
+) -> Result<Vec<f64>> {
+    let file = open(path).map_err(|e| CaptureError::io(path, e))?;
+    let built = caught(move || -> std::result::Result<_, ParquetError> {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(BATCH_ROWS);
+        let only_time = ProjectionMask::roots(builder.parquet_schema(), [0]);
+        builder.with_projection(only_time).build()
+    });
+    let mut batches = built
+        .ok_or_else(|| CaptureError::invalid(path, "corrupt Parquet file (the decoder failed)"))?
+        .map_err(|e| CaptureError::invalid(path, format!("not a readable Parquet file: {e}")))?;
+    let mut sink = Sink::Time {
+        seconds: room_for(path, rows, "the time column")?,
+        keep: true,
+        track: TimeTrack::default(),
+        first: None,
+        first_raw: None,
+    };
+    let mut row0 = 0;
+    while let Some(batch) = next_batch(path, open, groups, row0, &mut batches)? {
+        let column = batch.columns().first().ok_or_else(|| CaptureError::invalid(path, "the time column vanished"))?;
+        append(path, name, time_kind, row0, &mut sink, column)?;
+        row0 += batch.num_rows();
+    }
+    match sink {
+        Sink::Time { seconds, .. } => Ok(seconds),
+        _ => unreachable!("the sink is the time column's"),
+    }
 }
 
 /// The summary of a Parquet capture from its footer, when the footer gives panelscope's
@@ -357,15 +443,19 @@ fn append(
         }
         // Infinite values are kept as they are: a COMTRADE FLOAT32 record may hold them,
         // and what panelscope writes it reads back.
-        Sink::Analog(values) => {
-            numbers_into(column, values).ok_or_else(|| {
+        Sink::Analog(sink) => {
+            sink.fill(|values| numbers_into(column, values)).ok_or_else(|| {
                 CaptureError::invalid(
                     path,
                     format!("column '{name}' has type {}, expected numbers", column.data_type()),
                 )
             })?;
         }
-        Sink::Time { seconds, first, first_raw } => {
+        Sink::Time { seconds, keep, track, first, first_raw } => {
+            if !*keep {
+                seconds.clear();
+            }
+            let before = seconds.len();
             if time_kind == Some(TimeColumn::Timestamp)
                 && let Some(text) = column.as_string_opt::<i32>()
             {
@@ -382,9 +472,9 @@ fn append(
                     let t0 = *first.get_or_insert(at);
                     seconds.push((at - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9);
                 }
+                track.push(&seconds[before..]);
                 return Ok(());
             }
-            let before = seconds.len();
             if let Some((raw, unit_ns)) = epoch_units(column) {
                 // Clock times: seconds from the first row (in whole units first, so that no
                 // precision is lost to the size of the epoch), which is the start.
@@ -413,6 +503,7 @@ fn append(
             if let Some(k) = seconds[before..].iter().position(|t| !t.is_finite()) {
                 return Err(CaptureError::invalid(path, format!("row {}: time is empty or not finite", row0 + k + 1)));
             }
+            track.push(&seconds[before..]);
         }
     }
     Ok(())
@@ -658,6 +749,39 @@ mod tests {
         assert_eq!(c.channels[0].name, "I_1");
         assert_eq!(c.channels[0].kind, ChannelKind::Current);
         assert_eq!(c.channels[1].analog_values().unwrap(), &[1.0, 2.0, 3.0]);
+    }
+
+    /// Times are followed, not held, as they are read: irregular ones (here past the first
+    /// batch) are read again and kept; regular ones give a fixed rate; time going backwards
+    /// is refused naming the row, as before.
+    #[test]
+    fn a_time_column_is_followed_and_read_again_only_when_irregular() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = BATCH_ROWS + 1000;
+        let values = || -> ArrayRef { Arc::new(Float32Array::from((0..n).map(|i| i as f32).collect::<Vec<_>>())) };
+        let write = |name: &str, times: Vec<f64>| {
+            let path = dir.path().join(name);
+            foreign(&path, vec![("time_s", Arc::new(Float64Array::from(times))), ("I_1 [A]", values())]);
+            path
+        };
+        let regular: Vec<f64> = (0..n).map(|i| 5.0 + i as f64 / 4000.0).collect();
+        let c = read(&write("regular.parquet", regular)).unwrap();
+        assert_eq!(c.timebase, Timebase::Fixed { sample_rate_hz: 4000.0 });
+        assert_eq!(c.metadata, [("time_offset_s".to_string(), "5".to_string())]);
+
+        // Regular but for one long interval in the second batch.
+        let mut irregular: Vec<f64> = (0..n).map(|i| i as f64 / 4000.0).collect();
+        irregular.iter_mut().skip(BATCH_ROWS + 10).for_each(|t| *t += 0.5);
+        let c = read(&write("irregular.parquet", irregular.clone())).unwrap();
+        assert_eq!(c.timebase, Timebase::Irregular { times_s: irregular });
+        assert_eq!(c.channels[0].analog_values().unwrap().len(), n);
+        let scan = super::super::scan(&dir.path().join("irregular.parquet"), true).unwrap();
+        assert_eq!((scan.sample_count, scan.capture.timebase), (n, c.timebase.clone()));
+
+        let mut backwards: Vec<f64> = (0..n).map(|i| i as f64 / 4000.0).collect();
+        backwards[BATCH_ROWS + 3] = 0.0;
+        let error = read(&write("backwards.parquet", backwards)).unwrap_err().to_string();
+        assert!(error.contains(&format!("line {}", BATCH_ROWS + 3 + 2)) && error.contains("is not after"), "{error}");
     }
 
     #[test]

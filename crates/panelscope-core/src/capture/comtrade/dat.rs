@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use std::path::Path;
 
 use super::cfg::{AnalogDef, Cfg, DataType};
-use crate::capture::{Bits, CaptureError, Result};
+use crate::analysis::stats::Stats;
+use crate::capture::{AnalogSink, Bits, CaptureError, Keep, Result};
 
 /// Bytes of records read and decoded at a time: large enough that the channels of a block
 /// are decoded in parallel for little overhead, small enough to stay in cache while each
@@ -20,7 +21,12 @@ const READ_BLOCK_BYTES: usize = 1 << 20;
 /// digital channel, and the raw timestamps when the time base needs them.
 #[derive(Debug)]
 pub(super) struct DatData {
+    /// Records decoded.
+    pub records: usize,
+    /// Each analog channel's samples (none when they were not kept).
     pub analog: Vec<Vec<f32>>,
+    /// Each analog channel's statistics, when they were kept instead of the samples.
+    pub analog_stats: Option<Vec<Option<Stats>>>,
     pub digital: Vec<Bits>,
     /// Non-decreasing timestamps in ticks (multiply by `timemult` for µs).
     pub ticks: Option<Vec<f64>>,
@@ -29,11 +35,7 @@ pub(super) struct DatData {
 impl DatData {
     /// Number of samples decoded.
     pub(super) fn sample_count(&self) -> usize {
-        match (self.analog.first(), self.digital.first()) {
-            (Some(a), _) => a.len(),
-            (None, Some(d)) => d.len(),
-            (None, None) => 0,
-        }
+        self.records
     }
 }
 
@@ -61,7 +63,7 @@ fn check_channel_count(cfg: &Cfg, path: &Path) -> Result<()> {
 
 fn decode_binary(data: &[u8], path: &Path, cfg: &Cfg, width: usize, need_ticks: bool) -> Result<DatData> {
     let mut reader = data;
-    decode_binary_from(&mut reader, data.len() as u64, path, cfg, width, need_ticks)
+    decode_binary_from(&mut reader, data.len() as u64, path, cfg, width, need_ticks, Keep::Samples)
 }
 
 /// Decodes binary records read from `reader`, which holds `len` bytes, a block of records at
@@ -73,6 +75,7 @@ pub(super) fn decode_binary_from(
     cfg: &Cfg,
     width: usize,
     need_ticks: bool,
+    keep: Keep,
 ) -> Result<DatData> {
     check_channel_count(cfg, path)?;
     let words = cfg.digital.len().div_ceil(16);
@@ -110,8 +113,11 @@ pub(super) fn decode_binary_from(
         None => complete,
     };
 
-    let mut analog: Vec<Vec<f32>> =
-        cfg.analog.iter().map(|def| room_for(path, n, &format!("channel '{}'", def.name))).collect::<Result<_>>()?;
+    let mut analog: Vec<AnalogSink> = cfg
+        .analog
+        .iter()
+        .map(|def| AnalogSink::new(path, keep, n, &format!("channel '{}'", def.name)))
+        .collect::<Result<_>>()?;
     let mut digital: Vec<Bits> = (0..cfg.digital.len()).map(|_| Bits::zeros(n)).collect();
     let mut ticks = if need_ticks { Some((Ticks::default(), room_for(path, n, "the timestamps")?)) } else { None };
     let block_records = (READ_BLOCK_BYTES / record_size).max(1);
@@ -162,12 +168,15 @@ pub(super) fn decode_binary_from(
         }
         first += records;
     }
-    Ok(DatData { analog, digital, ticks: ticks.map(|(_, t)| t) })
+    let (analog, stats): (Vec<Vec<f32>>, Vec<Option<Option<Stats>>>) =
+        analog.into_iter().map(AnalogSink::finish).unzip();
+    let analog_stats = (keep == Keep::Stats).then(|| stats.into_iter().map(Option::flatten).collect());
+    Ok(DatData { records: n, analog, analog_stats, digital, ticks: ticks.map(|(_, t)| t) })
 }
 
 /// Appends one channel's values from every record of `block`.
 fn column<const W: usize>(
-    out: &mut Vec<f32>,
+    out: &mut AnalogSink,
     block: &[u8],
     record_size: usize,
     offset: usize,
@@ -212,7 +221,14 @@ struct Ticks {
 
 impl Ticks {
     /// Appends the ticks of `block`, whose first record is record `first` (0-based).
-    fn extend(&mut self, out: &mut Vec<f64>, block: &[u8], record_size: usize, first: usize, path: &Path) -> Result<()> {
+    fn extend(
+        &mut self,
+        out: &mut Vec<f64>,
+        block: &[u8],
+        record_size: usize,
+        first: usize,
+        path: &Path,
+    ) -> Result<()> {
         for (i, record) in block.chunks_exact(record_size).enumerate() {
             let Some(&[b0, b1, b2, b3]) = record.get(4..8) else { break };
             let stamp = u32::from_le_bytes([b0, b1, b2, b3]);
@@ -371,5 +387,5 @@ fn decode_ascii(data: &[u8], path: &Path, first_line: usize, cfg: &Cfg, need_tic
             format!("truncated: expected {expected} samples, the file ends after {count}"),
         ));
     }
-    Ok(DatData { analog, digital, ticks })
+    Ok(DatData { records: usize::try_from(count).unwrap_or(usize::MAX), analog, analog_stats: None, digital, ticks })
 }

@@ -34,7 +34,7 @@ use chrono::{Datelike, TimeDelta};
 
 use self::cfg::{Cfg, DataType};
 use self::dat::DatData;
-use super::{Capture, CaptureError, Channel, Format, Result};
+use super::{Capture, CaptureError, Channel, Format, Keep, Result, Scan};
 
 pub use self::write::{write_cff, write_cfg_dat};
 
@@ -103,15 +103,36 @@ fn read_bytes(path: &Path, open: &super::Opener<'_>) -> Result<Vec<u8>> {
 fn read_pair(cfg_path: &Path, dat_path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
     let cfg = cfg::parse(&text::decode_text(&read_bytes(cfg_path, open)?), cfg_path, 1)?;
     let data = match cfg.data_type.binary_width() {
-        // Binary records are read from the file a block at a time, never held whole.
-        Some(width) => {
-            let mut file = open(dat_path).map_err(|e| CaptureError::io(dat_path, e))?;
-            let len = file.metadata().map_err(|e| CaptureError::io(dat_path, e))?.len();
-            dat::decode_binary_from(&mut file, len, dat_path, &cfg, width, cfg.uses_timestamps())?
-        }
-        _ => dat::decode(&read_bytes(dat_path, open)?, dat_path, 1, &cfg)?,
+        Some(width) => read_binary(dat_path, open, &cfg, width, Keep::Samples)?,
+        None => dat::decode(&read_bytes(dat_path, open)?, dat_path, 1, &cfg)?,
     };
     assemble(cfg_path, &cfg, data, cfg_path, dat_path)
+}
+
+/// Binary records, read from the file a block at a time (never held whole).
+fn read_binary(dat_path: &Path, open: &super::Opener<'_>, cfg: &Cfg, width: usize, keep: Keep) -> Result<DatData> {
+    let mut file = open(dat_path).map_err(|e| CaptureError::io(dat_path, e))?;
+    let len = file.metadata().map_err(|e| CaptureError::io(dat_path, e))?.len();
+    dat::decode_binary_from(&mut file, len, dat_path, cfg, width, cfg.uses_timestamps(), keep)
+}
+
+/// Scans a `.cfg` + `.dat` pair (either path): binary records into running statistics
+/// (or a count) as `keep` says; ASCII ones read whole.
+pub(crate) fn scan(path: &Path, open: &super::Opener<'_>, keep: Keep) -> Result<Scan> {
+    let (cfg_path, dat_path) = pair_of(path)?;
+    let cfg = cfg::parse(&text::decode_text(&read_bytes(&cfg_path, open)?), &cfg_path, 1)?;
+    let Some(width) = cfg.data_type.binary_width() else {
+        let data = dat::decode(&read_bytes(&dat_path, open)?, &dat_path, 1, &cfg)?;
+        let capture = assemble(&cfg_path, &cfg, data, &cfg_path, &dat_path)?;
+        capture.check_consistent().map_err(|m| CaptureError::invalid(&cfg_path, m))?;
+        return Ok(Scan::of(capture, keep == Keep::Stats));
+    };
+    let mut data = read_binary(&dat_path, open, &cfg, width, keep)?;
+    let sample_count = data.records;
+    let mut stats = data.analog_stats.take().unwrap_or_else(|| vec![None; cfg.analog.len()]);
+    stats.resize(cfg.analog.len() + cfg.digital.len(), None);
+    let capture = assemble(&cfg_path, &cfg, data, &cfg_path, &dat_path)?;
+    Ok(Scan { capture, sample_count, stats })
 }
 
 fn read_cff(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
