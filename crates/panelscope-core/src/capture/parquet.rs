@@ -14,7 +14,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
@@ -87,8 +87,8 @@ pub(crate) fn read_keeping(path: &Path, open: &super::Opener<'_>, keep: Keep) ->
     let bad = |e: ParquetError| CaptureError::invalid(path, format!("not a readable Parquet file: {e}"));
     // A decoder may panic on a corrupt file; that must not bring the program down.
     let decoded = caught(move || -> std::result::Result<_, ParquetError> {
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(BATCH_ROWS);
-        let pairs: Vec<(String, String)> = builder
+        let footer = ArrowReaderMetadata::load(&file, Default::default())?;
+        let pairs: Vec<(String, String)> = footer
             .metadata()
             .file_metadata()
             .key_value_metadata()
@@ -96,15 +96,15 @@ pub(crate) fn read_keeping(path: &Path, open: &super::Opener<'_>, keep: Keep) ->
             .flatten()
             .filter_map(|kv| Some((kv.key.clone(), kv.value.clone()?)))
             .collect();
-        let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let rows = usize::try_from(footer.metadata().file_metadata().num_rows()).unwrap_or(0);
         let groups: Vec<usize> =
-            builder.metadata().row_groups().iter().map(|g| usize::try_from(g.num_rows()).unwrap_or(0)).collect();
-        let schema = builder.schema().clone();
-        Ok((pairs, rows, groups, schema, builder.build()?))
+            footer.metadata().row_groups().iter().map(|g| usize::try_from(g.num_rows()).unwrap_or(0)).collect();
+        Ok((pairs, rows, groups, footer))
     });
-    let (pairs, rows, groups, schema, mut batches) = decoded
+    let (pairs, rows, groups, footer) = decoded
         .ok_or_else(|| CaptureError::invalid(path, "corrupt Parquet file (the decoder failed)"))?
         .map_err(bad)?;
+    let schema = footer.schema().clone();
     let meta = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
 
     let channel_meta: Option<Vec<ChannelMeta>> = meta(KEY_CHANNELS)
@@ -196,15 +196,58 @@ pub(crate) fn read_keeping(path: &Path, open: &super::Opener<'_>, keep: Keep) ->
         })
         .collect::<Result<_>>()?;
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut row0 = 0usize;
-    while let Some(batch) = next_batch(path, open, &groups, row0, &mut batches)? {
-        let rows_here = batch.num_rows();
-        sinks
-            .par_iter_mut()
-            .zip(batch.columns().par_iter())
-            .zip(names.par_iter())
-            .try_for_each(|((sink, column), name)| append(path, name, time_kind, row0, sink, column))?;
-        row0 += rows_here;
+    // A large file is read by several readers at once, each decoding (and decompressing)
+    // its own columns; a small one by one reader.
+    let columns = sinks.len();
+    let parts = if rows < 2 * BATCH_ROWS { 1 } else { rayon::current_num_threads().clamp(1, columns) };
+    let per_part = columns.div_ceil(parts);
+    let read: Vec<std::result::Result<usize, (usize, CaptureError)>> = sinks
+        .par_chunks_mut(per_part)
+        .zip(names.par_chunks(per_part))
+        .enumerate()
+        .map(|(part, (sinks, names))| {
+            let first = part * per_part;
+            let file = open(path).map_err(|e| (0, CaptureError::io(path, e)))?;
+            let (footer, count) = (footer.clone(), sinks.len());
+            let built = caught(move || {
+                let columns = ProjectionMask::roots(footer.parquet_schema(), first..first + count);
+                ParquetRecordBatchReaderBuilder::new_with_metadata(file, footer)
+                    .with_batch_size(BATCH_ROWS)
+                    .with_projection(columns)
+                    .build()
+            });
+            let mut batches = built
+                .ok_or_else(|| CaptureError::invalid(path, "corrupt Parquet file (the decoder failed)"))
+                .and_then(|b| b.map_err(bad))
+                .map_err(|e| (0, e))?;
+            let mut row0 = 0usize;
+            while let Some(batch) = next_batch(path, open, &groups, row0, &mut batches).map_err(|e| (row0, e))? {
+                sinks
+                    .par_iter_mut()
+                    .zip(batch.columns().par_iter())
+                    .zip(names.par_iter())
+                    .try_for_each(|((sink, column), name)| append(path, name, time_kind, row0, sink, column))
+                    .map_err(|e| (row0, e))?;
+                row0 += batch.num_rows();
+            }
+            Ok(row0)
+        })
+        .collect();
+    // The failure nearest the start, as one reader would have met it first.
+    let mut failures: Vec<(usize, CaptureError)> = Vec::new();
+    let mut counts = Vec::new();
+    for r in read {
+        match r {
+            Ok(n) => counts.push(n),
+            Err(failure) => failures.push(failure),
+        }
+    }
+    if let Some((_, error)) = failures.into_iter().min_by_key(|(row, _)| *row) {
+        return Err(error);
+    }
+    let row0 = counts.first().copied().unwrap_or(0);
+    if let Some(n) = counts.iter().find(|&&n| n != row0) {
+        return Err(CaptureError::invalid(path, format!("columns of {row0} and {n} rows")));
     }
 
     let mut sinks = sinks.into_iter();
@@ -753,20 +796,32 @@ mod tests {
 
     /// Times are followed, not held, as they are read: irregular ones (here past the first
     /// batch) are read again and kept; regular ones give a fixed rate; time going backwards
-    /// is refused naming the row, as before.
+    /// is refused naming the row, as before. The file is large enough to be read by one
+    /// reader per core, each with its own columns.
     #[test]
     fn a_time_column_is_followed_and_read_again_only_when_irregular() {
         let dir = tempfile::tempdir().unwrap();
-        let n = BATCH_ROWS + 1000;
-        let values = || -> ArrayRef { Arc::new(Float32Array::from((0..n).map(|i| i as f32).collect::<Vec<_>>())) };
+        let n = 2 * BATCH_ROWS + 1000;
+        let values =
+            |k: f32| -> ArrayRef { Arc::new(Float32Array::from((0..n).map(|i| k * i as f32).collect::<Vec<_>>())) };
         let write = |name: &str, times: Vec<f64>| {
             let path = dir.path().join(name);
-            foreign(&path, vec![("time_s", Arc::new(Float64Array::from(times))), ("I_1 [A]", values())]);
+            let columns = vec![
+                ("time_s", Arc::new(Float64Array::from(times)) as ArrayRef),
+                ("I_1 [A]", values(1.0)),
+                ("I_2 [A]", values(-2.0)),
+                ("V_A [V]", values(0.5)),
+            ];
+            foreign(&path, columns);
             path
         };
         let regular: Vec<f64> = (0..n).map(|i| 5.0 + i as f64 / 4000.0).collect();
         let c = read(&write("regular.parquet", regular)).unwrap();
         assert_eq!(c.timebase, Timebase::Fixed { sample_rate_hz: 4000.0 });
+        for (channel, k) in c.channels.iter().zip([1.0f32, -2.0, 0.5]) {
+            let v = channel.analog_values().unwrap();
+            assert!(v.len() == n && v.iter().enumerate().all(|(i, &x)| x == k * i as f32), "{}", channel.name);
+        }
         assert_eq!(c.metadata, [("time_offset_s".to_string(), "5".to_string())]);
 
         // Regular but for one long interval in the second batch.
