@@ -9,6 +9,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "common/mod.rs"]
+mod common;
 use panelscope_core::analysis::stats::stats;
 use panelscope_core::capture::{self, Capture, Channel, Format};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -81,6 +84,18 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(std::fs::metadata(&csv).unwrap().len()));
     group.bench_function("csv/panelscope", |b| b.iter(|| black_box(capture::read(&csv).unwrap())));
     group.finish();
+
+    // The statistics pass against the read bandwidth, on an array no cache holds.
+    {
+        let large = common::large_array();
+        let (one, all) = common::read_bandwidth(&large);
+        let bytes = std::mem::size_of_val(large.as_slice());
+        let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a thread pool");
+        let gbps = common::best_gbps(bytes, 5, || one_thread.install(|| black_box(stats(&large))).map_or((), |_| ()));
+        common::report("statistics", gbps, one, "1 thread");
+        let gbps = common::best_gbps(bytes, 5, || black_box(stats(&large)).map_or((), |_| ()));
+        common::report("statistics", gbps, all, &format!("{} threads", rayon::current_num_threads()));
+    }
 
     let mut group = c.benchmark_group("stats");
     group.throughput(Throughput::Bytes(bytes));

@@ -8,7 +8,11 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use panelscope_core::analysis::decimate::{analog_extremes, equal_index_buckets};
 use panelscope_core::analysis::lod::Pyramid;
+
+#[path = "common/mod.rs"]
+mod common;
 
 fn samples_per_channel() -> usize {
     std::env::var("PANELSCOPE_BENCH_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000_000)
@@ -53,6 +57,34 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(Pyramid::build(&channels[0]).heap_bytes()))
     });
     build.finish();
+
+    // `export --max-points`: 2000 min/max buckets over the whole channel by one scan,
+    // against the read bandwidth.
+    let decimate = |v: &[f32]| {
+        let buckets: Vec<std::ops::Range<usize>> = equal_index_buckets(v.len(), 2000).collect();
+        analog_extremes(v, None, 0..v.len(), &buckets, true)
+    };
+    {
+        let large = common::large_array();
+        let (one, all) = common::read_bandwidth(&large);
+        let bytes = std::mem::size_of_val(large.as_slice());
+        let gbps = common::best_gbps(bytes, 5, || {
+            black_box(decimate(&large));
+        });
+        common::report("decimation to 2000 buckets", gbps, one, "1 thread");
+        let halves: Vec<&[f32]> = large.chunks(large.len() / 2).collect();
+        let gbps = common::best_gbps(bytes, 5, || {
+            use rayon::prelude::*;
+            black_box(halves.par_iter().map(|v| decimate(v)).collect::<Vec<_>>());
+        });
+        let threads = format!("{} threads", rayon::current_num_threads());
+        common::report("decimation, two channels in parallel", gbps, all, &threads);
+    }
+    let mut scan = c.benchmark_group("decimate");
+    scan.sample_size(10);
+    scan.throughput(Throughput::Bytes(bytes));
+    scan.bench_function("min_max_2000_buckets_1_thread", |b| b.iter(|| black_box(decimate(&channels[0]))));
+    scan.finish();
 
     let pyramids: Vec<Pyramid> = channels.iter().map(|v| Pyramid::build(v)).collect();
     println!(

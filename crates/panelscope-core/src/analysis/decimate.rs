@@ -47,6 +47,59 @@ pub fn bucket_extremes(values: &[f32], range: Range<usize>) -> Option<BucketExtr
     })
 }
 
+/// [`bucket_extremes`] at memory speed: the extremes' values in one pass the compiler
+/// vectorises, then their first places in a second pass over the (cache-hot) bucket that
+/// stops at the later of the two. The same answer to the bit.
+pub fn scan_extremes(values: &[f32], range: Range<usize>) -> Option<BucketExtremes> {
+    const LANES: usize = 16;
+    let start = range.start;
+    let bucket = &values[range];
+    let mut lo = [f32::INFINITY; LANES];
+    let mut hi = [f32::NEG_INFINITY; LANES];
+    let chunks = bucket.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    // `f32::min` ignores a NaN (missing samples are skipped without a branch) and is what
+    // the compiler turns into packed minimums here: a compare-and-select is three times
+    // slower. Which zero it keeps of -0 and +0 does not matter: the values reported are
+    // read back from their places.
+    for chunk in chunks {
+        for l in 0..LANES {
+            lo[l] = lo[l].min(chunk[l]);
+            hi[l] = hi[l].max(chunk[l]);
+        }
+    }
+    let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
+    for l in 0..LANES {
+        min = if lo[l] < min { lo[l] } else { min };
+        max = if hi[l] > max { hi[l] } else { max };
+    }
+    for &v in rest {
+        min = if v < min { v } else { min };
+        max = if v > max { v } else { max };
+    }
+    if min > max {
+        return None;
+    }
+    // The first sample equal to either extreme comes first (both, when all are equal).
+    let i = first_equal(bucket, min, max)?;
+    let other = if bucket[i] == min { max } else { min };
+    let j = i + first_equal(&bucket[i..], other, other)?;
+    Some(BucketExtremes { first: (start + i, bucket[i]), second: (start + j, bucket[j]) })
+}
+
+/// The first index of a value equal to `a` or `b`: a branch-free test of 64 values at a
+/// time (which the compiler vectorises), then the place inside the 64 that hold one.
+fn first_equal(values: &[f32], a: f32, b: f32) -> Option<usize> {
+    let mut base = 0;
+    for chunk in values.chunks(64) {
+        if chunk.iter().fold(false, |hit, &v| hit | (v == a) | (v == b)) {
+            return chunk.iter().position(|&v| v == a || v == b).map(|k| base + k);
+        }
+        base += chunk.len();
+    }
+    None
+}
+
 /// The states of a digital bucket in time order: its first, and the other one if it
 /// changes inside (else the first again); `None` for an empty bucket.
 pub fn bit_extremes(bits: &Bits, range: Range<usize>) -> Option<[bool; 2]> {
@@ -118,7 +171,7 @@ pub fn analog_extremes(
         Some(p) => buckets.iter().map(|r| pair(p.range_min_max(values, r.clone()))).collect(),
         None => buckets
             .iter()
-            .map(|r| bucket_extremes(values, r.clone()).map_or([None, None], |e| [Some(e.first.1), Some(e.second.1)]))
+            .map(|r| scan_extremes(values, r.clone()).map_or([None, None], |e| [Some(e.first.1), Some(e.second.1)]))
             .collect(),
     }
 }
@@ -199,6 +252,37 @@ mod tests {
         assert_eq!(e.first, (1, 5.0));
         assert_eq!(e.second, (2, -2.0));
         assert_eq!(bucket_extremes(&v, 3..4), None);
+    }
+
+    /// The fast scan and the plain one agree on every bucket: missing samples, signed
+    /// zeros, infinities, ties, constant and empty buckets.
+    #[test]
+    fn the_fast_scan_equals_the_plain_one() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pool = [0.0f32, -0.0, 1.0, -1.0, 2.5, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 7.0, -7.0];
+        for case in 0..3000 {
+            let len = (next() % 70) as usize;
+            let mut v: Vec<f32> = (0..len)
+                .map(
+                    |_| if case % 3 == 0 { (next() % 1000) as f32 * 0.5 - 250.0 } else { pool[(next() % 10) as usize] },
+                )
+                .collect();
+            if case % 7 == 0 {
+                v.iter_mut().for_each(|x| *x = f32::NAN);
+            }
+            let lo = (next() as usize) % (len + 1);
+            let hi = lo + (next() as usize) % (len - lo + 1);
+            let bits = |e: Option<BucketExtremes>| {
+                e.map(|e| (e.first.0, e.first.1.to_bits(), e.second.0, e.second.1.to_bits()))
+            };
+            assert_eq!(bits(scan_extremes(&v, lo..hi)), bits(bucket_extremes(&v, lo..hi)), "{v:?} {lo}..{hi}");
+        }
     }
 
     #[test]
