@@ -11,7 +11,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::{Bits, Capture, CaptureError, Channel, ChannelKind, Format, PendingFile, Result, Samples, Timebase};
+use super::{
+    AnalogSink, Bits, Capture, CaptureError, Channel, ChannelKind, Format, Keep, PendingFile, Result, Samples, Scan,
+    Timebase,
+};
 
 /// What the header says about one column.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +71,13 @@ const BLOCK_BYTES: usize = 1 << 23;
 
 /// Reads a wide CSV capture.
 pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
+    read_keeping(path, open, Keep::Samples).map(|scan| scan.capture)
+}
+
+/// Reads a CSV capture keeping of each analog channel what `keep` says (a channel whose
+/// samples are not kept has none in the capture). A `time_s` column is followed, not
+/// held, and read again only when its times are irregular.
+pub(crate) fn read_keeping(path: &Path, open: &super::Opener<'_>, keep: Keep) -> Result<Scan> {
     let file = open(path).map_err(|e| CaptureError::io(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let header_fields = read_header(path, &mut reader)?;
@@ -92,7 +102,19 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
     check_unique_names(path, &headers)?;
 
     let file_bytes = reader.get_ref().metadata().map_or(0, |m| m.len());
-    let mut rows = Rows::new(time_kind, headers.len(), 0);
+    let mut rows = Collected {
+        track: TimeTrack::default(),
+        clock: Vec::new(),
+        sinks: headers
+            .iter()
+            .map(|h| {
+                // A 0/1 column read as digital is checked sample by sample: kept.
+                let keep = if h.kind == ChannelKind::Digital { Keep::Samples } else { keep };
+                AnalogSink::new(path, keep, 0, &format!("column '{}'", h.name))
+            })
+            .collect::<Result<_>>()?,
+        rows: 0,
+    };
     // The next block is read while this one is parsed.
     let fill = |reader: &mut BufReader<std::fs::File>, block: &mut Vec<u8>| -> Result<bool> {
         let kept = block.len();
@@ -131,22 +153,35 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
         at_end = next_at_end?;
         std::mem::swap(&mut block, &mut next);
     }
-    if rows.len() == 0 {
+    if rows.rows == 0 {
         return Err(CaptureError::invalid(path, "no data rows after the header"));
     }
-    let (times, start) = match rows.time {
-        Times::Seconds(t) => (t, None),
-        Times::Clock(stamps) => {
-            let t0 = stamps[0];
-            (stamps.iter().map(|t| (*t - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9).collect(), Some(t0))
+    let ((timebase, offset_s), start) = match time_kind {
+        TimeColumn::Seconds => match rows.track.fixed_rate() {
+            Some((sample_rate_hz, first_s)) => ((Timebase::Fixed { sample_rate_hz }, first_s), None),
+            None => (timebase_from_times(path, seconds_again(path, open, rows.rows)?)?, None),
+        },
+        TimeColumn::Timestamp => {
+            let t0 = rows.clock[0];
+            let times =
+                rows.clock.iter().map(|t| (*t - t0).num_nanoseconds().unwrap_or(i64::MAX) as f64 * 1e-9).collect();
+            ((timebase_from_times(path, times)?.0, 0.0), Some(t0))
         }
     };
-    let offset_s = times[0];
-    let (timebase, _) = timebase_from_times(path, times)?;
+    let mut stats = Vec::with_capacity(headers.len());
     let channels = headers
         .into_iter()
-        .zip(rows.columns)
-        .map(|(header, values)| channel_from_values(path, header, values))
+        .zip(rows.sinks)
+        .map(|(header, sink)| {
+            let (values, running) = sink.finish();
+            let channel = channel_from_values(path, header, values)?;
+            stats.push(match (running, &channel.samples) {
+                (Some(running), _) => running,
+                (None, Samples::Analog(v)) if keep == Keep::Stats => crate::analysis::stats::stats(v),
+                (None, _) => None,
+            });
+            Ok(channel)
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut capture = Capture {
         name: file_name(path),
@@ -161,7 +196,68 @@ pub fn read(path: &Path, open: &super::Opener<'_>) -> Result<Capture> {
     if offset_s != 0.0 {
         capture.metadata.push(("time_offset_s".into(), offset_s.to_string()));
     }
-    Ok(capture)
+    Ok(Scan { capture, sample_count: rows.rows, stats })
+}
+
+/// The `time_s` column read again, line by line: the first reading found its times
+/// irregular (or refused by [`timebase_from_times`]), so they are needed after all. Every
+/// line was checked by then; a line that no longer parses means the file changed.
+fn seconds_again(path: &Path, open: &super::Opener<'_>, rows: usize) -> Result<Vec<f64>> {
+    let file = open(path).map_err(|e| CaptureError::io(path, e))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    read_header(path, &mut reader)?;
+    let mut times = super::room_for(path, rows, "the time column")?;
+    let mut line = Vec::new();
+    while times.len() < rows {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(|e| CaptureError::io(path, e))? == 0 {
+            break;
+        }
+        let cell = line.split(|&b| b == b',').next().unwrap_or_default().trim_ascii();
+        let t = fast_float2::parse::<f64, _>(cell).map_err(|_| {
+            CaptureError::line(path, times.len() + 2, "the file changed while it was read: the time no longer parses")
+        })?;
+        times.push(t);
+    }
+    if times.len() < rows {
+        return Err(CaptureError::invalid(path, "the file changed while it was read: it is shorter"));
+    }
+    Ok(times)
+}
+
+/// The rows as they are kept: the seconds followed (clock times kept), each channel into
+/// its sink, in file order.
+struct Collected {
+    track: TimeTrack,
+    clock: Vec<DateTime<Utc>>,
+    sinks: Vec<AnalogSink>,
+    rows: usize,
+}
+
+impl Collected {
+    /// Adds parts parsed in order; the channels in parallel.
+    fn append(&mut self, parts: &[Rows]) {
+        for part in parts {
+            match &part.time {
+                Times::Seconds(t) => self.track.push(t),
+                Times::Clock(t) => self.clock.extend_from_slice(t),
+            }
+            self.rows += part.len();
+        }
+        self.sinks.par_iter_mut().enumerate().for_each(|(c, sink)| {
+            for part in parts {
+                sink.fill(|v| v.extend_from_slice(&part.columns[c]));
+            }
+        });
+    }
+
+    /// Room for about `rows` rows in all (an estimate: nothing is refused if it is off).
+    fn reserve(&mut self, rows: usize) {
+        let more = rows.saturating_sub(self.rows);
+        for sink in &mut self.sinks {
+            sink.reserve(more);
+        }
+    }
 }
 
 /// The summary of a CSV capture from its time column alone, in one streaming pass of
@@ -260,35 +356,6 @@ impl Rows {
             Times::Clock(t) => t.len(),
         }
     }
-
-    /// Appends rows parsed after these, in order (of the same time kind), the columns in
-    /// parallel.
-    fn append(&mut self, parts: &[Rows]) {
-        for part in parts {
-            match (&mut self.time, &part.time) {
-                (Times::Seconds(a), Times::Seconds(b)) => a.extend_from_slice(b),
-                (Times::Clock(a), Times::Clock(b)) => a.extend_from_slice(b),
-                _ => unreachable!("every part of a file has its time column's kind"),
-            }
-        }
-        self.columns.par_iter_mut().enumerate().for_each(|(c, column)| {
-            for part in parts {
-                column.extend_from_slice(&part.columns[c]);
-            }
-        });
-    }
-
-    /// Room for about `rows` rows in all (an estimate: nothing is refused if it is off).
-    fn reserve(&mut self, rows: usize) {
-        let more = rows.saturating_sub(self.len());
-        let _ = match &mut self.time {
-            Times::Seconds(t) => t.try_reserve_exact(more),
-            Times::Clock(t) => t.try_reserve_exact(more),
-        };
-        for column in &mut self.columns {
-            let _ = column.try_reserve_exact(more);
-        }
-    }
 }
 
 /// Parses the whole lines of `block` (its first is line `first_line` of the file) in
@@ -299,7 +366,7 @@ fn parse_block(
     time_kind: TimeColumn,
     block: &[u8],
     first_line: usize,
-    rows: &mut Rows,
+    rows: &mut Collected,
 ) -> Result<usize> {
     let mut starts = vec![0usize];
     starts.extend(memchr::memchr_iter(b'\n', block).map(|i| i + 1));

@@ -183,7 +183,8 @@ pub fn scan_with(path: &Path, with_stats: bool, open: &Opener<'_>) -> Result<Sca
     let scan = match FileFormat::from_path(path)? {
         FileFormat::Parquet => parquet::read_keeping(path, open, keep)?,
         FileFormat::ComtradeCfg => comtrade::scan(path, open, keep)?,
-        FileFormat::Csv | FileFormat::ComtradeCff => Scan::of(read_with(path, open)?, with_stats),
+        FileFormat::Csv => csv::read_keeping(path, open, keep)?,
+        FileFormat::ComtradeCff => Scan::of(read_with(path, open)?, with_stats),
     };
     check_scan(path, &scan)?;
     Ok(scan)
@@ -236,6 +237,13 @@ impl AnalogSink {
             Keep::Stats => Self::Stats { running: Default::default(), scratch: Vec::new() },
             Keep::Nothing => Self::Count { count: 0, scratch: Vec::new() },
         })
+    }
+
+    /// Room for `more` samples when they are kept (an estimate: nothing is refused).
+    pub(crate) fn reserve(&mut self, more: usize) {
+        if let Self::Values(v) = self {
+            let _ = v.try_reserve_exact(more);
+        }
     }
 
     /// Adds what `decode` appends to the vector it is given.
