@@ -55,8 +55,12 @@ struct ChannelMeta {
 }
 
 /// Rows decoded at a time: large enough that per-batch work is negligible, small enough
-/// that a batch is a small part of the capture.
-const BATCH_ROWS: usize = 1 << 18;
+/// that the batches in flight (one per reader) hold little beside the capture.
+const BATCH_ROWS: usize = 1 << 16;
+
+/// Rows written at a time, and per row group.
+const WRITE_BATCH_ROWS: usize = 1 << 18;
+const ROW_GROUP_ROWS: usize = 1 << 20;
 
 /// A column's values as they are decoded, batch by batch, straight into the capture's
 /// buffers.
@@ -681,7 +685,7 @@ pub fn write(capture: &Capture, path: &Path) -> Result<()> {
     let properties = WriterProperties::builder()
         .set_compression(Compression::UNCOMPRESSED)
         .set_dictionary_enabled(false)
-        .set_max_row_group_row_count(Some(BATCH_ROWS * 4))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_key_value_metadata(Some(pairs.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
         .build();
     let failed = |e: &dyn std::fmt::Display| CaptureError::invalid(path, format!("cannot write Parquet: {e}"));
@@ -689,8 +693,8 @@ pub fn write(capture: &Capture, path: &Path) -> Result<()> {
     {
         let mut writer = ArrowWriter::try_new(&mut out, schema.clone(), Some(properties)).map_err(|e| failed(&e))?;
         // A batch at a time, so that the copy handed to the encoder stays small.
-        for lo in (0..n).step_by(BATCH_ROWS) {
-            let hi = (lo + BATCH_ROWS).min(n);
+        for lo in (0..n).step_by(WRITE_BATCH_ROWS) {
+            let hi = (lo + WRITE_BATCH_ROWS).min(n);
             let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
             if let Timebase::Irregular { times_s } = &capture.timebase {
                 columns.push(Arc::new(Float64Array::from(times_s[lo..hi].to_vec())));
