@@ -7,7 +7,8 @@ Run by scripts/bench-peers.sh, which makes the venv and builds the binary. Usage
     bench_peers.py peer PASS FILE [OUT]      (one peer pass, timed from outside)
 
 Prints one row per pass: the median wall time of each side over R alternated runs, their
-ratio, and each side's peak resident memory (MiB, and bytes per analog sample).
+ratio, and each side's peak resident memory (MiB, and bytes per analog sample); then the
+peak bytes per analog sample of every command (and the server) on every format.
 """
 
 import os
@@ -175,6 +176,70 @@ def run(panelscope, data_dir, samples, runs):
             f"| {name} | {t_mine:.3f} s | {who} | {t_peer:.3f} s | {t_mine / t_peer:.2f} | "
             f"{m_mine:.0f} MiB ({m_mine * 2**20 / analog:.1f} B/sample) | {m_peer:.0f} MiB ({m_peer * 2**20 / analog:.1f} B/sample) |"
         )
+    memory(panelscope, files, out_dir, samples)
+
+
+def server_peak_mib(panelscope, path, work):
+    """Peak RSS (MiB) of `panelscope serve` over a folder holding `path` (hard links) once a
+    client has asked for the capture with its statistics, which loads it."""
+    import json
+    import shutil
+    import socket
+    import urllib.request
+
+    folder = os.path.join(work, "serve")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    for src in [path] + ([os.path.splitext(path)[0] + ".dat"] if path.endswith(".cfg") else []):
+        os.link(src, os.path.join(folder, os.path.basename(src)))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [panelscope, "serve", folder, "--addr", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        captures = json.load(urllib.request.urlopen(base + "/captures", timeout=60))
+        urllib.request.urlopen(f"{base}/captures/{captures[0]['id']}?stats=true", timeout=600).read()
+        with open(f"/proc/{server.pid}/status") as status:
+            peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+        return peak_kib / 1024.0
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def memory(panelscope, files, out_dir, samples):
+    """Peak bytes per analog sample of every command on every format, one run each."""
+    analog = CHANNELS * samples
+    formats = [("Parquet", "parquet"), ("zstd Parquet", "zstd"), ("CSV", "csv"), ("COMTRADE FLOAT32", "comtrade")]
+    commands = [
+        ("info --stats", lambda f: [panelscope, "info", "--stats", f]),
+        ("events", lambda f: [panelscope, "events", "--json", f]),
+        ("measure", lambda f: [panelscope, "measure", "--json", f]),
+        ("export --max-points 4000", lambda f: [panelscope, "export", f, "--out", os.path.join(out_dir, "m.parquet"),
+                                                "--max-points", "4000"]),
+        ("convert", lambda f: [panelscope, "convert", f,
+                               os.path.join(out_dir, "m.cfg" if f.endswith(".parquet") else "m.parquet")]),
+    ]
+    print()
+    print("Peak resident memory per analog sample, whole process, one run each")
+    print("| command | " + " | ".join(name for name, _ in formats) + " |")
+    print("|---|" + "---|" * len(formats))
+    for name, cmd in commands:
+        cells = [timed(cmd(files[key]))[1] * 2**20 / analog for _, key in formats]
+        print(f"| {name} | " + " | ".join(f"{c:.2f} B" for c in cells) + " |")
+    cells = [server_peak_mib(panelscope, files[key], out_dir) * 2**20 / analog for _, key in formats]
+    print("| serve (capture loaded with statistics) | " + " | ".join(f"{c:.2f} B" for c in cells) + " |")
 
 
 def main(argv):
