@@ -204,13 +204,17 @@ pub(crate) fn read_keeping(path: &Path, open: &super::Opener<'_>, keep: Keep) ->
     // its own columns; a small one by one reader.
     let columns = sinks.len();
     let parts = if rows < 2 * BATCH_ROWS { 1 } else { rayon::current_num_threads().clamp(1, columns) };
-    let per_part = columns.div_ceil(parts);
-    let read: Vec<std::result::Result<usize, (usize, CaptureError)>> = sinks
-        .par_chunks_mut(per_part)
-        .zip(names.par_chunks(per_part))
-        .enumerate()
-        .map(|(part, (sinks, names))| {
-            let first = part * per_part;
+    let mut work: Vec<(usize, &mut [Sink], &[String])> = Vec::with_capacity(parts);
+    let (mut rest_sinks, mut rest_names, mut first) = (sinks.as_mut_slice(), names.as_slice(), 0);
+    for count in part_sizes(footer.metadata(), columns, parts) {
+        let (these, others) = rest_sinks.split_at_mut(count);
+        let (these_names, other_names) = rest_names.split_at(count);
+        work.push((first, these, these_names));
+        (rest_sinks, rest_names, first) = (others, other_names, first + count);
+    }
+    let read: Vec<std::result::Result<usize, (usize, CaptureError)>> = work
+        .into_par_iter()
+        .map(|(first, sinks, names)| {
             let file = open(path).map_err(|e| (0, CaptureError::io(path, e)))?;
             let (footer, count) = (footer.clone(), sinks.len());
             let built = caught(move || {
@@ -328,6 +332,48 @@ pub(crate) fn read_keeping(path: &Path, open: &super::Opener<'_>, keep: Keep) ->
         metadata,
     };
     Ok(Scan { capture, sample_count: row0, stats })
+}
+
+/// How many of the `columns` columns each of `parts` readers takes, in order, so that each
+/// reads about as many bytes of the file (a float64 time column weighs two float32
+/// channels). Equal counts when the sizes are not one per column.
+fn part_sizes(metadata: &parquet::file::metadata::ParquetMetaData, columns: usize, parts: usize) -> Vec<usize> {
+    let parts = parts.clamp(1, columns.max(1));
+    let mut bytes = vec![0u64; columns];
+    let flat = metadata.row_groups().iter().all(|g| g.num_columns() == columns);
+    if flat {
+        for group in metadata.row_groups() {
+            for (c, b) in bytes.iter_mut().enumerate() {
+                *b += u64::try_from(group.column(c).compressed_size()).unwrap_or(0);
+            }
+        }
+    }
+    let total: u64 = bytes.iter().sum();
+    if !flat || total == 0 {
+        let per = columns.div_ceil(parts);
+        return (0..columns).step_by(per.max(1)).map(|start| per.min(columns - start)).collect();
+    }
+    balanced_parts(&bytes, parts)
+}
+
+/// `parts` runs of consecutive columns (every one non-empty) whose `bytes` are about equal:
+/// a cut where the running total passes each part's share, or where each part still to
+/// come needs its column.
+fn balanced_parts(bytes: &[u64], parts: usize) -> Vec<usize> {
+    let (columns, total) = (bytes.len(), bytes.iter().sum::<u64>());
+    let mut sizes = Vec::with_capacity(parts);
+    let (mut start, mut sum) = (0usize, 0u64);
+    for (c, &b) in bytes.iter().enumerate() {
+        sum += b;
+        let cut = sizes.len() + 1;
+        let left = columns - (c + 1);
+        if cut < parts && (sum * parts as u64 >= total * cut as u64 || left == parts - cut) {
+            sizes.push(c + 1 - start);
+            start = c + 1;
+        }
+    }
+    sizes.push(columns - start);
+    sizes
 }
 
 /// The next batch of rows, the first being `row0`; an error names the row group and
@@ -841,6 +887,20 @@ mod tests {
         backwards[BATCH_ROWS + 3] = 0.0;
         let error = read(&write("backwards.parquet", backwards)).unwrap_err().to_string();
         assert!(error.contains(&format!("line {}", BATCH_ROWS + 3 + 2)) && error.contains("is not after"), "{error}");
+    }
+
+    #[test]
+    fn readers_share_the_columns_by_their_bytes() {
+        // A float64 time column and eight float32 channels, on two cores.
+        assert_eq!(balanced_parts(&[118, 55, 55, 55, 55, 55, 55, 55, 55], 2), [4, 5]);
+        assert_eq!(balanced_parts(&[10, 10, 10, 10], 2), [2, 2]);
+        assert_eq!(balanced_parts(&[1000, 1, 1], 3), [1, 1, 1]);
+        assert_eq!(balanced_parts(&[1, 1, 1000], 3), [1, 1, 1]);
+        assert_eq!(balanced_parts(&[5, 5, 5], 1), [3]);
+        for parts in 1..6 {
+            let sizes = balanced_parts(&[3, 1, 4, 1, 5, 9, 2, 6], parts);
+            assert!(sizes.len() == parts && sizes.iter().all(|&n| n > 0) && sizes.iter().sum::<usize>() == 8);
+        }
     }
 
     #[test]

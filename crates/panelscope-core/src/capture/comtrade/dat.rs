@@ -68,8 +68,8 @@ fn decode_binary(data: &[u8], path: &Path, cfg: &Cfg, width: usize, need_ticks: 
 
 /// Decodes binary records read from `reader`, which holds `len` bytes, a block of records at
 /// a time: the file is never held whole, and each block's channels are decoded in parallel.
-pub(super) fn decode_binary_from(
-    reader: &mut impl std::io::Read,
+pub(super) fn decode_binary_from<R: std::io::Read + Send>(
+    reader: &mut R,
     len: u64,
     path: &Path,
     cfg: &Cfg,
@@ -121,52 +121,74 @@ pub(super) fn decode_binary_from(
     let mut digital: Vec<Bits> = (0..cfg.digital.len()).map(|_| Bits::zeros(n)).collect();
     let mut ticks = if need_ticks { Some((Ticks::default(), room_for(path, n, "the timestamps")?)) } else { None };
     let block_records = (READ_BLOCK_BYTES / record_size).max(1);
-    let mut block = room_for::<u8>(path, block_records.min(n).saturating_mul(record_size), "a block of records")?;
+    let room = block_records.min(n).saturating_mul(record_size);
+    let (mut block, mut next) =
+        (room_for::<u8>(path, room, "a block of records")?, room_for::<u8>(path, room, "a block")?);
     let words_offset = 8 + cfg.analog.len() * width;
-    let mut first = 0;
-    while first < n {
+    // Reads the block of records from record `first` (0-based): how many it holds.
+    let read_block = |reader: &mut R, block: &mut Vec<u8>, first: usize| -> Result<usize> {
         let records = block_records.min(n - first);
         block.resize(records * record_size, 0);
-        reader.read_exact(&mut block).map_err(|e| {
+        reader.read_exact(block).map_err(|e| {
             if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 CaptureError::record(path, first + 1, "truncated: the file ended while it was read")
             } else {
                 CaptureError::io(path, e)
             }
         })?;
-        let block = block.as_slice();
-        rayon::join(
+        Ok(records)
+    };
+    let mut first = 0;
+    let mut records = if n > 0 { read_block(reader, &mut block, 0)? } else { 0 };
+    while records > 0 {
+        let after = first + records;
+        // The next block is read while this one is decoded.
+        let ((), read_next) = rayon::join(
             || {
-                analog.par_iter_mut().zip(&cfg.analog).enumerate().for_each(|(c, (out, def))| {
-                    let offset = 8 + c * width;
-                    match cfg.data_type {
-                        DataType::Binary => column::<2>(out, block, record_size, offset, |raw| binary16(raw, def)),
-                        DataType::Binary32 => column::<4>(out, block, record_size, offset, |raw| binary32(raw, def)),
-                        DataType::Float32 | DataType::Ascii => {
-                            column::<4>(out, block, record_size, offset, |raw| float32(raw, def))
-                        }
-                    }
-                });
+                let block = block.as_slice();
+                rayon::join(
+                    || {
+                        analog.par_iter_mut().zip(&cfg.analog).enumerate().for_each(|(c, (out, def))| {
+                            let offset = 8 + c * width;
+                            match cfg.data_type {
+                                DataType::Binary => {
+                                    column::<2>(out, block, record_size, offset, |raw| binary16(raw, def))
+                                }
+                                DataType::Binary32 => {
+                                    column::<4>(out, block, record_size, offset, |raw| binary32(raw, def))
+                                }
+                                DataType::Float32 | DataType::Ascii => {
+                                    column::<4>(out, block, record_size, offset, |raw| float32(raw, def))
+                                }
+                            }
+                        });
+                    },
+                    || {
+                        digital.par_iter_mut().enumerate().for_each(|(d, bits)| {
+                            // Only this channel's bit is read: unused high bits of the last
+                            // word may be set.
+                            let offset = words_offset + (d / 16) * 2;
+                            let mask = 1u16 << (d % 16);
+                            for (i, record) in block.chunks_exact(record_size).enumerate() {
+                                if let Some(&[lo, hi]) = record.get(offset..offset + 2)
+                                    && u16::from_le_bytes([lo, hi]) & mask != 0
+                                {
+                                    bits.set(first + i, true);
+                                }
+                            }
+                        });
+                    },
+                );
             },
-            || {
-                digital.par_iter_mut().enumerate().for_each(|(d, bits)| {
-                    // Only this channel's bit is read: unused high bits of the last word may be set.
-                    let offset = words_offset + (d / 16) * 2;
-                    let mask = 1u16 << (d % 16);
-                    for (i, record) in block.chunks_exact(record_size).enumerate() {
-                        if let Some(&[lo, hi]) = record.get(offset..offset + 2)
-                            && u16::from_le_bytes([lo, hi]) & mask != 0
-                        {
-                            bits.set(first + i, true);
-                        }
-                    }
-                });
-            },
+            || if after < n { read_block(&mut *reader, &mut next, after) } else { Ok(0) },
         );
+        // This block's timestamps come before any failure to read the next one.
         if let Some((state, out)) = ticks.as_mut() {
-            state.extend(out, block, record_size, first, path)?;
+            state.extend(out, &block, record_size, first, path)?;
         }
-        first += records;
+        records = read_next?;
+        std::mem::swap(&mut block, &mut next);
+        first = after;
     }
     let (analog, stats): (Vec<Vec<f32>>, Vec<Option<Option<Stats>>>) =
         analog.into_iter().map(AnalogSink::finish).unzip();
