@@ -335,8 +335,9 @@ pub(crate) fn read_keeping(path: &Path, open: &super::Opener<'_>, keep: Keep) ->
 }
 
 /// How many of the `columns` columns each of `parts` readers takes, in order, so that each
-/// reads about as many bytes of the file (a float64 time column weighs two float32
-/// channels). Equal counts when the sizes are not one per column.
+/// decodes about as many bytes (a float64 time column weighs two float32 channels; the
+/// size before compression, which decompression's cost follows). Equal counts when the
+/// sizes are not one per column.
 fn part_sizes(metadata: &parquet::file::metadata::ParquetMetaData, columns: usize, parts: usize) -> Vec<usize> {
     let parts = parts.clamp(1, columns.max(1));
     let mut bytes = vec![0u64; columns];
@@ -344,7 +345,7 @@ fn part_sizes(metadata: &parquet::file::metadata::ParquetMetaData, columns: usiz
     if flat {
         for group in metadata.row_groups() {
             for (c, b) in bytes.iter_mut().enumerate() {
-                *b += u64::try_from(group.column(c).compressed_size()).unwrap_or(0);
+                *b += u64::try_from(group.column(c).uncompressed_size()).unwrap_or(0);
             }
         }
     }
