@@ -27,8 +27,8 @@ fn plain_min_max(values: &[f32]) -> (f32, f32) {
     let rest = chunks.remainder();
     for chunk in chunks {
         for l in 0..LANES {
-            lo[l] = if chunk[l] < lo[l] { chunk[l] } else { lo[l] };
-            hi[l] = if chunk[l] > hi[l] { chunk[l] } else { hi[l] };
+            lo[l] = lo[l].min(chunk[l]);
+            hi[l] = hi[l].max(chunk[l]);
         }
     }
     let mut min = lo.iter().copied().fold(f32::INFINITY, f32::min);

@@ -51,32 +51,11 @@ pub fn bucket_extremes(values: &[f32], range: Range<usize>) -> Option<BucketExtr
 /// vectorises, then their first places in a second pass over the (cache-hot) bucket that
 /// stops at the later of the two. The same answer to the bit.
 pub fn scan_extremes(values: &[f32], range: Range<usize>) -> Option<BucketExtremes> {
-    const LANES: usize = 16;
     let start = range.start;
     let bucket = &values[range];
-    let mut lo = [f32::INFINITY; LANES];
-    let mut hi = [f32::NEG_INFINITY; LANES];
-    let chunks = bucket.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    // `f32::min` ignores a NaN (missing samples are skipped without a branch) and is what
-    // the compiler turns into packed minimums here: a compare-and-select is three times
-    // slower. Which zero it keeps of -0 and +0 does not matter: the values reported are
-    // read back from their places.
-    for chunk in chunks {
-        for l in 0..LANES {
-            lo[l] = lo[l].min(chunk[l]);
-            hi[l] = hi[l].max(chunk[l]);
-        }
-    }
-    let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
-    for l in 0..LANES {
-        min = if lo[l] < min { lo[l] } else { min };
-        max = if hi[l] > max { hi[l] } else { max };
-    }
-    for &v in rest {
-        min = if v < min { v } else { min };
-        max = if v > max { v } else { max };
-    }
+    // Which zero is kept of -0 and +0 does not matter: the values reported are read back
+    // from their places.
+    let (min, max) = crate::analysis::lod::slice_min_max(bucket);
     if min > max {
         return None;
     }

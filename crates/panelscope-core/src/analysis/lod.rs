@@ -162,29 +162,31 @@ pub struct Pyramid {
     levels: Vec<Level>,
 }
 
-/// Min and max of `values`, NaN skipped (a comparison with NaN is false); infinities
-/// (min > max) when nothing is valid. Written lane-wise so that it vectorises.
+/// Min and max of `values`, NaN skipped; infinities (min > max) when nothing is valid.
+/// Written lane-wise with `f32::min`, which ignores a NaN without a branch and which the
+/// compiler turns into packed minimums (a compare-and-select is three times slower). Of
+/// -0 and +0 either may be kept.
 #[inline]
-fn slice_min_max(values: &[f32]) -> (f32, f32) {
-    const LANES: usize = 8;
+pub(crate) fn slice_min_max(values: &[f32]) -> (f32, f32) {
+    const LANES: usize = 16;
     let mut lo = [f32::INFINITY; LANES];
     let mut hi = [f32::NEG_INFINITY; LANES];
     let chunks = values.chunks_exact(LANES);
     let rest = chunks.remainder();
     for chunk in chunks {
         for l in 0..LANES {
-            lo[l] = if chunk[l] < lo[l] { chunk[l] } else { lo[l] };
-            hi[l] = if chunk[l] > hi[l] { chunk[l] } else { hi[l] };
+            lo[l] = lo[l].min(chunk[l]);
+            hi[l] = hi[l].max(chunk[l]);
         }
     }
     let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
     for l in 0..LANES {
-        min = if lo[l] < min { lo[l] } else { min };
-        max = if hi[l] > max { hi[l] } else { max };
+        min = min.min(lo[l]);
+        max = max.max(hi[l]);
     }
     for &v in rest {
-        min = if v < min { v } else { min };
-        max = if v > max { v } else { max };
+        min = min.min(v);
+        max = max.max(v);
     }
     (min, max)
 }
