@@ -2,7 +2,8 @@
 //! its points covers in that column, widened to the line width. This is what a 1-pixel
 //! polyline rasterises to, at a fraction of the cost of tessellating thousands of
 //! anti-aliased segments, so the explorer uses it whenever a trace has more points than the
-//! plot has columns.
+//! plot has columns. The spans are one strip of quads, two vertices per column whose rows
+//! change (see [`strip`]).
 
 use std::ops::RangeInclusive;
 
@@ -44,89 +45,144 @@ impl<'a> Envelope<'a> {
         let (p0, p1) = (corner(min[0], min[1]), corner(max[0], max[1]));
         let (kx, ky) = (f64::from(p1.x - p0.x) / (max[0] - min[0]), f64::from(p1.y - p0.y) / (max[1] - min[1]));
         let (kx, ky) = (if kx.is_finite() { kx } else { 0.0 }, if ky.is_finite() { ky } else { 0.0 });
-        let screen: Vec<egui::Pos2> = self
-            .fetched
-            .points
-            .iter()
-            .map(|p| {
-                pos2((f64::from(p0.x) + (p[0] - min[0]) * kx) as f32, (f64::from(p0.y) + (p[1] - min[1]) * ky) as f32)
-            })
-            .collect();
-        let half = 0.5 * self.width.max(1.0);
-        let ppp = ui.ctx().pixels_per_point();
-        let mut mesh = Mesh::default();
-        mesh.reserve_triangles(2 * columns);
-        mesh.reserve_vertices(4 * columns);
-        let mut runs = Runs::new(frame, ppp);
-        for_each_span(&screen, x0, columns, |c, lo, hi| {
-            if let Some(rect) = runs.add(x0 + c as f32, lo - half, hi + half) {
-                mesh.add_colored_rect(rect, self.color);
-            }
-        });
-        if let Some(rect) = runs.finish() {
-            mesh.add_colored_rect(rect, self.color);
-        }
-        mesh
+        let (ox, oy) = (f64::from(p0.x) - min[0] * kx, f64::from(p0.y) - min[1] * ky);
+        let to_screen = |p: &[f64; 2]| pos2((ox + p[0] * kx) as f32, (oy + p[1] * ky) as f32);
+        let extents = column_extents(&self.fetched.points, to_screen, x0, columns);
+        strip(&extents, x0, frame, ui.ctx().pixels_per_point(), 0.5 * self.width.max(1.0), self.color)
     }
 }
 
 /// Per column of the plot frame (`x0 .. x0 + columns`), the lowest and highest screen `y`
-/// of the polyline through `screen` (ordered by `x`), in one pass: `span(column, lo, hi)`
-/// is called once for each column the polyline touches, in order. Where the line enters
-/// and leaves the frame it counts from the frame's edge.
-fn for_each_span(screen: &[egui::Pos2], x0: f32, columns: usize, mut span: impl FnMut(usize, f32, f32)) {
-    if columns == 0 || screen.is_empty() {
-        return;
+/// the polyline through `points` (ordered by time, mapped to the screen by `to_screen`)
+/// takes in it; `lo > hi` in columns it does not touch. Where the line enters and leaves
+/// the frame it counts from the frame's edge.
+fn column_extents(
+    points: &[[f64; 2]],
+    to_screen: impl Fn(&[f64; 2]) -> egui::Pos2,
+    x0: f32,
+    columns: usize,
+) -> Extents {
+    let mut extents = Extents::new(columns);
+    if columns == 0 || points.is_empty() {
+        return extents;
     }
     let last = columns - 1;
     let right = x0 + columns as f32;
     // Truncation is the floor for the non-negative offsets it is given.
     let column = |x: f32| if x > x0 { ((x - x0) as usize).min(last) } else { 0 };
-    let mut gather = Gather { column: usize::MAX, lo: f32::INFINITY, hi: f32::NEG_INFINITY };
-    if let [only] = screen {
-        if only.y.is_finite() && only.x >= x0 && only.x < right {
-            gather.add(column(only.x), only.y, only.y, &mut span);
+    let screen = |range: std::ops::Range<usize>| -> Vec<egui::Pos2> { points[range].iter().map(&to_screen).collect() };
+    if let [only] = points {
+        let p = to_screen(only);
+        if p.y.is_finite() && p.x >= x0 && p.x < right {
+            extents.widen(column(p.x), p.y, p.y);
         }
+        return extents;
+    }
+    // The points in the frame, and one either side for the line entering and leaving.
+    let inside = points.partition_point(|p| to_screen(p).x < x0);
+    let beyond = points.partition_point(|p| to_screen(p).x < right);
+    let (first, end) = (inside.saturating_sub(1), (beyond + 1).min(points.len()));
+    let interior = &points[inside..beyond];
+    let increasing = interior.windows(2).all(|w| w[0][0] <= w[1][0])
+        && interior.first().zip(interior.last()).is_some_and(|(f, l)| to_screen(f).x <= to_screen(l).x);
+    if interior.len() > 1 && increasing && interior.iter().all(|p| p[1].is_finite()) {
+        // Entering, the points inside (in time order, finite: a tight walk), leaving.
+        segments(&screen(first..inside + 1), x0, right, &column, &mut extents);
+        walk(interior, &to_screen, x0, right, &column, &mut extents);
+        segments(&screen(beyond - 1..end), x0, right, &column, &mut extents);
     } else {
-        // The points in the frame, and one either side for the line entering and leaving.
-        let inside = screen.partition_point(|p| p.x < x0);
-        let beyond = screen.partition_point(|p| p.x < right);
-        let (first, end) = (inside.saturating_sub(1), (beyond + 1).min(screen.len()));
-        let interior = &screen[inside..beyond];
-        if interior.len() > 1 && interior.iter().all(|p| p.y.is_finite()) {
-            // Entering, the points inside (in time order, finite: a tight walk), leaving.
-            segments(&screen[first..=inside], x0, right, &column, &mut gather, &mut span);
-            let mut c = column(interior[0].x);
-            for pair in interior.windows(2) {
-                let (a, b) = (pair[0], pair[1]);
-                let cb = column(b.x);
-                if cb == c {
-                    gather.add(c, a.y.min(b.y), a.y.max(b.y), &mut span);
-                } else {
-                    crossing(a, b, c, cb, x0, &mut gather, &mut span);
-                }
-                c = cb;
-            }
-            segments(&screen[beyond - 1..end], x0, right, &column, &mut gather, &mut span);
-        } else {
-            segments(&screen[first..end], x0, right, &column, &mut gather, &mut span);
-        }
+        segments(&screen(first..end), x0, right, &column, &mut extents);
     }
-    if gather.column != usize::MAX {
-        span(gather.column, gather.lo, gather.hi);
-    }
+    extents
 }
 
-/// The segments between consecutive `points` for [`for_each_span`], each checked: missing
-/// values, out of the frame, out of order, crossing the frame's edge.
-fn segments(
-    points: &[egui::Pos2],
+/// The walk of [`column_extents`] over points inside the frame, finite and in order of `x`.
+/// First, in passes without a dependency from one point to the next (which the compiler
+/// vectorises): the points on the screen, their columns, and where each segment meets its
+/// first point's column's right edge. Then one pass in order that keeps the extent of the
+/// column it is in in registers: each column it moves on to is one it has not touched, so
+/// no step waits on the one before through memory, and a step within a column and one into
+/// the next take the same instructions (a branch on which would be mispredicted as often as
+/// not).
+fn walk(
+    points: &[[f64; 2]],
+    to_screen: &impl Fn(&[f64; 2]) -> egui::Pos2,
     x0: f32,
     right: f32,
     column: &impl Fn(f32) -> usize,
-    gather: &mut Gather,
-    span: &mut impl FnMut(usize, f32, f32),
+    extents: &mut Extents,
 ) {
+    if points.len() < 2 {
+        return;
+    }
+    let (xs, ys): (Vec<f32>, Vec<f32>) = points.iter().map(to_screen).map(|p| (p.x, p.y)).unzip();
+    let last = extents.lo.len() as i32 - 1;
+    // As `column` gives it, for the finite points inside the frame.
+    let cs: Vec<i32> = xs.iter().map(|&x| ((x - x0) as i32).clamp(0, last)).collect();
+    let es: Vec<f32> = xs
+        .iter()
+        .zip(&xs[1..])
+        .zip(ys.iter().zip(&ys[1..]))
+        .zip(&cs)
+        .map(|(((&ax, &bx), (&ay, &by)), &c)| at_edge(pos2(ax, ay), pos2(bx, by), x0 + (c + 1) as f32))
+        .collect();
+    let (lesser, greater) = (|a: f32, b: f32| if a < b { a } else { b }, |a: f32, b: f32| if a > b { a } else { b });
+    let mut ca = cs[0] as usize;
+    let (mut lo, mut hi) = (lesser(extents.lo[ca], ys[0]), greater(extents.hi[ca], ys[0]));
+    for (k, (&e, (&cb, &by))) in es.iter().zip(cs[1..].iter().zip(&ys[1..])).enumerate() {
+        let cb = cb as usize;
+        if cb <= ca + 1 {
+            // `e` is where the segment leaves the column, or its end when it stays.
+            let (lo_a, hi_a) = (lesser(lo, e), greater(hi, e));
+            extents.lo[ca] = lo_a;
+            extents.hi[ca] = hi_a;
+            // Into the next column, the extent starts afresh: a table rather than a
+            // condition, which the compiler would make a branch.
+            let reset = [0.0, f32::INFINITY][cb - ca];
+            lo = lesser(lo_a + reset, lesser(e, by));
+            hi = greater(hi_a - reset, greater(e, by));
+        } else {
+            // Across several columns (sparse points): each edge checked.
+            (extents.lo[ca], extents.hi[ca]) = (lo, hi);
+            segments(&[pos2(xs[k], ys[k]), pos2(xs[k + 1], by)], x0, right, column, extents);
+            (lo, hi) = (extents.lo[cb], extents.hi[cb]);
+        }
+        ca = cb;
+    }
+    (extents.lo[ca], extents.hi[ca]) = (lo, hi);
+}
+
+/// The `y` of the segment from `a` to `b` (`a.x <= b.x`, `a.x < edge`) where it meets the
+/// vertical line at `edge`, or `b.y` exactly when it ends before: one formula for the walk
+/// and for the checked segments, so both give the same bits.
+#[inline(always)]
+fn at_edge(a: egui::Pos2, b: egui::Pos2, edge: f32) -> f32 {
+    // Beyond `b` the fraction is over 1 (or infinite where `a.x == b.x`): clamped, `b.y`.
+    let t = ((edge - a.x) / (b.x - a.x)).min(1.0);
+    b.y - (b.y - a.y) * (1.0 - t)
+}
+
+/// Per column, the lowest and highest screen `y` so far.
+struct Extents {
+    lo: Vec<f32>,
+    hi: Vec<f32>,
+}
+
+impl Extents {
+    fn new(columns: usize) -> Self {
+        Self { lo: vec![f32::INFINITY; columns], hi: vec![f32::NEG_INFINITY; columns] }
+    }
+
+    #[inline(always)]
+    fn widen(&mut self, c: usize, lo: f32, hi: f32) {
+        self.lo[c] = self.lo[c].min(lo);
+        self.hi[c] = self.hi[c].max(hi);
+    }
+}
+
+/// The segments between consecutive `points` for [`column_extents`], each checked: missing
+/// values, out of the frame, out of order, crossing the frame's edge, crossing columns.
+fn segments(points: &[egui::Pos2], x0: f32, right: f32, column: &impl Fn(f32) -> usize, extents: &mut Extents) {
     for pair in points.windows(2) {
         let (mut a, mut b) = (pair[0], pair[1]);
         if !(a.y.is_finite() && b.y.is_finite()) || b.x < x0 || a.x >= right {
@@ -136,7 +192,7 @@ fn segments(
             // Out of order (or one above the other): each end where it lies.
             for p in [a, b] {
                 if p.x >= x0 && p.x < right {
-                    gather.add(column(p.x), p.y, p.y, span);
+                    extents.widen(column(p.x), p.y, p.y);
                 }
             }
             continue;
@@ -149,117 +205,127 @@ fn segments(
             b = egui::pos2(right, a.y + slope * (right - a.x));
         }
         let (ca, cb) = (column(a.x), column(b.x));
-        if ca == cb {
-            gather.add(ca, a.y.min(b.y), a.y.max(b.y), span);
+        extents.widen(ca, a.y, a.y);
+        // Where it crosses a column edge it belongs to both columns.
+        for c in ca..cb {
+            let y = at_edge(a, b, x0 + (c + 1) as f32);
+            extents.widen(c, y, y);
+            extents.widen(c + 1, y, y);
+        }
+        extents.widen(cb, b.y, b.y);
+    }
+}
+
+/// The column extents as one strip of quads per stretch of touched columns, covering
+/// exactly the physical pixel rows whose centres each column's extent (widened by `half`
+/// above and below, clipped to the frame, at least one pixel tall) covers at the column's
+/// centre. A column's rows are a pair of vertices at its centre; neighbouring pairs are
+/// joined, so between centres the strip runs from one column's rows to the next (a pixel
+/// centre at a column's centre lies on a pair: the column's own rows, whichever side
+/// takes the shared edge). Columns that cover the same rows as their neighbours add no
+/// vertices, so a band of steady amplitude costs a few quads, and a busy trace two
+/// vertices a column (a rectangle per column would take four).
+fn strip(extents: &Extents, x0: f32, frame: Rect, ppp: f32, half: f32, color: Color32) -> Mesh {
+    // Each column's pixel rows, in a pass the compiler vectorises; no rows (first > last)
+    // where it has no extent or lies outside the frame.
+    let (top, bottom) = (frame.top(), frame.bottom());
+    let (firsts, lasts): (Vec<i32>, Vec<i32>) = extents
+        .lo
+        .iter()
+        .zip(&extents.hi)
+        .map(|(&lo, &hi)| {
+            let (lo, hi) = ((lo - half).max(top), (hi + half).min(bottom));
+            // Pixel row r (centre r + 0.5) is covered when lo <= (r + 0.5) / ppp <= hi.
+            let first = ceil(lo * ppp - 0.5);
+            let last = floor(hi * ppp - 0.5).max(first);
+            if lo <= hi { (first, last) } else { (1, 0) }
+        })
+        .unzip();
+    let mut strip = Strip::new(extents.lo.len(), color, 1.0 / ppp, frame.left(), frame.right());
+    for (c, (&first, &last)) in firsts.iter().zip(&lasts).enumerate() {
+        let x = x0 + c as f32;
+        if first > last {
+            strip.close();
+        } else if !strip.open {
+            // A stretch starts at the column's left edge.
+            strip.open(x, (first, last));
+        } else if (first, last) == strip.rows {
+            strip.held = x;
         } else {
-            crossing(a, b, ca, cb, x0, gather, span);
+            strip.next(x, (first, last));
         }
     }
+    strip.close();
+    strip.mesh
 }
 
-/// A segment from `a` in column `ca` to `b` in a later column `cb`: where it crosses a
-/// column edge it belongs to both columns.
-#[inline]
-fn crossing(
-    a: egui::Pos2,
-    b: egui::Pos2,
-    ca: usize,
-    cb: usize,
-    x0: f32,
-    gather: &mut Gather,
-    span: &mut impl FnMut(usize, f32, f32),
-) {
-    if cb == ca + 1 {
-        // The common case, from one column into the next: one edge, two spans.
-        let y = a.y + (b.y - a.y) * ((x0 + cb as f32 - a.x) / (b.x - a.x));
-        gather.add(ca, a.y.min(y), a.y.max(y), span);
-        gather.add(cb, y.min(b.y), y.max(b.y), span);
-        return;
-    }
-    let slope = (b.y - a.y) / (b.x - a.x);
-    gather.add(ca, a.y, a.y, span);
-    for c in ca..cb {
-        let y = a.y + slope * (x0 + (c + 1) as f32 - a.x);
-        gather.add(c, y, y, span);
-        gather.add(c + 1, y, y, span);
-    }
-    gather.add(cb, b.y, b.y, span);
-}
-
-/// The column [`for_each_span`] is gathering, and its extent so far.
-struct Gather {
-    column: usize,
-    lo: f32,
-    hi: f32,
-}
-
-impl Gather {
-    /// Widens the span of column `c`; moving on to another column hands the finished one on.
-    #[inline(always)]
-    fn add(&mut self, c: usize, lo: f32, hi: f32, span: &mut impl FnMut(usize, f32, f32)) {
-        if c == self.column {
-            self.lo = self.lo.min(lo);
-            self.hi = self.hi.max(hi);
-        } else {
-            if self.column != usize::MAX {
-                span(self.column, self.lo, self.hi);
-            }
-            (self.column, self.lo, self.hi) = (c, lo, hi);
-        }
-    }
-}
-
-/// Column spans turned into rectangles that cover exactly the physical pixels whose centres
-/// the spans cover (each span at least one pixel tall), clipped to the plot frame, with
-/// neighbouring columns that cover the same pixel rows merged into one rectangle: a band of
-/// steady amplitude costs a few rectangles instead of one per column.
-struct Runs {
-    frame: Rect,
-    ppp: f32,
-    /// The run being gathered: its left and right edges (points) and its pixel rows; no
-    /// run while `right` is NaN.
+/// The strip [`strip`] is building.
+struct Strip {
+    mesh: Mesh,
+    color: Color32,
+    /// Points per physical pixel.
+    point: f32,
+    /// The frame's left and right edges: no vertex lies beyond them.
     left: f32,
     right: f32,
-    first: i32,
-    last: i32,
+    /// Whether a stretch is open.
+    open: bool,
+    /// The last column's pixel rows (first and last) and its left edge.
+    rows: (i32, i32),
+    at: f32,
+    /// The last of the columns after `at` that repeat its rows (its pair not yet added), or
+    /// `at` itself.
+    held: f32,
 }
 
-impl Runs {
-    fn new(frame: Rect, ppp: f32) -> Self {
-        Self { frame, ppp, left: 0.0, right: f32::NAN, first: 0, last: 0 }
+impl Strip {
+    fn new(columns: usize, color: Color32, point: f32, left: f32, right: f32) -> Self {
+        let mut mesh = Mesh::default();
+        mesh.vertices.reserve(2 * columns + 4);
+        mesh.indices.reserve(6 * columns + 6);
+        Self { mesh, color, point, left, right, open: false, rows: (0, 0), at: 0.0, held: 0.0 }
     }
 
-    /// Adds the column from `x` to `x + 1` spanning `lo..=hi` (points); gives a finished
-    /// rectangle when this column does not extend the run before it.
+    /// A stretch from the column at `x` covering pixel `rows`: its left edge and centre.
+    fn open(&mut self, x: f32, rows: (i32, i32)) {
+        (self.open, self.rows, self.at, self.held) = (true, rows, x, x);
+        self.pair(x, false);
+        self.pair(x + 0.5, true);
+    }
+
+    /// The column at `x`, with other rows than the last.
     #[inline]
-    fn add(&mut self, x: f32, lo: f32, hi: f32) -> Option<Rect> {
-        let (left, right) = (x.max(self.frame.left()), (x + 1.0).min(self.frame.right()));
-        let (lo, hi) = (lo.max(self.frame.top()), hi.min(self.frame.bottom()));
-        if left >= right || lo > hi {
-            return None;
+    fn next(&mut self, x: f32, rows: (i32, i32)) {
+        if self.held != self.at {
+            self.pair(self.held + 0.5, true);
         }
-        // Pixel row r (centre r + 0.5) is covered when lo <= (r + 0.5) / ppp <= hi.
-        let first = ceil(lo * self.ppp - 0.5);
-        let last = floor(hi * self.ppp - 0.5).max(first);
-        // Columns sit at whole points, so a neighbour's edge is equal, not close.
-        if first == self.first && last == self.last && left == self.right {
-            self.right = right;
-            return None;
-        }
-        let done = self.finish();
-        (self.left, self.right, self.first, self.last) = (left, right, first, last);
-        done
+        (self.rows, self.at, self.held) = (rows, x, x);
+        self.pair(x + 0.5, true);
     }
 
-    /// The rectangle of the run being gathered, which ends it.
-    fn finish(&mut self) -> Option<Rect> {
-        if self.right.is_nan() {
-            return None;
+    /// Ends the stretch at the last column's right edge.
+    fn close(&mut self) {
+        if !self.open {
+            return;
         }
-        let rows = |r: i32| r as f32 / self.ppp;
-        let rect = Rect::from_min_max(pos2(self.left, rows(self.first)), pos2(self.right, rows(self.last + 1)));
-        self.right = f32::NAN;
-        Some(rect)
+        if self.held != self.at {
+            self.pair(self.held + 0.5, true);
+        }
+        self.pair(self.held + 1.0, true);
+        self.open = false;
+    }
+
+    /// The current rows' two vertices at `x` (within the frame), joined to the pair before.
+    #[inline(always)]
+    fn pair(&mut self, x: f32, joined: bool) {
+        let x = x.clamp(self.left, self.right);
+        let (top, bottom) = (self.rows.0 as f32 * self.point, (self.rows.1 + 1) as f32 * self.point);
+        let n = self.mesh.vertices.len() as u32;
+        let vertex = |y: f32| egui::epaint::Vertex { pos: pos2(x, y), uv: egui::epaint::WHITE_UV, color: self.color };
+        self.mesh.vertices.extend_from_slice(&[vertex(top), vertex(bottom)]);
+        if joined {
+            self.mesh.indices.extend_from_slice(&[n - 2, n - 1, n, n - 1, n + 1, n]);
+        }
     }
 }
 
@@ -341,10 +407,11 @@ impl PlotItem for Envelope<'_> {
 mod tests {
     use super::*;
 
+    /// The extents of the polyline through screen points (the identity mapping).
     fn column_spans(screen: &[egui::Pos2], x0: f32, columns: usize) -> Vec<(f32, f32)> {
-        let mut spans = vec![(f32::INFINITY, f32::NEG_INFINITY); columns];
-        for_each_span(screen, x0, columns, |c, lo, hi| spans[c] = (lo, hi));
-        spans
+        let points: Vec<[f64; 2]> = screen.iter().map(|p| [f64::from(p.x), f64::from(p.y)]).collect();
+        let extents = column_extents(&points, |p| pos2(p[0] as f32, p[1] as f32), x0, columns);
+        extents.lo.into_iter().zip(extents.hi).collect()
     }
 
     #[test]
@@ -395,14 +462,9 @@ mod tests {
             let columns = 40 + case;
             let checked = {
                 let column = |x: f32| if x > 0.0 { (x as usize).min(columns - 1) } else { 0 };
-                let mut spans = vec![(f32::INFINITY, f32::NEG_INFINITY); columns];
-                let mut gather = Gather { column: usize::MAX, lo: f32::INFINITY, hi: f32::NEG_INFINITY };
-                let mut put = |c: usize, lo: f32, hi: f32| spans[c] = (lo, hi);
-                segments(&points, 0.0, columns as f32, &column, &mut gather, &mut put);
-                if gather.column != usize::MAX {
-                    put(gather.column, gather.lo, gather.hi);
-                }
-                spans
+                let mut extents = Extents::new(columns);
+                segments(&points, 0.0, columns as f32, &column, &mut extents);
+                extents.lo.into_iter().zip(extents.hi).collect::<Vec<_>>()
             };
             assert_eq!(column_spans(&points, 0.0, columns), checked, "case {case}");
         }
@@ -416,32 +478,51 @@ mod tests {
         }
     }
 
+    /// Whether `p` lies in a triangle of `mesh` (edges included).
+    fn covers(mesh: &Mesh, p: egui::Pos2) -> bool {
+        let cross = |a: egui::Pos2, b: egui::Pos2| (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+        mesh.indices.chunks(3).any(|t| {
+            let [a, b, c] = [0, 1, 2].map(|k| mesh.vertices[t[k] as usize].pos);
+            let (d0, d1, d2) = (cross(a, b), cross(b, c), cross(c, a));
+            (d0 >= 0.0 && d1 >= 0.0 && d2 >= 0.0) || (d0 <= 0.0 && d1 <= 0.0 && d2 <= 0.0)
+        })
+    }
+
     #[test]
-    fn rectangles_cover_the_pixels_the_spans_cover_and_merge_steady_columns() {
-        let frame = Rect::from_min_max(pos2(0.0, 0.0), pos2(6.0, 40.0));
+    fn the_strip_covers_at_each_column_centre_the_pixels_its_span_covers_and_merges_steady_columns() {
+        let frame = Rect::from_min_max(pos2(0.0, 0.0), pos2(8.0, 40.0));
+        let spans =
+            [(3.2, 9.7), (3.4, 9.9), (3.4, 9.9), (10.0, 10.6), (-5.0, 50.0), (20.0, 21.0), (1.0, 0.0), (5.0, 6.0)];
+        let extents = Extents { lo: spans.iter().map(|s| s.0).collect(), hi: spans.iter().map(|s| s.1).collect() };
         for ppp in [1.0, 1.5, 2.0] {
-            let mut runs = Runs::new(frame, ppp);
-            let spans = [(3.2, 9.7), (3.4, 9.9), (3.4, 9.9), (10.0, 10.6), (-5.0, 50.0), (20.0, 21.0)];
-            let mut rects: Vec<Rect> =
-                spans.iter().enumerate().filter_map(|(c, &(lo, hi))| runs.add(c as f32, lo, hi)).collect();
-            rects.extend(runs.finish());
-            let covered = |px: f32, py: f32| rects.iter().any(|r| r.contains(pos2(px, py)) && py < r.max.y);
+            let mesh = strip(&extents, 0.0, frame, ppp, 0.0, Color32::WHITE);
+            assert!(mesh.is_valid());
+            assert!(mesh.vertices.iter().all(|v| frame.expand(1e-4).contains(v.pos)), "nothing beyond the frame");
             for (c, &(lo, hi)) in spans.iter().enumerate() {
                 let (lo, hi) = (f32::max(lo, 0.0), f32::min(hi, 40.0));
+                let x = c as f32 + 0.5;
                 let mut any = false;
                 for row in 0..(40.0 * ppp) as i32 {
                     let centre = (row as f32 + 0.5) / ppp;
                     let inside = lo <= centre && centre <= hi;
                     any |= inside;
-                    if inside || hi - lo >= 1.0 {
-                        assert_eq!(covered(c as f32 + 0.5, centre), inside, "ppp {ppp}, column {c}, row {row}");
+                    if inside || hi - lo >= 1.0 || lo > hi {
+                        assert_eq!(covers(&mesh, pos2(x, centre)), inside, "ppp {ppp}, column {c}, row {row}");
                     }
                 }
-                assert!(any || rects.iter().any(|r| r.min.x <= c as f32 && r.max.x > c as f32), "column {c} drawn");
+                // A span between pixel centres still draws its nearest row.
+                assert!(
+                    any || lo > hi || (0..(40.0 * ppp) as i32).any(|r| covers(&mesh, pos2(x, (r as f32 + 0.5) / ppp)))
+                );
             }
+            // Each stretch reaches its end columns' outer edges.
+            assert!(covers(&mesh, pos2(0.01, 6.5)) && covers(&mesh, pos2(5.99, 20.5)));
+            assert!(covers(&mesh, pos2(7.99, 5.5)) && !covers(&mesh, pos2(6.5, 5.5)));
             if ppp == 1.0 {
-                // Columns 0..3 cover rows 3..=9 alike: one rectangle.
-                assert_eq!(rects.len(), 4, "{rects:?}");
+                // Columns 0..3 cover rows 3..=9 alike: their pairs are the first's edge and
+                // centre and the third's centre; then one a column to 5, the edge after it,
+                // and for column 7 its two edges and centre: 10 pairs.
+                assert_eq!(mesh.vertices.len(), 20, "{:?}", mesh.vertices);
             }
         }
     }

@@ -1082,8 +1082,16 @@ pub fn decimated_points(
         }
         (Samples::Analog(v), Some(p)) => {
             // Two points per column, at the column's first and middle sample: exact in
-            // value and in order, within a column in time.
-            column_points(v, p, run, lo..hi, width_px, n, |i| capture.time_s(i))
+            // value and in order, within a column in time. At a fixed rate a bucket's time
+            // is one multiply, within two units in the last place of `time_s`'s division
+            // (which no plot can show): the division was this walk's largest cost.
+            match capture.sample_rate_hz() {
+                Some(rate) => {
+                    let period = 1.0 / rate;
+                    column_points(v, p, run, lo..hi, width_px, n, |i| i as f64 * period)
+                }
+                None => column_points(v, p, run, lo..hi, width_px, n, |i| capture.time_s(i)),
+            }
         }
         (Samples::Analog(_), None) => Vec::new(),
         (Samples::Digital(b), _) => {
