@@ -45,23 +45,44 @@ impl<'a> Envelope<'a> {
         let (p0, p1) = (corner(min[0], min[1]), corner(max[0], max[1]));
         let (kx, ky) = (f64::from(p1.x - p0.x) / (max[0] - min[0]), f64::from(p1.y - p0.y) / (max[1] - min[1]));
         let (kx, ky) = (if kx.is_finite() { kx } else { 0.0 }, if ky.is_finite() { ky } else { 0.0 });
-        let (ox, oy) = (f64::from(p0.x) - min[0] * kx, f64::from(p0.y) - min[1] * ky);
-        let to_screen = |p: &[f64; 2]| pos2((ox + p[0] * kx) as f32, (oy + p[1] * ky) as f32);
-        let extents = column_extents(&self.fetched.points, to_screen, x0, columns);
+        let map = Affine { ox: f64::from(p0.x) - min[0] * kx, kx, oy: f64::from(p0.y) - min[1] * ky, ky };
+        let extents = column_extents(&self.fetched.points, map, x0, columns);
         strip(&extents, x0, frame, ui.ctx().pixels_per_point(), 0.5 * self.width.max(1.0), self.color)
     }
 }
 
+/// The plot's mapping to the screen, one multiply-add per axis.
+#[derive(Debug, Clone, Copy)]
+struct Affine {
+    ox: f64,
+    kx: f64,
+    oy: f64,
+    ky: f64,
+}
+
+impl Affine {
+    #[inline(always)]
+    fn x(&self, x: f64) -> f32 {
+        (self.ox + x * self.kx) as f32
+    }
+
+    #[inline(always)]
+    fn y(&self, y: f64) -> f32 {
+        (self.oy + y * self.ky) as f32
+    }
+
+    #[inline(always)]
+    fn at(&self, p: &[f64; 2]) -> egui::Pos2 {
+        pos2(self.x(p[0]), self.y(p[1]))
+    }
+}
+
 /// Per column of the plot frame (`x0 .. x0 + columns`), the lowest and highest screen `y`
-/// the polyline through `points` (ordered by time, mapped to the screen by `to_screen`)
+/// the polyline through `points` (ordered by time, mapped to the screen by `map`)
 /// takes in it; `lo > hi` in columns it does not touch. Where the line enters and leaves
 /// the frame it counts from the frame's edge.
-fn column_extents(
-    points: &[[f64; 2]],
-    to_screen: impl Fn(&[f64; 2]) -> egui::Pos2,
-    x0: f32,
-    columns: usize,
-) -> Extents {
+fn column_extents(points: &[[f64; 2]], map: Affine, x0: f32, columns: usize) -> Extents {
+    let to_screen = |p: &[f64; 2]| map.at(p);
     let mut extents = Extents::new(columns);
     if columns == 0 || points.is_empty() {
         return extents;
@@ -88,7 +109,7 @@ fn column_extents(
     if interior.len() > 1 && increasing && interior.iter().all(|p| p[1].is_finite()) {
         // Entering, the points inside (in time order, finite: a tight walk), leaving.
         segments(&screen(first..inside + 1), x0, right, &column, &mut extents);
-        walk(interior, &to_screen, x0, right, &column, &mut extents);
+        walk(interior, map, x0, right, &column, &mut extents);
         segments(&screen(beyond - 1..end), x0, right, &column, &mut extents);
     } else {
         segments(&screen(first..end), x0, right, &column, &mut extents);
@@ -104,18 +125,12 @@ fn column_extents(
 /// no step waits on the one before through memory, and a step within a column and one into
 /// the next take the same instructions (a branch on which would be mispredicted as often as
 /// not).
-fn walk(
-    points: &[[f64; 2]],
-    to_screen: &impl Fn(&[f64; 2]) -> egui::Pos2,
-    x0: f32,
-    right: f32,
-    column: &impl Fn(f32) -> usize,
-    extents: &mut Extents,
-) {
+fn walk(points: &[[f64; 2]], map: Affine, x0: f32, right: f32, column: &impl Fn(f32) -> usize, extents: &mut Extents) {
     if points.len() < 2 {
         return;
     }
-    let (xs, ys): (Vec<f32>, Vec<f32>) = points.iter().map(to_screen).map(|p| (p.x, p.y)).unzip();
+    let xs: Vec<f32> = points.iter().map(|p| map.x(p[0])).collect();
+    let ys: Vec<f32> = points.iter().map(|p| map.y(p[1])).collect();
     let last = extents.lo.len() as i32 - 1;
     // As `column` gives it, for the finite points inside the frame.
     let cs: Vec<i32> = xs.iter().map(|&x| ((x - x0) as i32).clamp(0, last)).collect();
@@ -410,7 +425,8 @@ mod tests {
     /// The extents of the polyline through screen points (the identity mapping).
     fn column_spans(screen: &[egui::Pos2], x0: f32, columns: usize) -> Vec<(f32, f32)> {
         let points: Vec<[f64; 2]> = screen.iter().map(|p| [f64::from(p.x), f64::from(p.y)]).collect();
-        let extents = column_extents(&points, |p| pos2(p[0] as f32, p[1] as f32), x0, columns);
+        let identity = Affine { ox: 0.0, kx: 1.0, oy: 0.0, ky: 1.0 };
+        let extents = column_extents(&points, identity, x0, columns);
         extents.lo.into_iter().zip(extents.hi).collect()
     }
 

@@ -969,16 +969,15 @@ fn column_points(
     let mut guard = run.and_then(|r| r.lock().ok());
     let run = guard.as_deref_mut().unwrap_or(&mut fresh);
     let extremes = run.fetch(values, pyramid, shift, buckets.clone());
-    let mut points = Vec::with_capacity(2 * extremes.len());
-    for (k, m) in buckets.zip(extremes) {
-        let Some(m) = m else { continue };
+    let end = len.min(values.len());
+    let mut points = Vec::with_capacity(extremes.len());
+    points.extend(buckets.zip(extremes).filter_map(|(k, m)| {
         let start = k << shift;
-        let width = (len.min(values.len()) - start).min(1 << shift);
-        let [a, b] = m.in_order();
-        points.push([time(start), f64::from(a)]);
-        points.push([time(start + width / 2), f64::from(b)]);
-    }
-    points
+        let [a, b] = m.as_ref()?.in_order();
+        let middle = start + (end - start).min(1 << shift) / 2;
+        Some([[time(start), f64::from(a)], [time(middle), f64::from(b)]])
+    }));
+    points.into_flattened()
 }
 
 /// The stretches (seconds, from a change to the next) where digital channel `index` is high
@@ -1088,7 +1087,8 @@ pub fn decimated_points(
             match capture.sample_rate_hz() {
                 Some(rate) => {
                     let period = 1.0 / rate;
-                    column_points(v, p, run, lo..hi, width_px, n, |i| i as f64 * period)
+                    // Sample numbers fit in an i64, whose conversion is one instruction.
+                    column_points(v, p, run, lo..hi, width_px, n, |i| i as i64 as f64 * period)
                 }
                 None => column_points(v, p, run, lo..hi, width_px, n, |i| capture.time_s(i)),
             }
