@@ -104,12 +104,16 @@ fn column_extents(points: &[[f64; 2]], map: Affine, x0: f32, columns: usize) -> 
     let beyond = points.partition_point(|p| to_screen(p).x < right);
     let (first, end) = (inside.saturating_sub(1), (beyond + 1).min(points.len()));
     let interior = &points[inside..beyond];
-    let increasing = interior.windows(2).all(|w| w[0][0] <= w[1][0])
-        && interior.first().zip(interior.last()).is_some_and(|(f, l)| to_screen(f).x <= to_screen(l).x);
-    if interior.len() > 1 && increasing && interior.iter().all(|p| p[1].is_finite()) {
+    // On the screen in one pass each (which the compiler vectorises), and checked there:
+    // the points were fetched on another core, so the first pass over them is the dear one.
+    let xs: Vec<f32> = interior.iter().map(|p| map.x(p[0])).collect();
+    let ys: Vec<f32> = interior.iter().map(|p| map.y(p[1])).collect();
+    let ordered = xs.windows(2).fold(true, |ok, w| ok & (w[0] <= w[1]));
+    let finite = ys.iter().fold(true, |ok, y| ok & y.is_finite());
+    if interior.len() > 1 && ordered && finite {
         // Entering, the points inside (in time order, finite: a tight walk), leaving.
         segments(&screen(first..inside + 1), x0, right, &column, &mut extents);
-        walk(interior, map, x0, right, &column, &mut extents);
+        walk(&xs, &ys, x0, right, &column, &mut extents);
         segments(&screen(beyond - 1..end), x0, right, &column, &mut extents);
     } else {
         segments(&screen(first..end), x0, right, &column, &mut extents);
@@ -117,20 +121,18 @@ fn column_extents(points: &[[f64; 2]], map: Affine, x0: f32, columns: usize) -> 
     extents
 }
 
-/// The walk of [`column_extents`] over points inside the frame, finite and in order of `x`.
-/// First, in passes without a dependency from one point to the next (which the compiler
-/// vectorises): the points on the screen, their columns, and where each segment meets its
-/// first point's column's right edge. Then one pass in order that keeps the extent of the
+/// The walk of [`column_extents`] over screen points inside the frame (`xs`, `ys`), finite
+/// and in order of `x`. First, in passes without a dependency from one point to the next
+/// (which the compiler vectorises): their columns, and where each segment meets its first
+/// point's column's right edge. Then one pass in order that keeps the extent of the
 /// column it is in in registers: each column it moves on to is one it has not touched, so
 /// no step waits on the one before through memory, and a step within a column and one into
 /// the next take the same instructions (a branch on which would be mispredicted as often as
 /// not).
-fn walk(points: &[[f64; 2]], map: Affine, x0: f32, right: f32, column: &impl Fn(f32) -> usize, extents: &mut Extents) {
-    if points.len() < 2 {
+fn walk(xs: &[f32], ys: &[f32], x0: f32, right: f32, column: &impl Fn(f32) -> usize, extents: &mut Extents) {
+    if xs.len() < 2 || ys.len() != xs.len() {
         return;
     }
-    let xs: Vec<f32> = points.iter().map(|p| map.x(p[0])).collect();
-    let ys: Vec<f32> = points.iter().map(|p| map.y(p[1])).collect();
     let last = extents.lo.len() as i32 - 1;
     // As `column` gives it, for the finite points inside the frame.
     let cs: Vec<i32> = xs.iter().map(|&x| ((x - x0) as i32).clamp(0, last)).collect();
