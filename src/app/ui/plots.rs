@@ -790,20 +790,37 @@ impl Shown<'_> {
         let color = open.channels[i].color;
         let columns = data.width().max(1.0) as usize;
         let edges = open.channels[i].edges.as_deref();
-        // From the changes when they are few enough, else a column at a time.
-        let stretches = high_stretches(&open.capture, edges, i, x0, x1, 2 * columns).unwrap_or_else(|| {
-            let points = digital_points(&open.capture, edges, i, x0, x1, columns);
-            let ends = points.iter().skip(1).map(|q| q[0]).chain([x1]);
-            points.iter().zip(ends).filter(|(p, _)| p[1] >= 0.5).map(|(p, end)| (p[0], end)).collect()
-        });
         let x = |s: f64| t.position_from_point_x(s);
+        // From the changes when they are few enough (sample numbers straight to the screen,
+        // at a fixed rate one multiply-add each), else a column at a time.
+        let capture = &open.capture;
+        let stretches: Vec<(f32, f32)> = match high_runs(capture, edges, i, x0, x1, 2 * columns) {
+            Some(runs) => {
+                // The ruler's mapping, as `position_from_point_x` has it, in f64.
+                let (min, max) = (t.bounds().min()[0], t.bounds().max()[0]);
+                let per_s = f64::from(t.frame().width()) / (max - min);
+                let (origin, per_sample) = match capture.sample_rate_hz() {
+                    Some(rate) => (f64::from(t.frame().left()) - min * per_s, per_s / rate),
+                    None => (f64::NAN, f64::NAN),
+                };
+                let at = |k: usize| {
+                    if per_sample.is_finite() { (origin + k as f64 * per_sample) as f32 } else { x(capture.time_s(k)) }
+                };
+                runs.into_iter().map(|(from, to)| (at(from), to.map_or(x(x1), at))).collect()
+            }
+            None => {
+                let points = digital_points(capture, edges, i, x0, x1, columns);
+                let ends = points.iter().skip(1).map(|q| q[0]).chain([x1]);
+                points.iter().zip(ends).filter(|(p, _)| p[1] >= 0.5).map(|(p, end)| (x(p[0]), x(end))).collect()
+            }
+        };
         let (low_y, bar) = (data.bottom() - 2.0, egui::Rangef::new(data.top() + 3.0, data.bottom() - 2.0));
         painter.hline(data.x_range(), low_y, egui::Stroke::new(1.0, color.gamma_multiply(0.5)));
         // The high stretches as one mesh (no tessellation per bar), adjacent ones merged.
         let mut mesh = egui::Mesh::default();
         let mut run: Option<(f32, f32)> = None;
-        for (from, to) in stretches {
-            let (a, b) = (x(from), x(to).max(x(from) + 1.0));
+        for (a, b) in stretches {
+            let b = b.max(a + 1.0);
             run = match run {
                 Some((ra, rb)) if a <= rb + 0.5 => Some((ra, rb.max(b))),
                 Some((ra, rb)) => {
@@ -980,19 +997,20 @@ fn column_points(
     points.into_flattened()
 }
 
-/// The stretches (seconds, from a change to the next) where digital channel `index` is high
-/// between `x0` and `x1`, walked from its list of changes: exact at any zoom, and as cheap
-/// as the changes in view are few. `None` without a list, or with more than `at_most`
-/// changes in view (then [`digital_points`] gives a column's worth at a time). The last
-/// stretch runs to `x1` when the channel stays high.
-pub fn high_stretches(
+/// The stretches where digital channel `index` is high between `x0` and `x1` seconds, as
+/// sample numbers from a change (or the first sample in view) to the next change (`None`
+/// for a stretch that stays high to the end of the view), walked from its list of changes:
+/// exact at any zoom, and as cheap as the changes in view are few. `None` without a list,
+/// or with more than `at_most` changes in view (then [`digital_points`] gives a column's
+/// worth at a time).
+pub fn high_runs(
     capture: &Capture,
     edges: Option<&[usize]>,
     index: usize,
     x0: f64,
     x1: f64,
     at_most: usize,
-) -> Option<Vec<(f64, f64)>> {
+) -> Option<Vec<(usize, Option<usize>)>> {
     let (Some(edges), Samples::Digital(bits)) = (edges, &capture.channels[index].samples) else { return None };
     let (lo, hi) = samples_in_view(capture, x0, x1);
     let first = bits.get(0)?;
@@ -1001,16 +1019,16 @@ pub fn high_stretches(
         return None;
     }
     // Changes at or before `lo` set the state there.
-    let mut high = (first ^ (k % 2 == 1)).then(|| capture.time_s(lo));
-    let mut stretches = Vec::with_capacity((end - k) / 2 + 1);
+    let mut high = (first ^ (k % 2 == 1)).then_some(lo);
+    let mut runs = Vec::with_capacity((end - k) / 2 + 1);
     for &e in &edges[k..end] {
         match high.take() {
-            Some(from) => stretches.push((from, capture.time_s(e))),
-            None => high = Some(capture.time_s(e)),
+            Some(from) => runs.push((from, Some(e))),
+            None => high = Some(e),
         }
     }
-    stretches.extend(high.map(|from| (from, x1.max(from))));
-    Some(stretches)
+    runs.extend(high.map(|from| (from, None)));
+    Some(runs)
 }
 
 /// The states of digital channel `index` between `x0` and `x1` seconds, per pixel column
@@ -1137,7 +1155,7 @@ mod tests {
     }
 
     #[test]
-    fn high_stretches_run_between_the_changes() {
+    fn high_runs_run_between_the_changes() {
         let changes = [3, 4, 17, 250, 251, 999];
         let c = digital(1000, &changes);
         let edges = match &c.channels[0].samples {
@@ -1147,14 +1165,14 @@ mod tests {
         assert_eq!(edges, changes);
         let t = |k: usize| c.time_s(k);
         let (x0, x1) = (0.0, c.duration_s());
-        let all = high_stretches(&c, Some(&edges), 0, x0, x1, 100).expect("a list");
-        assert_eq!(all, vec![(t(3), t(4)), (t(17), t(250)), (t(251), t(999))]);
-        // A view that starts while the channel is high starts a stretch there.
-        let part = high_stretches(&c, Some(&edges), 0, t(100), t(260), 100).expect("a list");
-        assert_eq!(part[0], (t(99), t(250)));
-        assert_eq!(part[1].0, t(251));
+        let all = high_runs(&c, Some(&edges), 0, x0, x1, 100).expect("a list");
+        assert_eq!(all, vec![(3, Some(4)), (17, Some(250)), (251, Some(999))]);
+        // A view that starts while the channel is high starts a stretch there; one that
+        // ends while it is high runs to its end.
+        let part = high_runs(&c, Some(&edges), 0, t(100), t(260), 100).expect("a list");
+        assert_eq!(part, vec![(99, Some(250)), (251, None)]);
         // Too many changes in view: the caller goes column by column.
-        assert_eq!(high_stretches(&c, Some(&edges), 0, x0, x1, 5), None);
+        assert_eq!(high_runs(&c, Some(&edges), 0, x0, x1, 5), None);
     }
 
     #[test]

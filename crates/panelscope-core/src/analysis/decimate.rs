@@ -213,11 +213,17 @@ impl AlignedRun {
 /// Splits `0..len` into `buckets` contiguous index ranges of (nearly) equal size.
 pub fn equal_index_buckets(len: usize, buckets: usize) -> impl Iterator<Item = Range<usize>> {
     let buckets = buckets.max(1);
-    (0..buckets).map(move |b| {
-        let lo = (b as u128 * len as u128 / buckets as u128) as usize;
-        let hi = ((b + 1) as u128 * len as u128 / buckets as u128) as usize;
-        lo..hi
-    })
+    // In u64 when the products fit (a 128-bit division is a call, and dear), else u128:
+    // the same bounds either way.
+    let narrow = (len as u64).checked_mul(buckets as u64).is_some();
+    let edge = move |b: usize| {
+        if narrow {
+            (b as u64 * len as u64 / buckets as u64) as usize
+        } else {
+            (b as u128 * len as u128 / buckets as u128) as usize
+        }
+    };
+    (0..buckets).map(move |b| edge(b)..edge(b + 1))
 }
 
 #[cfg(test)]
@@ -321,5 +327,12 @@ mod tests {
             assert_eq!(ranges.last().unwrap().end, len);
             assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
         }
+        // Lengths whose products overflow u64 take the wide path, with the same bounds.
+        let len = usize::MAX / 3;
+        let wide: Vec<_> = equal_index_buckets(len, 7).collect();
+        let expected: Vec<_> = (0..7usize)
+            .map(|b| (b as u128 * len as u128 / 7) as usize..((b + 1) as u128 * len as u128 / 7) as usize)
+            .collect();
+        assert_eq!(wide, expected);
     }
 }
