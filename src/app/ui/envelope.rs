@@ -38,29 +38,34 @@ impl<'a> Envelope<'a> {
         let frame = *transform.frame();
         let x0 = frame.left().floor();
         let columns = (frame.right().ceil() - x0).max(0.0) as usize;
-        // The plot's mapping as one multiply-add per axis.
+        let map = Affine::of(transform);
+        let extents = column_extents(&self.fetched.points, map, x0, columns);
+        strip(&extents, x0, frame, ui.ctx().pixels_per_point(), 0.5 * self.width.max(1.0), self.color)
+    }
+}
+
+/// The plot's mapping to the screen, one multiply-add per axis: screen `x` is
+/// `ox + kx * x`, screen `y` is `oy + ky * y`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Affine {
+    pub ox: f64,
+    pub kx: f64,
+    pub oy: f64,
+    pub ky: f64,
+}
+
+impl Affine {
+    /// The mapping of `transform` (a degenerate axis maps everything to its corner).
+    pub fn of(transform: &PlotTransform) -> Self {
         let bounds = transform.bounds();
         let (min, max) = (bounds.min(), bounds.max());
         let corner = |x: f64, y: f64| transform.position_from_point(&PlotPoint::new(x, y));
         let (p0, p1) = (corner(min[0], min[1]), corner(max[0], max[1]));
         let (kx, ky) = (f64::from(p1.x - p0.x) / (max[0] - min[0]), f64::from(p1.y - p0.y) / (max[1] - min[1]));
         let (kx, ky) = (if kx.is_finite() { kx } else { 0.0 }, if ky.is_finite() { ky } else { 0.0 });
-        let map = Affine { ox: f64::from(p0.x) - min[0] * kx, kx, oy: f64::from(p0.y) - min[1] * ky, ky };
-        let extents = column_extents(&self.fetched.points, map, x0, columns);
-        strip(&extents, x0, frame, ui.ctx().pixels_per_point(), 0.5 * self.width.max(1.0), self.color)
+        Self { ox: f64::from(p0.x) - min[0] * kx, kx, oy: f64::from(p0.y) - min[1] * ky, ky }
     }
-}
 
-/// The plot's mapping to the screen, one multiply-add per axis.
-#[derive(Debug, Clone, Copy)]
-struct Affine {
-    ox: f64,
-    kx: f64,
-    oy: f64,
-    ky: f64,
-}
-
-impl Affine {
     #[inline(always)]
     fn x(&self, x: f64) -> f32 {
         (self.ox + x * self.kx) as f32
@@ -104,8 +109,8 @@ fn column_extents(points: &[[f64; 2]], map: Affine, x0: f32, columns: usize) -> 
     let beyond = points.partition_point(|p| to_screen(p).x < right);
     let (first, end) = (inside.saturating_sub(1), (beyond + 1).min(points.len()));
     let interior = &points[inside..beyond];
-    // On the screen in one pass each (which the compiler vectorises), and checked there:
-    // the points were fetched on another core, so the first pass over them is the dear one.
+    // On the screen in one pass each, and checked there: the points were fetched on
+    // another core, so the first pass over them is the dear one.
     let xs: Vec<f32> = interior.iter().map(|p| map.x(p[0])).collect();
     let ys: Vec<f32> = interior.iter().map(|p| map.y(p[1])).collect();
     let ordered = xs.windows(2).fold(true, |ok, w| ok & (w[0] <= w[1]));
@@ -122,49 +127,31 @@ fn column_extents(points: &[[f64; 2]], map: Affine, x0: f32, columns: usize) -> 
 }
 
 /// The walk of [`column_extents`] over screen points inside the frame (`xs`, `ys`), finite
-/// and in order of `x`. First, in passes without a dependency from one point to the next
-/// (which the compiler vectorises): their columns, and where each segment meets its first
-/// point's column's right edge. Then one pass in order that keeps the extent of the
-/// column it is in in registers: each column it moves on to is one it has not touched, so
-/// no step waits on the one before through memory, and a step within a column and one into
-/// the next take the same instructions (a branch on which would be mispredicted as often as
-/// not).
+/// and in order of `x`. It keeps the extent of the column it is in in registers: each
+/// column it moves on to is one it has not touched, so no step waits on the one before
+/// through memory (a read-modify-write of the same column at every step did).
 fn walk(xs: &[f32], ys: &[f32], x0: f32, right: f32, column: &impl Fn(f32) -> usize, extents: &mut Extents) {
-    if xs.len() < 2 || ys.len() != xs.len() {
-        return;
-    }
-    let last = extents.lo.len() as i32 - 1;
-    // As `column` gives it, for the finite points inside the frame.
-    let cs: Vec<i32> = xs.iter().map(|&x| ((x - x0) as i32).clamp(0, last)).collect();
-    let es: Vec<f32> = xs
-        .iter()
-        .zip(&xs[1..])
-        .zip(ys.iter().zip(&ys[1..]))
-        .zip(&cs)
-        .map(|(((&ax, &bx), (&ay, &by)), &c)| at_edge(pos2(ax, ay), pos2(bx, by), x0 + (c + 1) as f32))
-        .collect();
+    let (Some(&x), Some(&y)) = (xs.first(), ys.first()) else { return };
     let (lesser, greater) = (|a: f32, b: f32| if a < b { a } else { b }, |a: f32, b: f32| if a > b { a } else { b });
-    let mut ca = cs[0] as usize;
-    let (mut lo, mut hi) = (lesser(extents.lo[ca], ys[0]), greater(extents.hi[ca], ys[0]));
-    for (k, (&e, (&cb, &by))) in es.iter().zip(cs[1..].iter().zip(&ys[1..])).enumerate() {
-        let cb = cb as usize;
+    let (mut a, mut ca) = (pos2(x, y), column(x));
+    let (mut lo, mut hi) = (lesser(extents.lo[ca], a.y), greater(extents.hi[ca], a.y));
+    for (&x, &y) in xs[1..].iter().zip(&ys[1..]) {
+        let (b, cb) = (pos2(x, y), column(x));
         if cb <= ca + 1 {
             // `e` is where the segment leaves the column, or its end when it stays.
+            let e = at_edge(a, b, x0 + (ca + 1) as f32);
             let (lo_a, hi_a) = (lesser(lo, e), greater(hi, e));
             extents.lo[ca] = lo_a;
             extents.hi[ca] = hi_a;
-            // Into the next column, the extent starts afresh: a table rather than a
-            // condition, which the compiler would make a branch.
-            let reset = [0.0, f32::INFINITY][cb - ca];
-            lo = lesser(lo_a + reset, lesser(e, by));
-            hi = greater(hi_a - reset, greater(e, by));
+            // Into the next column, the extent starts afresh.
+            (lo, hi) = if cb == ca { (lo_a, hi_a) } else { (lesser(e, b.y), greater(e, b.y)) };
         } else {
             // Across several columns (sparse points): each edge checked.
             (extents.lo[ca], extents.hi[ca]) = (lo, hi);
-            segments(&[pos2(xs[k], ys[k]), pos2(xs[k + 1], by)], x0, right, column, extents);
+            segments(&[a, b], x0, right, column, extents);
             (lo, hi) = (extents.lo[cb], extents.hi[cb]);
         }
-        ca = cb;
+        (a, ca) = (b, cb);
     }
     (extents.lo[ca], extents.hi[ca]) = (lo, hi);
 }
@@ -243,23 +230,18 @@ fn segments(points: &[egui::Pos2], x0: f32, right: f32, column: &impl Fn(f32) ->
 /// vertices, so a band of steady amplitude costs a few quads, and a busy trace two
 /// vertices a column (a rectangle per column would take four).
 fn strip(extents: &Extents, x0: f32, frame: Rect, ppp: f32, half: f32, color: Color32) -> Mesh {
-    // Each column's pixel rows, in a pass the compiler vectorises; no rows (first > last)
-    // where it has no extent or lies outside the frame.
     let (top, bottom) = (frame.top(), frame.bottom());
-    let (firsts, lasts): (Vec<i32>, Vec<i32>) = extents
-        .lo
-        .iter()
-        .zip(&extents.hi)
-        .map(|(&lo, &hi)| {
-            let (lo, hi) = ((lo - half).max(top), (hi + half).min(bottom));
-            // Pixel row r (centre r + 0.5) is covered when lo <= (r + 0.5) / ppp <= hi.
-            let first = ceil(lo * ppp - 0.5);
-            let last = floor(hi * ppp - 0.5).max(first);
-            if lo <= hi { (first, last) } else { (1, 0) }
-        })
-        .unzip();
     let mut strip = Strip::new(extents.lo.len(), color, 1.0 / ppp, frame.left(), frame.right());
-    for (c, (&first, &last)) in firsts.iter().zip(&lasts).enumerate() {
+    for (c, (&lo, &hi)) in extents.lo.iter().zip(&extents.hi).enumerate() {
+        let (lo, hi) = ((lo - half).max(top), (hi + half).min(bottom));
+        // Pixel row r (centre r + 0.5) is covered when lo <= (r + 0.5) / ppp <= hi; no rows
+        // (first > last) where the column has no extent or lies outside the frame.
+        let (first, last) = if lo <= hi {
+            let first = ceil(lo * ppp - 0.5);
+            (first, floor(hi * ppp - 0.5).max(first))
+        } else {
+            (1, 0)
+        };
         let x = x0 + c as f32;
         if first > last {
             strip.close();

@@ -13,7 +13,7 @@ use super::super::lanes::{self, Lane, LaneEdit, LaneGroup};
 use super::super::message::{ExplorerMessage, Message};
 use super::super::state::{Band, Fetched, Span, TimeMode, Trend};
 use super::Shown;
-use super::envelope::Envelope;
+use super::envelope::{Affine, Envelope};
 use crate::analysis::decimate::{AlignedRun, equal_index_buckets};
 use crate::analysis::events::EventKind;
 use crate::analysis::lod::Pyramid;
@@ -796,11 +796,10 @@ impl Shown<'_> {
         let capture = &open.capture;
         let stretches: Vec<(f32, f32)> = match high_runs(capture, edges, i, x0, x1, 2 * columns) {
             Some(runs) => {
-                // The ruler's mapping, as `position_from_point_x` has it, in f64.
-                let (min, max) = (t.bounds().min()[0], t.bounds().max()[0]);
-                let per_s = f64::from(t.frame().width()) / (max - min);
+                // The ruler's mapping, as the analog lanes' envelopes take it.
+                let map = Affine::of(t);
                 let (origin, per_sample) = match capture.sample_rate_hz() {
-                    Some(rate) => (f64::from(t.frame().left()) - min * per_s, per_s / rate),
+                    Some(rate) => (map.ox, map.kx / rate),
                     None => (f64::NAN, f64::NAN),
                 };
                 let at = |k: usize| {
