@@ -162,12 +162,18 @@ pub struct Pyramid {
     levels: Vec<Level>,
 }
 
-/// Min and max of `values`, NaN skipped; infinities (min > max) when nothing is valid.
-/// Written lane-wise with `f32::min`, which ignores a NaN without a branch and which the
-/// compiler turns into packed minimums (a compare-and-select is three times slower). Of
-/// -0 and +0 either may be kept.
+/// Min and max of `values`, NaN skipped; infinities (min > max) when nothing is valid. Of
+/// -0 and +0 either may be kept. Written out for AVX2 where the CPU has it
+/// ([`simd::min_max`](crate::analysis::simd::min_max)).
 #[inline]
 pub(crate) fn slice_min_max(values: &[f32]) -> (f32, f32) {
+    crate::analysis::simd::min_max(values).unwrap_or_else(|| slice_min_max_portable(values))
+}
+
+/// [`slice_min_max`] lane-wise with `f32::min`, which ignores a NaN without a branch and
+/// which the compiler turns into packed minimums (a compare-and-select is three times
+/// slower).
+fn slice_min_max_portable(values: &[f32]) -> (f32, f32) {
     const LANES: usize = 16;
     let mut lo = [f32::INFINITY; LANES];
     let mut hi = [f32::NEG_INFINITY; LANES];
@@ -212,6 +218,18 @@ fn raw_block(values: &[f32]) -> (f32, f32, bool) {
     }
 }
 
+/// [`raw_block`] of each block of `values` in order, as `put(block, min, max, min_first)`:
+/// the whole blocks in AVX2 where the CPU has it, the rest here.
+fn raw_blocks(values: &[f32], mut put: impl FnMut(usize, f32, f32, bool)) {
+    const _: () = assert!(BASE == 32, "simd::extremes_of_32s takes blocks of 32");
+    let whole = values.len() / BASE;
+    let done = if crate::analysis::simd::extremes_of_32s(&values[..whole * BASE], &mut put) { whole } else { 0 };
+    for (j, block) in values.chunks(BASE).enumerate().skip(done) {
+        let (min, max, min_first) = raw_block(block);
+        put(j, min, max, min_first);
+    }
+}
+
 impl Pyramid {
     /// Builds the pyramid of `values` (in parallel for large arrays).
     pub fn build(values: &[f32]) -> Self {
@@ -221,16 +239,14 @@ impl Pyramid {
         const TASK: usize = 64 * 256;
         level0.extremes.par_chunks_mut(TASK).zip(level0.min_first.par_chunks_mut(TASK / 64)).enumerate().for_each(
             |(task, (extremes, bits))| {
-                let first_block = task * TASK;
-                for (j, slot) in extremes.iter_mut().enumerate() {
-                    let lo = (first_block + j) * BASE;
-                    let hi = (lo + BASE).min(values.len());
-                    let (min, max, min_first) = raw_block(&values[lo..hi]);
-                    *slot = [min, max];
+                let lo = task * TASK * BASE;
+                let hi = (lo + extremes.len() * BASE).min(values.len());
+                raw_blocks(&values[lo..hi], |j, min, max, min_first| {
+                    extremes[j] = [min, max];
                     if min_first {
                         bits[j / 64] |= 1 << (j % 64);
                     }
-                }
+                });
             },
         );
         let mut levels = vec![level0];
@@ -478,6 +494,45 @@ fn raw_into(values: &[f32], a: usize, b: usize, acc: &mut Acc) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_block_kernel_gives_the_same_answer() {
+        let mut v = signal(BASE * 300 + 7);
+        v[..BASE].fill(f32::NAN);
+        v[BASE..2 * BASE].fill(4.0);
+        v[2 * BASE + 5] = -0.0;
+        v[2 * BASE + 6] = 0.0;
+        v[3 * BASE + 31] = f32::NEG_INFINITY;
+        let mut blocks = Vec::new();
+        raw_blocks(&v, |j, min, max, min_first| blocks.push((j, min, max, min_first)));
+        let expected: Vec<_> = v
+            .chunks(BASE)
+            .enumerate()
+            .map(|(j, b)| {
+                let (min, max, min_first) = raw_block(b);
+                (j, min, max, min_first)
+            })
+            .collect();
+        assert_eq!(blocks, expected);
+        assert_eq!(blocks[0], (0, f32::INFINITY, f32::NEG_INFINITY, true));
+        assert_eq!(blocks[1], (1, 4.0, 4.0, true));
+    }
+
+    #[test]
+    fn every_min_max_kernel_gives_the_same_answer() {
+        let mut v = signal(10_000);
+        v[3] = f32::NAN;
+        v[64] = f32::NAN;
+        v[9_000] = -1.0e9;
+        v[9_001] = f32::INFINITY;
+        for len in [0, 1, 31, 32, 33, 100, 1000, 9_000, v.len()] {
+            let (a, b) = (slice_min_max(&v[..len]), slice_min_max_portable(&v[..len]));
+            assert!(a.0 == b.0 && a.1 == b.1, "{len} samples: {a:?} against {b:?}");
+        }
+        let nan = [f32::NAN; 40];
+        assert_eq!(slice_min_max(&nan), (f32::INFINITY, f32::NEG_INFINITY));
+        assert_eq!(slice_min_max(&[]), (f32::INFINITY, f32::NEG_INFINITY));
+    }
 
     /// The brute-force answer the pyramid must equal, from the independent sample scan in
     /// `decimate`.

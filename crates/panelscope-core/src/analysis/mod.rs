@@ -12,5 +12,6 @@ pub mod lod;
 pub mod measure;
 pub mod phasors;
 pub mod resample;
+mod simd;
 pub mod stats;
 pub mod units;
