@@ -11,4 +11,5 @@ pub mod capture;
 pub mod format;
 pub mod generate;
 pub mod info;
+mod memory;
 pub mod panel;

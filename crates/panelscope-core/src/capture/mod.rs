@@ -137,6 +137,8 @@ pub fn read_with(path: &Path, open: &Opener<'_>) -> Result<Capture> {
         FileFormat::ComtradeCfg | FileFormat::ComtradeCff => comtrade::read(path, open)?,
     };
     capture.check_consistent().map_err(|m| CaptureError::invalid(path, m))?;
+    // What the readers freed, before the caller builds on the samples.
+    crate::memory::release_free();
     Ok(capture)
 }
 
