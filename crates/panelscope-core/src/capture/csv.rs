@@ -409,7 +409,14 @@ fn parse_line(path: &Path, headers: &[ColumnHeader], line: &[u8], line_no: usize
 fn parse_plain_line(line: &[u8], rows: &mut Rows) -> bool {
     /// The number in the cell at `at` (`None` when empty) and where the next cell starts:
     /// past its comma, or past the line's end after the last cell.
-    fn cell<T: fast_float2::FastFloat>(line: &[u8], at: usize) -> Option<(Option<T>, usize)> {
+    fn cell<T: fast_float2::FastFloat + super::decimal::Plain>(line: &[u8], at: usize) -> Option<(Option<T>, usize)> {
+        // Nearly every cell: a plain number right up to the comma or the line's end.
+        if let Some((v, used)) = line.get(at..).and_then(super::decimal::scan::<T>) {
+            let end = at + used;
+            if matches!(line.get(end), None | Some(b',')) {
+                return Some((Some(v), end + 1));
+            }
+        }
         let skip = |mut i: usize| {
             while line.get(i).is_some_and(u8::is_ascii_whitespace) {
                 i += 1;

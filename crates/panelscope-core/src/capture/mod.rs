@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod comtrade;
 pub mod csv;
+mod decimal;
 pub mod error;
 pub mod model;
 pub mod parquet;
