@@ -358,20 +358,27 @@ fn part_sizes(metadata: &parquet::file::metadata::ParquetMetaData, columns: usiz
 }
 
 /// `parts` runs of consecutive columns (every one non-empty) whose `bytes` are about equal:
-/// a cut where the running total passes each part's share, or where each part still to
-/// come needs its column.
+/// each cut at the column boundary nearest its share of the total, leaving a column for
+/// every part still to come.
 fn balanced_parts(bytes: &[u64], parts: usize) -> Vec<usize> {
-    let (columns, total) = (bytes.len(), bytes.iter().sum::<u64>());
+    let columns = bytes.len();
+    let parts = parts.clamp(1, columns.max(1));
+    // before[c]: the bytes of the columns before column c.
+    let before: Vec<u64> = std::iter::once(0)
+        .chain(bytes.iter().scan(0u64, |sum, &b| {
+            *sum += b;
+            Some(*sum)
+        }))
+        .collect();
+    let total = before[columns];
     let mut sizes = Vec::with_capacity(parts);
-    let (mut start, mut sum) = (0usize, 0u64);
-    for (c, &b) in bytes.iter().enumerate() {
-        sum += b;
-        let cut = sizes.len() + 1;
-        let left = columns - (c + 1);
-        if cut < parts && (sum * parts as u64 >= total * cut as u64 || left == parts - cut) {
-            sizes.push(c + 1 - start);
-            start = c + 1;
-        }
+    let mut start = 0usize;
+    for cut in 1..parts {
+        let share = total as u128 * cut as u128 / parts as u128;
+        let distance = |c: usize| (before[c] as u128).abs_diff(share);
+        let boundary = (start + 1..=columns - (parts - cut)).min_by_key(|&c| distance(c)).unwrap_or(start + 1);
+        sizes.push(boundary - start);
+        start = boundary;
     }
     sizes.push(columns - start);
     sizes
@@ -894,6 +901,8 @@ mod tests {
     fn readers_share_the_columns_by_their_bytes() {
         // A float64 time column and eight float32 channels, on two cores.
         assert_eq!(balanced_parts(&[118, 55, 55, 55, 55, 55, 55, 55, 55], 2), [4, 5]);
+        // pyarrow's zstd file of 8 x 16 M samples: the first cut past half would be [5, 4].
+        assert_eq!(balanced_parts(&[132, 73, 73, 73, 73, 73, 73, 73, 73], 2), [4, 5]);
         assert_eq!(balanced_parts(&[10, 10, 10, 10], 2), [2, 2]);
         assert_eq!(balanced_parts(&[1000, 1, 1], 3), [1, 1, 1]);
         assert_eq!(balanced_parts(&[1, 1, 1000], 3), [1, 1, 1]);
