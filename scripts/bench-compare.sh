@@ -32,11 +32,11 @@ for bench in "${benches[@]}"; do
         echo "   (not at $rev)" >&2
     # shellcheck disable=SC2086
     cargo bench --locked $bench -- --baseline base "${timing[@]}" 2>/dev/null | tee -a "$work/log" |
-        grep -E "^[a-zA-Z0-9_/.-]+ *$|time: |change:|regressed|improved|No change|within noise" || true
+        grep -vE "^(Benchmarking|Found|Gnuplot|WARNING|Warning| +[0-9]+ \(|$)" || true
 done
 # The bench's name starts a line (with its time on it when the name is short).
 verdicts() {
-    awk -v want="$1" '/^[^ ]/ && !/^(Benchmarking|Found|Gnuplot|WARNING)/ {name = $1}
+    awk -v want="$1" '/^[^ ]/ && !/^(Benchmarking|Found|Gnuplot|WARNING|Warning)/ {name = $0; sub(/ +time:.*/, "", name)}
         $0 ~ want {print "  " name; n++} END {if (!n) print "  none"}' "$work/log"
 }
 echo
