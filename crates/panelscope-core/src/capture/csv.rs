@@ -246,7 +246,7 @@ impl Collected {
         }
         self.sinks.par_iter_mut().enumerate().for_each(|(c, sink)| {
             for part in parts {
-                sink.fill(|v| v.extend_from_slice(&part.columns[c]));
+                sink.push(&part.columns[c]);
             }
         });
     }
@@ -322,8 +322,6 @@ enum Times {
 struct Rows {
     time: Times,
     columns: Vec<Vec<f32>>,
-    /// One line's values while it is parsed.
-    scratch: Vec<f32>,
 }
 
 impl Rows {
@@ -333,7 +331,7 @@ impl Rows {
             TimeColumn::Seconds => Times::Seconds(Vec::with_capacity(rows)),
             TimeColumn::Timestamp => Times::Clock(Vec::with_capacity(rows)),
         };
-        Self { time, columns: (0..channels).map(|_| Vec::with_capacity(rows)).collect(), scratch: Vec::new() }
+        Self { time, columns: (0..channels).map(|_| Vec::with_capacity(rows)).collect() }
     }
 
     fn len(&self) -> usize {
@@ -428,28 +426,29 @@ fn parse_plain_line(line: &[u8], rows: &mut Rows) -> bool {
     if !t.is_finite() {
         return false;
     }
-    rows.scratch.clear();
-    for _ in 0..rows.columns.len() {
+    // Straight into the columns; a line that turns out not to be plain is taken back out.
+    let taken_back = |columns: &mut [Vec<f32>]| {
+        columns.iter_mut().for_each(|c| {
+            c.pop();
+        });
+        false
+    };
+    for c in 0..rows.columns.len() {
         // A cell before the last must end at a comma, not at the line's end.
-        if at > line.len() {
-            return false;
+        let next = (at <= line.len()).then(|| cell::<f32>(line, at)).flatten();
+        match next {
+            Some((value, next)) if !value.is_some_and(f32::is_infinite) => {
+                rows.columns[c].push(value.unwrap_or(f32::NAN));
+                at = next;
+            }
+            _ => return taken_back(&mut rows.columns[..c]),
         }
-        let Some((value, next)) = cell::<f32>(line, at) else { return false };
-        let value = value.unwrap_or(f32::NAN);
-        if value.is_infinite() {
-            return false;
-        }
-        rows.scratch.push(value);
-        at = next;
     }
     // The last cell ends the line.
     if at != line.len() + 1 {
-        return false;
+        return taken_back(&mut rows.columns);
     }
     times.push(t);
-    for (column, &v) in rows.columns.iter_mut().zip(&rows.scratch) {
-        column.push(v);
-    }
     true
 }
 

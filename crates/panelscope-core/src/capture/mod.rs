@@ -268,6 +268,15 @@ impl AnalogSink {
         }
     }
 
+    /// Adds samples decoded elsewhere (no copy through the scratch buffer).
+    pub(crate) fn push(&mut self, values: &[f32]) {
+        match self {
+            Self::Values(v) => v.extend_from_slice(values),
+            Self::Stats { running, .. } => running.push(values),
+            Self::Count { count, .. } => *count += values.len(),
+        }
+    }
+
     /// Adds decoded samples.
     pub(crate) fn extend(&mut self, values: impl Iterator<Item = f32>) {
         self.fill(|v| v.extend(values));
