@@ -919,6 +919,29 @@ mod tests {
         }
     }
 
+    /// The line an error names is the file's, wherever in a block (and in which part of
+    /// it) the line falls: the first bad line of several, in a file of many blocks.
+    #[test]
+    fn errors_far_into_a_file_name_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = 2 * BLOCK_BYTES / 20;
+        for bad in [3, 1_000, BLOCK_BYTES / 20 + 17, lines - 2] {
+            let mut text = String::from("time_s,a\n");
+            for i in 0..lines {
+                // File line i + 2; two bad lines, the first at `bad`.
+                let line = i + 2;
+                if line == bad || line == bad + 5 {
+                    text.push_str("1,x\n");
+                } else {
+                    text.push_str(&format!("{:.6},{}\n", i as f64 * 1e-4, i % 97));
+                }
+            }
+            let path = write_file(&dir, "many.csv", &text);
+            let err = crate::capture::read(&path).unwrap_err().to_string();
+            assert!(err.contains(&format!("line {bad}: column 'a': 'x' is not a number")), "{bad}: {err}");
+        }
+    }
+
     #[test]
     fn round_trip_keeps_values_bit_exact() {
         let dir = tempfile::tempdir().unwrap();
