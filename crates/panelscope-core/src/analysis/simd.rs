@@ -3,8 +3,9 @@
 //! x86-64 CPU in use has AVX2. Each function returns `None` when the CPU lacks it (or off
 //! x86-64), and its caller then runs its portable loop, which gives the same answer.
 //!
-//! The only `unsafe` in the crate is here: calling a `#[target_feature]` function, after
-//! the run-time check, and unaligned loads and stores inside slices of the right length.
+//! The crate's `unsafe` is here (and in `memory.rs`, one call to the C allocator): calling a
+//! `#[target_feature]` function after the run-time check, and unaligned loads and stores
+//! inside slices of the right length.
 #![allow(unsafe_code)]
 
 use crate::analysis::stats::LANES;
