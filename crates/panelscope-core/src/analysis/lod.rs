@@ -185,15 +185,14 @@ fn slice_min_max_portable(values: &[f32]) -> (f32, f32) {
             hi[l] = hi[l].max(chunk[l]);
         }
     }
-    let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
-    for l in 0..LANES {
-        min = min.min(lo[l]);
-        max = max.max(hi[l]);
-    }
-    for &v in rest {
-        min = min.min(v);
-        max = max.max(v);
-    }
+    fold_min_max(&lo, &hi, rest)
+}
+
+/// The min of `lo` and `rest` and the max of `hi` and `rest`, NaN skipped: a kernel's lanes
+/// and the samples after its last whole row.
+pub(crate) fn fold_min_max(lo: &[f32], hi: &[f32], rest: &[f32]) -> (f32, f32) {
+    let min = lo.iter().chain(rest).fold(f32::INFINITY, |m, &v| m.min(v));
+    let max = hi.iter().chain(rest).fold(f32::NEG_INFINITY, |m, &v| m.max(v));
     (min, max)
 }
 

@@ -139,16 +139,7 @@ mod avx2 {
             _mm256_storeu_ps(lanes_lo.as_mut_ptr(), lo);
             _mm256_storeu_ps(lanes_hi.as_mut_ptr(), hi);
         }
-        let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
-        for l in 0..8 {
-            min = min.min(lanes_lo[l]);
-            max = max.max(lanes_hi[l]);
-        }
-        for &v in rest {
-            min = min.min(v);
-            max = max.max(v);
-        }
-        (min, max)
+        crate::analysis::lod::fold_min_max(&lanes_lo, &lanes_hi, rest)
     }
 
     /// A block is four registers: their min and max, spread to every lane by three
