@@ -6,7 +6,7 @@
 //! what is done, `--jobs` captures in flight (so memory is bounded by the largest captures
 //! in flight, not by the archive), a progress bar on a terminal, and a summary.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -121,22 +121,34 @@ pub fn batch(run: &BatchRun) -> anyhow::Result<Summary> {
     } else {
         ProgressBar::hidden()
     };
-    let claimed: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let (analysed, skipped, duplicates, errors) =
         (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
     let (events, bytes) = (AtomicU64::new(0), AtomicU64::new(0));
     let failed: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let stop = AtomicBool::new(false);
     pool.install(|| {
-        files.par_iter().with_max_len(1).for_each(|path| {
+        // Every file's identity (its content hash) first: of files with the same content,
+        // the first in the listing's order analyses it and names the row, whichever worker
+        // would have reached it first, so a run writes the same rows every time.
+        let identified: Vec<_> = files
+            .par_iter()
+            .with_max_len(1)
+            .map(|path| {
+                let job = Job::local(path);
+                let identity = identify(&job, &run.options);
+                (job, identity)
+            })
+            .collect();
+        let mut owners: HashMap<String, usize> = HashMap::new();
+        for (k, (_, identity)) in identified.iter().enumerate() {
+            owners.entry(identity.capture_id.clone()).or_insert(k);
+        }
+        identified.into_par_iter().enumerate().with_max_len(1).for_each(|(k, (job, identity))| {
             if stop.load(Ordering::Relaxed) {
                 return;
             }
-            let job = Job::local(path);
-            let identity = identify(&job, &run.options);
             let id = identity.capture_id.clone();
-            let first = claimed.lock().map(|mut c| c.insert(id.clone())).unwrap_or(true);
-            if !first {
+            if owners.get(&id) != Some(&k) {
                 duplicates.fetch_add(1, Ordering::Relaxed);
             } else if dataset.is_done(&id) {
                 skipped.fetch_add(1, Ordering::Relaxed);
