@@ -14,12 +14,21 @@ use super::message::{ExplorerMessage, TaskMessage};
 use super::settings::Settings;
 use super::state::{
     CursorMode, CursorReadout, ExportSpan, Installed, LoadHandle, LoadJob, OpenCapture, REMOTE_NEEDS_SAMPLES,
-    SelectedEvent, Span,
+    SelectedEvent, Span, Trend,
 };
 use super::tasks::{Effect, Outcome, export, files};
+use crate::analysis::events::Detection;
 use crate::panel::InstallConfig;
 
 impl OpenCapture {
+    /// Keeps a detection's events and the channels' RMS trends.
+    pub fn take_detection(&mut self, result: Result<Detection, String>, trends: Vec<Option<Trend>>) {
+        self.events = Some(result);
+        for (c, trend) in self.channels.iter_mut().zip(trends) {
+            c.trend = trend;
+        }
+    }
+
     /// Detects the events of the capture (and its RMS trends) in the background.
     pub fn detect_events(&self) -> Effect {
         let (id, capture) = (self.id, self.capture.clone());
@@ -207,7 +216,10 @@ impl Explorer {
                 }
                 self.loading.retain(|j| j.id != open.id);
                 settings.remember_recent(&open.path);
-                out.effects.push(open.detect_events());
+                // A local load detects before it indexes; anything else detects now.
+                if open.events.is_none() {
+                    out.effects.push(open.detect_events());
+                }
                 let mut open = open;
                 if let Some(layout) = settings.layout_for(&open.path) {
                     open.view.lanes = layout.clone().reconcile(&open.capture);
@@ -236,10 +248,7 @@ impl Explorer {
             }
             TaskMessage::EventsDetected { id, result, trends } => {
                 if let Some(open) = self.captures.iter_mut().find(|c| c.id == id) {
-                    open.events = Some(result);
-                    for (c, trend) in open.channels.iter_mut().zip(trends) {
-                        c.trend = trend;
-                    }
+                    open.take_detection(result, trends);
                 }
             }
             TaskMessage::ReadoutReady { id, span, result } => {

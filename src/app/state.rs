@@ -98,7 +98,8 @@ pub enum ExportSpan {
 #[repr(u8)]
 pub enum LoadStage {
     Reading = 0,
-    Indexing = 1,
+    Detecting = 1,
+    Indexing = 2,
 }
 
 /// A file being loaded: its stage, and a flag that cancels it.
@@ -114,10 +115,10 @@ pub struct LoadJob {
 
 impl LoadJob {
     pub fn stage(&self) -> LoadStage {
-        if self.handle.stage.load(Ordering::Relaxed) == LoadStage::Indexing as u8 {
-            LoadStage::Indexing
-        } else {
-            LoadStage::Reading
+        match self.handle.stage.load(Ordering::Relaxed) {
+            s if s == LoadStage::Indexing as u8 => LoadStage::Indexing,
+            s if s == LoadStage::Detecting as u8 => LoadStage::Detecting,
+            _ => LoadStage::Reading,
         }
     }
 }

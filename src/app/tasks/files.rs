@@ -26,14 +26,26 @@ pub fn capture_bytes(path: &Path) -> Option<u64> {
     Some(main + dat.map_or(0, |m| m.len()))
 }
 
-/// Reads and indexes a capture; `None` when cancelled on the way.
+/// Reads a capture, detects its events and indexes it; `None` when cancelled on the way.
+///
+/// Detection comes before the index so that its half-cycle series (0.24 B per sample at
+/// 10 kHz and 60 Hz) are freed before the pyramid (0.29 B) is built: the other way round
+/// the two met at the peak, 4.55-4.63 B per sample for a large file.
 pub fn load(id: u64, path: PathBuf, stage: &AtomicU8, cancelled: &AtomicBool) -> Option<TaskMessage> {
     let is_cancelled = || cancelled.load(Ordering::Relaxed);
     Some(match capture::read(&path) {
         Ok(_) if is_cancelled() => return None,
         Ok(capture) => {
+            stage.store(LoadStage::Detecting as u8, Ordering::Relaxed);
+            let detected = detect_events(id, &capture);
+            if is_cancelled() {
+                return None;
+            }
             stage.store(LoadStage::Indexing as u8, Ordering::Relaxed);
             let mut open = OpenCapture::build_with(id, path, capture, &is_cancelled)?;
+            if let TaskMessage::EventsDetected { result, trends, .. } = detected {
+                open.take_detection(result, trends);
+            }
             match crate::app::notes::load(&open.path) {
                 Ok(notes) => open.notes = notes,
                 Err(e) => open.notes_error = Some(e),

@@ -289,7 +289,8 @@ impl App {
                 let size = job.bytes.map_or(String::new(), |b| format!(" ({})", human_bytes(b)));
                 let (what, fraction) = match job.stage() {
                     LoadStage::Reading => ("reading", 0.1),
-                    LoadStage::Indexing => ("indexing", 0.7),
+                    LoadStage::Detecting => ("detecting events in", 0.5),
+                    LoadStage::Indexing => ("indexing", 0.8),
                 };
                 let elapsed = job.started.elapsed().as_secs_f32();
                 ui.add(
