@@ -37,15 +37,13 @@ pub fn load(id: u64, path: PathBuf, stage: &AtomicU8, cancelled: &AtomicBool) ->
         Ok(_) if is_cancelled() => return None,
         Ok(capture) => {
             stage.store(LoadStage::Detecting as u8, Ordering::Relaxed);
-            let detected = detect_events(id, &capture);
+            let (result, trends) = detection(&capture);
             if is_cancelled() {
                 return None;
             }
             stage.store(LoadStage::Indexing as u8, Ordering::Relaxed);
             let mut open = OpenCapture::build_with(id, path, capture, &is_cancelled)?;
-            if let TaskMessage::EventsDetected { result, trends, .. } = detected {
-                open.take_detection(result, trends);
-            }
+            open.take_detection(result, trends);
             match crate::app::notes::load(&open.path) {
                 Ok(notes) => open.notes = notes,
                 Err(e) => open.notes_error = Some(e),
@@ -59,6 +57,13 @@ pub fn load(id: u64, path: PathBuf, stage: &AtomicU8, cancelled: &AtomicBool) ->
 /// Detects the events of a capture, and the one-cycle RMS trend of its voltages and
 /// currents.
 pub fn detect_events(id: u64, capture: &Capture) -> TaskMessage {
+    let (result, trends) = detection(capture);
+    TaskMessage::EventsDetected { id, result, trends }
+}
+
+/// The events of a capture and, per channel, its one-cycle RMS trend (voltages and
+/// currents; none when detection failed or the rate is not fixed).
+fn detection(capture: &Capture) -> (Result<Detection, String>, Vec<Option<Trend>>) {
     let result: Result<Detection, String> = detect(capture, &DetectOptions::default()).map_err(|e| e.to_string());
     let trends = match (&result, capture.sample_rate_hz()) {
         (Ok(d), Some(rate)) => capture
@@ -73,7 +78,7 @@ pub fn detect_events(id: u64, capture: &Capture) -> TaskMessage {
             .collect(),
         _ => Vec::new(),
     };
-    TaskMessage::EventsDetected { id, result, trends }
+    (result, trends)
 }
 
 /// Measures the span between the cursors; with an install configuration, currents pair

@@ -34,6 +34,31 @@ impl Partial {
             sum_sq: self.sum_sq + o.sum_sq,
         }
     }
+
+    /// Folds a kernel's lanes, in lane order, then the samples that did not fill a row.
+    fn of_lanes(
+        count: usize,
+        min: &[f32; LANES],
+        max: &[f32; LANES],
+        sum: &[f64; LANES],
+        sum_sq: &[f64; LANES],
+        rest: &[f32],
+    ) -> Self {
+        let mut p = Partial { count, ..Partial::EMPTY };
+        for l in 0..LANES {
+            p.min = p.min.min(min[l]);
+            p.max = p.max.max(max[l]);
+            p.sum += sum[l];
+            p.sum_sq += sum_sq[l];
+        }
+        for &v in rest {
+            p.min = p.min.min(v);
+            p.max = p.max.max(v);
+            p.sum += v as f64;
+            p.sum_sq += v as f64 * v as f64;
+        }
+        p
+    }
 }
 
 /// Accumulators per block: sample `i` goes to lane `i % LANES`. The portable kernel and
@@ -77,33 +102,6 @@ fn block_fast_portable(values: &[f32]) -> Partial {
         }
     }
     Partial::of_lanes(values.len(), &min, &max, &sum, &sum_sq, rest)
-}
-
-impl Partial {
-    /// Folds a kernel's lanes, in lane order, then the samples that did not fill a row.
-    fn of_lanes(
-        count: usize,
-        min: &[f32; LANES],
-        max: &[f32; LANES],
-        sum: &[f64; LANES],
-        sum_sq: &[f64; LANES],
-        rest: &[f32],
-    ) -> Self {
-        let mut p = Partial { count, min: f32::INFINITY, max: f32::NEG_INFINITY, sum: 0.0, sum_sq: 0.0 };
-        for l in 0..LANES {
-            p.min = p.min.min(min[l]);
-            p.max = p.max.max(max[l]);
-            p.sum += sum[l];
-            p.sum_sq += sum_sq[l];
-        }
-        for &v in rest {
-            p.min = p.min.min(v);
-            p.max = p.max.max(v);
-            p.sum += v as f64;
-            p.sum_sq += v as f64 * v as f64;
-        }
-        p
-    }
 }
 
 /// The slow path for a block that holds missing samples.
