@@ -21,6 +21,11 @@ const QUIET_JITTER: f64 = 4.0;
 const QUIET_STEP_FRACTION: f64 = 0.25;
 /// A step must be this many times the quiet band as well as the minimum step.
 const STEP_OVER_QUIET: f64 = 3.0;
+/// A transition between levels closer than the minimum step is still a switch-on when it
+/// rises to this many times the higher level ...
+const INRUSH_OVER_LEVEL: f64 = 5.0;
+/// ... and above it by this many minimum steps (or quiet bands, whichever is more).
+const INRUSH_OVER_STEP: f64 = 3.0;
 /// Half cycles at or above this fraction of a channel's high level (its 99th percentile)
 /// are where its load draws; their movement sets the quiet band when no minimum step is
 /// given.
@@ -28,21 +33,19 @@ const ACTIVE_FRACTION: f64 = 0.25;
 
 /// How much a channel's level moves from one half cycle to the next while its load draws:
 /// twice the median of those moves (noise, a wandering load, the aliasing of a pulsed
-/// current sampled slowly; an inrush decaying is a minority of them). 0 for a channel that
-/// never draws.
-fn active_movement(level: &[f64]) -> f64 {
+/// current sampled slowly; an inrush decaying is a minority of them), and the median level
+/// they were taken at. 0 for a channel that never draws.
+fn active_movement(level: &[f64]) -> (f64, f64) {
     let mut finite: Vec<f64> = level.iter().copied().filter(|l| l.is_finite()).collect();
     if finite.len() < 2 {
-        return 0.0;
+        return (0.0, 0.0);
     }
     let at = (finite.len() - 1) * 99 / 100;
     let (_, high, _) = finite.select_nth_unstable_by(at, f64::total_cmp);
     let active = ACTIVE_FRACTION * *high;
-    let moves = level
-        .windows(2)
-        .filter(|w| w[0].is_finite() && w[1].is_finite() && w[0].min(w[1]) >= active)
-        .map(|w| (w[1] - w[0]).abs());
-    2.0 * median(moves).unwrap_or(0.0)
+    let drawing = || level.windows(2).filter(|w| w[0].is_finite() && w[1].is_finite() && w[0].min(w[1]) >= active);
+    let moves = drawing().map(|w| (w[1] - w[0]).abs());
+    (2.0 * median(moves).unwrap_or(0.0), median(drawing().map(|w| w[0].abs())).unwrap_or(0.0))
 }
 
 /// A current change within this many cycles of a voltage event's edge may follow it.
@@ -67,6 +70,10 @@ pub(super) struct Step {
     pub settled: usize,
     /// Half cycles over which the level after is taken.
     pub settle_end: usize,
+    /// The levels are within the minimum step of each other, but the transition between
+    /// them rose far above both: a load plugged in (its inrush shows) that draws little so
+    /// far, as a charger or an adapter does before it starts to charge: that peak level.
+    pub inrush_only: Option<f64>,
 }
 
 /// Steps of at least the minimum step (and well over the series' jitter) between steady
@@ -85,13 +92,16 @@ pub(super) fn steady_steps(
     // slowly aliases into a pattern that repeats every few half cycles, and a single
     // half-cycle outlier is not a change of level.
     let smooth = median_of_three(level);
-    let (min_step, quiet_floor) = match min_step {
-        MinStep::Given(v) => (v, 0.0),
+    let (min_step, (quiet_floor, drawing)) = match min_step {
+        MinStep::Given(v) => (v, (0.0, 0.0)),
         MinStep::FromNoise { resolution } => (resolution, active_movement(&smooth)),
     };
     let jitter = median(level.windows(2).map(|w| (w[1] - w[0]).abs())).unwrap_or(0.0);
     let quiet_band = |l: f64| {
-        (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step).max(quiet_floor)
+        // The movement while drawing, in proportion below that level: a heavy load's
+        // wander on a channel says nothing of how a small one there moves.
+        let floor = if drawing > 0.0 { quiet_floor * (l.abs() / drawing).min(1.0) } else { quiet_floor };
+        (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step).max(floor)
     };
     let steady = ((2.0 * steady_cycles).round() as usize).max(2);
 
@@ -119,17 +129,42 @@ pub(super) fn steady_steps(
         let l0 = median_of(before.end.saturating_sub(span).max(before.start)..before.end);
         let settle_end = (after.start + span).min(after.end);
         let l1 = median_of(after.start..settle_end);
-        if (l1 - l0).abs() < min_step.max(STEP_OVER_QUIET * quiet_band(l0.abs().max(l1.abs()))) {
+        let top = l0.abs().max(l1.abs());
+        let over = min_step.max(STEP_OVER_QUIET * quiet_band(top));
+        // The highest level of the transition (an inrush), where it is.
+        let peak = (before.end..after.start)
+            .filter(|&k| level[k].is_finite())
+            .max_by(|&a, &b| level[a].total_cmp(&level[b]))
+            .map(|k| (k, level[k]));
+        let inrush_only = peak.map(|(_, p)| p).filter(|&p| {
+            (l1 - l0).abs() < over
+                && p >= INRUSH_OVER_LEVEL * top
+                && p - top >= INRUSH_OVER_STEP * over
+                && l1 >= l0 - quiet_band(top)
+        });
+        if (l1 - l0).abs() < over && inrush_only.is_none() {
             continue;
         }
-        // The first moving half cycle mixes the level before with the one right after it.
+        // The first moving half cycle mixes the level before with the one right after it
+        // (with the inrush's peak when the levels hardly differ).
         let tail = &mixing[before.end - steady..before.end];
         let mix_before = tail.iter().sum::<f64>() / tail.len() as f64;
         let first_moving = before.end;
-        let mix_after = mixing[(first_moving + 1).min(after.start)];
+        let mix_after = match peak {
+            Some((k, _)) if inrush_only.is_some() => mixing[k],
+            _ => mixing[(first_moving + 1).min(after.start)],
+        };
         let onset = locate_edge(mixing, grid, before.end - 1..after.start + 1, mix_before, mix_after)
             .unwrap_or(grid.edge(first_moving));
-        steps.push(Step { onset, level_before: l0, level_after: l1, first_moving, settled: after.start, settle_end });
+        steps.push(Step {
+            onset,
+            level_before: l0,
+            level_after: l1,
+            first_moving,
+            settled: after.start,
+            settle_end,
+            inrush_only,
+        });
     }
     steps
 }
@@ -170,16 +205,22 @@ pub(super) fn find(
     let mixing = if is_power { &series.mean } else { &series.mean_square };
     let cycle_s = grid.period_samples / grid.sample_rate_hz;
     let interrupted = interrupted_spans(voltage_edges);
+    // How far a half cycle's samples typically depart from the cycle before.
+    let noise = median(series.max_deviation.iter().map(|&d| f64::from(d))).unwrap_or(0.0);
     let mut events = Vec::new();
     for step in steady_steps(&level, mixing, grid, min_step, options.steady_cycles) {
         let (l0, l1) = (step.level_before, step.level_after);
-        let start_s = step.onset / grid.sample_rate_hz;
+        let swing = step.inrush_only.unwrap_or(l1) - l0;
+        let onset = sample_onset(values, grid, noise, step.onset, std::f64::consts::SQRT_2 * swing.abs());
+        let start_s = onset / grid.sample_rate_hz;
         if interrupted.iter().any(|&(from_s, to_s)| start_s > from_s + cycle_s && start_s < to_s - cycle_s) {
             // While the supply is out, what is left of a current is no load's doing.
             continue;
         }
-        let kind = if l1 > l0 { EventKind::LoadOn } else { EventKind::LoadOff };
-        let ratio = if l0.abs() > 0.0 { l1.abs() / l0.abs() } else { f64::INFINITY };
+        let kind = if l1 > l0 || step.inrush_only.is_some() { EventKind::LoadOn } else { EventKind::LoadOff };
+        // A switch-on seen by its inrush alone follows a voltage only as far as that peak.
+        let to = step.inrush_only.unwrap_or(l1);
+        let ratio = if l0.abs() > 0.0 { to.abs() / l0.abs() } else { f64::INFINITY };
         // A voltage edge anywhere in the transition may be what moved it (the level can start
         // to move before the edge, as a fluctuating load's does inside an interruption).
         let settled_s = grid.edge(step.settled) / grid.sample_rate_hz;
@@ -214,27 +255,65 @@ pub(super) fn find(
             // The current only follows its voltage (constant impedance to constant power).
             continue;
         }
-        let mut event = Event::new(kind, &channel.name, start_s, (l1 - l0).abs(), &channel.unit);
+        let magnitude = if step.inrush_only.is_some() { (l1 - l0).max(0.0) } else { (l1 - l0).abs() };
+        let mut event = Event::new(kind, &channel.name, start_s, magnitude, &channel.unit);
         event.level_before = Some(l0);
         event.level_after = Some(l1);
         event.note = note;
+        if step.inrush_only.is_some() && event.note.is_empty() {
+            event.note = "connected: an inrush, then a draw still within the noise of the level before".into();
+        }
         if kind == EventKind::LoadOn {
-            inrush(values, &level, grid, step.first_moving..step.settle_end, step.onset, l1, l1 - l0, &mut event);
+            inrush(values, &level, grid, step.first_moving..step.settle_end, onset, l1, l1 - l0, &mut event);
         }
         events.push(event);
     }
     fold_fluctuations(events, &channel.name, &channel.unit)
 }
 
-/// Where a voltage was interrupted, from the start of each interruption to its end (a
-/// voltage event's edges are listed start, then end).
+/// A step's onset departs from the cycle before by this fraction of its peak swing ...
+const ONSET_OF_SWING: f64 = 0.25;
+/// ... and by this many times the channel's typical departure.
+const ONSET_OVER_NOISE: f64 = 3.0;
+
+/// The sample where a step starts: the first, from half a cycle before `coarse` (the onset
+/// placed by the half-cycle levels) to half a cycle after it, whose value departs from the
+/// cycle before by a quarter of the step's peak swing `swing` (the new current's amplitude,
+/// or the inrush's) and well over the channel's typical departure `noise`. `coarse` when
+/// none does, or there is no cycle before.
+fn sample_onset(values: &[f32], grid: &HalfCycles, noise: f64, coarse: f64, swing: f64) -> f64 {
+    let half = grid.half_samples();
+    let threshold = (ONSET_OF_SWING * swing).max(ONSET_OVER_NOISE * noise);
+    if !(threshold.is_finite() && threshold > 0.0) {
+        return coarse;
+    }
+    let from = (coarse - half).max(grid.period_samples).ceil() as usize;
+    let to = ((coarse + half).ceil() as usize).min(values.len());
+    (from..to)
+        .find(|&i| {
+            crate::analysis::cycles::previous_cycle(values, i, grid.period_samples)
+                .is_some_and(|r| f64::from((values[i] - r).abs()) > threshold)
+        })
+        .map_or(coarse, |i| i as f64)
+}
+
+/// Where a voltage was interrupted, from the start of each interruption to its end, or on
+/// to the end of the capture when it is still going on there (a voltage event's edges are
+/// listed start, then end).
 fn interrupted_spans(edges: &[VoltageEdge]) -> Vec<(f64, f64)> {
     let interruption = Some(EventKind::Interruption);
     edges
-        .windows(2)
-        .filter(|w| w[0].channel == w[1].channel && w[0].event == interruption && w[1].event == interruption)
-        .filter(|w| w[0].starts && !w[1].starts)
-        .map(|w| (w[0].t_s, w[1].t_s))
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.event == interruption && e.starts)
+        .map(|(i, start)| {
+            let end = edges[i + 1..]
+                .iter()
+                .find(|e| e.channel == start.channel && e.event == interruption)
+                .filter(|e| !e.starts)
+                .map_or(f64::INFINITY, |e| e.t_s);
+            (start.t_s, end)
+        })
         .collect()
 }
 

@@ -331,7 +331,7 @@ pub fn detect(capture: &Capture, options: &DetectOptions) -> Result<Detection, D
         if channel.kind != ChannelKind::Voltage {
             continue;
         }
-        match voltage::level(channel, s, &grid, capture.trigger_s, options) {
+        match voltage::level(channel, s, &grid, capture.trigger_s, nominal_frequency_hz, options) {
             Some(level) => levels.push(level),
             None => detection.warnings.push(format!(
                 "{}: no voltage to compare against (flat, zero or missing); give --nominal-v",
@@ -339,7 +339,7 @@ pub fn detect(capture: &Capture, options: &DetectOptions) -> Result<Detection, D
             )),
         }
     }
-    detection.references = voltage::system_references(&levels);
+    detection.references = voltage::system_references(&levels, nominal_frequency_hz);
     let dead = voltage::drop_dead(&mut detection.references);
     detection.warnings.extend(dead);
 

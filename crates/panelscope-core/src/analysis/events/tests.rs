@@ -376,3 +376,58 @@ fn a_fluctuating_motor_that_stops_is_one_fluctuation_and_its_stop() {
         assert!(g.events.iter().any(|e| e.kind == "interruption"), "{seed}: rides through an interruption");
     }
 }
+
+/// A charger plugged in: a one-cycle capacitor inrush thirty times the idle current, then a
+/// draw still within the sensor's noise. It is a switch-on at the inrush's first sample,
+/// and the same sensor with a current that only wanders is not.
+#[test]
+fn a_load_that_shows_only_its_inrush_is_a_switch_on_at_its_first_sample() {
+    for (f, rate, seed) in [(50.0, 10_000.0, 3), (60.0, 4000.0, 4)] {
+        let plugged = 1.2345;
+        let idle = 0.02;
+        let i = wave(f, rate, 3.0, 0.3, |t| {
+            let since = t - plugged;
+            if (0.0..1.0 / f).contains(&since) { 0.6 } else { idle + if since > 0.0 { 0.004 } else { 0.0 } }
+        });
+        let v = wave(f, rate, 3.0, 0.0, |_| 230.0);
+        let i = sensor(i, 0.002, 10.0, seed);
+        let d = detect(&capture(rate, vec![("V_A", "V", v), ("I_01", "A", i)]), &DetectOptions::default()).unwrap();
+        let ons = only(&d.events, EventKind::LoadOn);
+        assert_eq!(ons.len(), 1, "{f} Hz: {:#?}", d.events);
+        assert_eq!(d.events.len(), 1, "{f} Hz: {:#?}", d.events);
+        let e = ons[0];
+        // The inrush starts at a sample where the sine is well off zero (phase 0.3).
+        assert!((e.start_s - plugged).abs() <= 2.0 / rate, "{f} Hz: {e:?} vs {plugged}");
+        assert!(e.inrush_peak.is_some_and(|p| p > 0.7), "{e:?}");
+        assert!(e.note.contains("inrush"), "{e:?}");
+    }
+}
+
+/// A resistive step's onset is placed at its sample, not only within its half cycle.
+#[test]
+fn a_load_step_starts_at_its_sample() {
+    let (f, rate) = (50.0, 10_000.0);
+    for on in [0.80123, 0.8061, 0.81777] {
+        let v = wave(f, rate, 2.0, 0.0, |_| 230.0);
+        let i = wave(f, rate, 2.0, 0.0, |t| 1.0 + if t >= on { 4.0 } else { 0.0 });
+        let d = detect(&capture(rate, vec![("V_A", "V", v), ("I_01", "A", i)]), &DetectOptions::default()).unwrap();
+        let ons = only(&d.events, EventKind::LoadOn);
+        assert_eq!(ons.len(), 1, "{:#?}", d.events);
+        // Within a millisecond, unless the step lands on a zero crossing, where the added
+        // current needs a little longer to rise to a quarter of its peak.
+        assert!((ons[0].start_s - on).abs() < 0.001, "{:?} vs {on}", ons[0]);
+    }
+}
+
+/// A 60 Hz feeder whose phases read 33.4 kV is a 34.5 kV system (ANSI), not an IEC 33 kV
+/// one, and a 50 Hz one at 34 kV is a 33 kV system: each is nearer the other standard.
+#[test]
+fn the_nominal_is_a_standard_voltage_of_the_line_frequency() {
+    for (f, level, nominal) in [(60.0, 33_400.0, 34_500.0), (50.0, 34_000.0, 33_000.0)] {
+        let rate = 7680.0;
+        let phase = |rms: f64| wave(f, rate, 1.0, 0.0, move |_| rms);
+        let channels = vec![("VAB", "V", phase(level)), ("VBC", "V", phase(level * 0.99)), ("VCA", "V", phase(level))];
+        let d = detect(&capture(rate, channels), &DetectOptions::default()).unwrap();
+        assert!(d.references.iter().all(|r| r.reference == nominal), "{f} Hz: {:#?}", d.references);
+    }
+}

@@ -5,28 +5,106 @@ use super::{DetectOptions, Event, EventKind, VoltageReference, locate_edge, medi
 use crate::analysis::cycles::{HalfCycleSeries, HalfCycles, cycle_rms_from};
 use crate::capture::Channel;
 
-/// Standard nominal RMS voltages in volts, line to neutral and line to line: low voltage
-/// and the usual VT secondaries, distribution and transmission levels. A channel's level is
-/// rounded to the closest when within 5%.
-const STANDARD_V: [f64; 62] = [
-    57.7, 63.5, 66.4, 69.3, 100.0, 110.0, 115.0, 120.0, 127.0, 208.0, 220.0, 230.0, 240.0, 277.0, 347.0, 380.0, 400.0,
-    415.0, 480.0, 600.0, 690.0, 2400.0, 3464.0, 4160.0, 5774.0, 6000.0, 6351.0, 6600.0, 7200.0, 7621.0, 7967.0,
-    10_000.0, 11_000.0, 11_547.0, 12_470.0, 12_702.0, 13_200.0, 13_800.0, 14_400.0, 19_053.0, 19_919.0, 20_000.0,
-    22_000.0, 24_940.0, 33_000.0, 34_500.0, 39_837.0, 63_509.0, 66_395.0, 69_000.0, 79_674.0, 115_000.0, 127_017.0,
-    132_791.0, 138_000.0, 199_186.0, 220_000.0, 230_000.0, 230_940.0, 288_675.0, 400_000.0, 500_000.0,
-];
+/// Where a standard voltage is used: the 50 Hz (IEC 60038) systems, the 60 Hz (North
+/// American, ANSI C84.1) ones, or both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Region {
+    Both,
+    Hz50,
+    Hz60,
+}
 
-/// The standard nominal voltage within 5% of `level` in `unit` (`V` or `kV`).
-fn standard_nominal(level: f64, unit: &str) -> Option<f64> {
+/// Standard nominal RMS voltages in volts, line to neutral and line to line: low voltage
+/// and the usual VT secondaries, distribution and transmission levels, each with the
+/// systems that use it. A channel's level is rounded to the closest within 5% among those
+/// of its line frequency (a 60 Hz feeder at 33.4 kV is a 34.5 kV one, not an IEC 33 kV
+/// one), or among all when the frequency is no standard one.
+const STANDARD_V: [(f64, Region); 62] = {
+    use Region::{Both, Hz50, Hz60};
+    [
+        (57.7, Hz50),
+        (63.5, Both),
+        (66.4, Hz60),
+        (69.3, Hz60),
+        (100.0, Hz50),
+        (110.0, Both),
+        (115.0, Both),
+        (120.0, Hz60),
+        (127.0, Hz60),
+        (208.0, Hz60),
+        (220.0, Both),
+        (230.0, Both),
+        (240.0, Both),
+        (277.0, Hz60),
+        (347.0, Hz60),
+        (380.0, Both),
+        (400.0, Hz50),
+        (415.0, Hz50),
+        (480.0, Hz60),
+        (600.0, Hz60),
+        (690.0, Hz50),
+        (2400.0, Hz60),
+        (3464.0, Hz50),
+        (4160.0, Hz60),
+        (5774.0, Hz50),
+        (6000.0, Hz50),
+        (6351.0, Hz50),
+        (6600.0, Hz50),
+        (7200.0, Hz60),
+        (7621.0, Hz60),
+        (7967.0, Hz60),
+        (10_000.0, Hz50),
+        (11_000.0, Hz50),
+        (11_547.0, Hz50),
+        (12_470.0, Hz60),
+        (12_702.0, Hz50),
+        (13_200.0, Hz60),
+        (13_800.0, Hz60),
+        (14_400.0, Hz60),
+        (19_053.0, Hz50),
+        (19_919.0, Hz60),
+        (20_000.0, Hz50),
+        (22_000.0, Hz50),
+        (24_940.0, Hz60),
+        (33_000.0, Hz50),
+        (34_500.0, Hz60),
+        (39_837.0, Hz60),
+        (63_509.0, Hz50),
+        (66_395.0, Hz60),
+        (69_000.0, Hz60),
+        (79_674.0, Hz60),
+        (115_000.0, Hz60),
+        (127_017.0, Both),
+        (132_791.0, Both),
+        (138_000.0, Hz60),
+        (199_186.0, Both),
+        (220_000.0, Both),
+        (230_000.0, Both),
+        (230_940.0, Both),
+        (288_675.0, Both),
+        (400_000.0, Both),
+        (500_000.0, Both),
+    ]
+};
+
+/// The standard nominal voltage within 5% of `level` in `unit` (`V` or `kV`) of a system
+/// at `nominal_frequency_hz` (50, 60, or `None` for any).
+fn standard_nominal(level: f64, unit: &str, nominal_frequency_hz: Option<f64>) -> Option<f64> {
     let scale = match unit.trim() {
         "V" => 1.0,
         "kV" | "KV" => 1000.0,
         _ => return None,
     };
     let volts = level * scale;
+    let used = |region: Region| match (region, nominal_frequency_hz) {
+        (Region::Hz50, Some(f)) => f == 50.0,
+        (Region::Hz60, Some(f)) => f == 60.0,
+        _ => true,
+    };
     STANDARD_V
         .iter()
-        .copied()
+        .filter(|(_, region)| used(*region))
+        .map(|(n, _)| *n)
         .min_by(|a, b| (a - volts).abs().total_cmp(&(b - volts).abs()))
         .filter(|n| (n - volts).abs() <= 0.05 * n)
         .map(|n| n / scale)
@@ -61,20 +139,23 @@ pub(super) struct Level {
     pub unit: String,
     /// RMS, in the channel's unit.
     pub level: f64,
-    /// Where it was taken: `given`, `pre-trigger`, `first cycles` or `median`.
+    /// Where it was taken: `given`, `pre-trigger`, `first cycles`, `first cycle` or `median`.
     pub source: &'static str,
 }
 
 /// The channel's level: given; else its median one-cycle RMS before the trigger (a fault
 /// record's pre-fault level) when the capture has at least three cycles before its trigger;
 /// else over the whole capture, unless most of the capture is dead or deep in a dip (the
-/// median under half the first cycles' level), where the first cycles tell. `None` for a
+/// median under half the first cycles' level), where the first cycles tell, or the first
+/// cycle alone when only it is at a standard voltage (a disturbance that starts within a
+/// short record's first cycles). `None` for a
 /// flat, zero or missing channel.
 pub(super) fn level(
     channel: &Channel,
     series: &HalfCycleSeries,
     grid: &HalfCycles,
     trigger_s: Option<f64>,
+    nominal_frequency_hz: Option<f64>,
     options: &DetectOptions,
 ) -> Option<Level> {
     let make = |level: f64, source| Level { channel: channel.name.clone(), unit: channel.unit.clone(), level, source };
@@ -95,15 +176,23 @@ pub(super) fn level(
     let first = levels(FIRST_STEPS).filter(|m| m.is_finite()).unwrap_or(0.0);
     // Most of the record dead or deep in a dip; or spent mostly disturbed, where its first
     // cycles still show the standard voltage it runs at.
-    let standard = |v: f64| standard_nominal(v, &channel.unit).is_some();
+    let standard = |v: f64| standard_nominal(v, &channel.unit, nominal_frequency_hz).is_some();
     if first > 0.0 && (whole < 0.5 * first || (!standard(whole) && standard(first))) {
         return Some(make(first, "first cycles"));
+    }
+    // A short triggered record whose disturbance starts within its first cycles: its first
+    // cycle is the level before it.
+    let opening = levels(OPENING_STEPS).filter(|m| m.is_finite()).unwrap_or(0.0);
+    if opening > 0.0 && !standard(whole) && !standard(first) && standard(opening) {
+        return Some(make(opening, "first cycle"));
     }
     (whole > 0.0).then(|| make(whole, "median"))
 }
 
 /// One-cycle RMS values (refreshed every half cycle) that make up a record's first cycles.
 const FIRST_STEPS: usize = 6;
+/// ... and its first cycle.
+const OPENING_STEPS: usize = 2;
 
 /// Levels within this fraction below the highest of a supply belong to it (the phases of
 /// one system, a phase that starts in a sag to 0.7 pu included). Line-to-line voltages
@@ -117,7 +206,7 @@ const AGREE: f64 = 0.1;
 /// [`SYSTEM_SPAN`] of each other share a nominal, taken from the healthy phases (the
 /// highest level another phase agrees with, so a phase that starts inside a sag or a swell
 /// does not set it) and rounded to a standard voltage within 5%. A given nominal is kept.
-pub(super) fn system_references(levels: &[Level]) -> Vec<VoltageReference> {
+pub(super) fn system_references(levels: &[Level], nominal_frequency_hz: Option<f64>) -> Vec<VoltageReference> {
     let mut order: Vec<&Level> = levels.iter().filter(|l| l.source != "given").collect();
     order.sort_by(|a, b| b.level.total_cmp(&a.level));
     let mut systems: Vec<Vec<&Level>> = Vec::new();
@@ -143,12 +232,13 @@ pub(super) fn system_references(levels: &[Level]) -> Vec<VoltageReference> {
                     .any(|j| j != i && (system[i].level - system[j].level).abs() <= AGREE * system[i].level)
             })
             .map_or(system[0], |i| system[i]);
-        let (reference, base) = match (standard_nominal(healthy.level, &healthy.unit), healthy.source) {
-            (Some(nominal), "median") => (nominal, "nominal".to_string()),
-            (Some(nominal), other) => (nominal, format!("nominal ({other})")),
-            (None, "median") => (healthy.level, "median".to_string()),
-            (None, other) => (healthy.level, other.to_string()),
-        };
+        let (reference, base) =
+            match (standard_nominal(healthy.level, &healthy.unit, nominal_frequency_hz), healthy.source) {
+                (Some(nominal), "median") => (nominal, "nominal".to_string()),
+                (Some(nominal), other) => (nominal, format!("nominal ({other})")),
+                (None, "median") => (healthy.level, "median".to_string()),
+                (None, other) => (healthy.level, other.to_string()),
+            };
         let shared = if system.len() > 1 {
             let mut names: Vec<&str> = system.iter().map(|l| l.channel.as_str()).collect();
             names.sort_by_key(|n| levels.iter().position(|l| l.channel == *n));
@@ -436,6 +526,8 @@ pub(super) fn level_edges(
         options.steady_cycles,
     )
     .into_iter()
+    // A spike that leaves the level where it was is no change of level.
+    .filter(|s| s.inrush_only.is_none())
     .map(|s| VoltageEdge {
         t_s: s.onset / grid.sample_rate_hz,
         ratio: s.level_after / s.level_before,
