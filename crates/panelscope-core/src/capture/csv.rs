@@ -367,7 +367,8 @@ fn parse_block(
             let mut part = Rows::new(time_kind, headers.len(), hi - lo);
             for k in lo..hi {
                 let end = starts.get(k + 1).map_or(block.len(), |&e| e - 1);
-                parse_line(path, headers, &block[starts[k]..end], first_line + k, &mut part)?;
+                let line = &block[starts[k]..end];
+                parse_line(path, headers, line, &block[starts[k]..], first_line + k, &mut part)?;
             }
             Ok(part)
         })
@@ -379,9 +380,16 @@ fn parse_block(
 
 /// Parses one data line into `rows`: bytes straight to numbers, an error naming the line
 /// (and the cell) for anything else.
-fn parse_line(path: &Path, headers: &[ColumnHeader], line: &[u8], line_no: usize, rows: &mut Rows) -> Result<()> {
+fn parse_line(
+    path: &Path,
+    headers: &[ColumnHeader],
+    line: &[u8],
+    after: &[u8],
+    line_no: usize,
+    rows: &mut Rows,
+) -> Result<()> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    if parse_plain_line(line, rows) {
+    if parse_plain_line(line, after, rows) {
         return Ok(());
     }
     parse_line_checked(path, headers, line, line_no, rows)
@@ -390,14 +398,21 @@ fn parse_line(path: &Path, headers: &[ColumnHeader], line: &[u8], line_no: usize
 /// The common line, in one pass: seconds and numbers (or empty cells) between commas, as
 /// many as the header has. Anything else returns `false` having added nothing, and the
 /// checked parse says what is wrong.
-fn parse_plain_line(line: &[u8], rows: &mut Rows) -> bool {
+fn parse_plain_line(line: &[u8], after: &[u8], rows: &mut Rows) -> bool {
+    debug_assert!(after.starts_with(line));
     /// The number in the cell at `at` (`None` when empty) and where the next cell starts:
     /// past its comma, or past the line's end after the last cell.
-    fn cell<T: fast_float2::FastFloat + super::decimal::Plain>(line: &[u8], at: usize) -> Option<(Option<T>, usize)> {
-        // Nearly every cell: a plain number right up to the comma or the line's end.
-        if let Some((v, used)) = line.get(at..).and_then(super::decimal::scan::<T>) {
+    fn cell<T: fast_float2::FastFloat + super::decimal::Plain>(
+        line: &[u8],
+        after: &[u8],
+        at: usize,
+    ) -> Option<(Option<T>, usize)> {
+        // Nearly every cell: a plain number right up to the comma or the line's end. It is
+        // scanned in the block, so that the last cell's digits too are read eight at a
+        // time: the line's end (a line feed, a carriage return) stops the number.
+        if let Some((v, used)) = after.get(at..).and_then(super::decimal::scan::<T>) {
             let end = at + used;
-            if matches!(line.get(end), None | Some(b',')) {
+            if end == line.len() || (end < line.len() && line[end] == b',') {
                 return Some((Some(v), end + 1));
             }
         }
@@ -422,7 +437,7 @@ fn parse_plain_line(line: &[u8], rows: &mut Rows) -> bool {
         }
     }
     let Times::Seconds(times) = &mut rows.time else { return false };
-    let Some((Some(t), mut at)) = cell::<f64>(line, 0) else { return false };
+    let Some((Some(t), mut at)) = cell::<f64>(line, after, 0) else { return false };
     if !t.is_finite() {
         return false;
     }
@@ -435,7 +450,7 @@ fn parse_plain_line(line: &[u8], rows: &mut Rows) -> bool {
     };
     for c in 0..rows.columns.len() {
         // A cell before the last must end at a comma, not at the line's end.
-        let next = (at <= line.len()).then(|| cell::<f32>(line, at)).flatten();
+        let next = (at <= line.len()).then(|| cell::<f32>(line, after, at)).flatten();
         match next {
             Some((value, next)) if !value.is_some_and(f32::is_infinite) => {
                 rows.columns[c].push(value.unwrap_or(f32::NAN));
@@ -802,7 +817,9 @@ mod tests {
         for line in lines {
             let mut plain = Rows::new(TimeColumn::Seconds, 2, 0);
             let mut checked = Rows::new(TimeColumn::Seconds, 2, 0);
-            let taken = parse_plain_line(line.as_bytes(), &mut plain);
+            // The block goes on after the line: its next line must not be read into it.
+            let after = format!("{line}\n9876543,21");
+            let taken = parse_plain_line(line.as_bytes(), after.as_bytes(), &mut plain);
             let result = parse_line_checked(Path::new("t.csv"), &headers, line.as_bytes(), 2, &mut checked);
             if taken {
                 assert!(result.is_ok(), "{line:?}: plain took it, checked says {result:?}");

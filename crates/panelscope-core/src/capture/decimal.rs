@@ -102,6 +102,54 @@ fn off_midpoint(v: f64) -> Option<f64> {
     (v.to_bits() & BELOW_F32 != MIDPOINT).then_some(v)
 }
 
+/// Powers of ten up to the eighth, as integers.
+const POW10_U64: [u64; 9] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+/// Appends the run of digits at `text[*i..]` to `digits` (`digits * 10^n + run`, wrapping
+/// past 19 digits, which the caller declines), moves `*i` past it and returns its length
+/// `n`. Eight bytes are looked at in one word while eight remain: which of them are digits
+/// comes from two additions, and the run's value from three multiplications, so a cell's
+/// digits cost the same whatever their count and no branch depends on it.
+#[inline(always)]
+fn digit_run(text: &[u8], i: &mut usize, digits: &mut u64) -> usize {
+    let from = *i;
+    while let Some(chunk) = text.get(*i..*i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // Each byte less '0': a digit leaves 0..=9 and no borrow. A byte below '0' borrows
+        // from the bytes after it, which come after the run and are not used.
+        let d = word.wrapping_sub(0x3030_3030_3030_3030);
+        // The top bit of a byte is set when it is above 9 (adding 0x76 carries it past 0x7f)
+        // or wrapped below 0.
+        let not_digit = (d | d.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
+        let n = (not_digit.trailing_zeros() / 8) as usize;
+        if n == 0 {
+            break;
+        }
+        // The run's bytes moved to the top of the word (the first digit lowest), zeros
+        // below them: an eight-digit number with leading zeros.
+        *digits = digits.wrapping_mul(POW10_U64[n]).wrapping_add(eight_digits(d << (8 * (8 - n))));
+        *i += n;
+        if n < 8 {
+            return *i - from;
+        }
+    }
+    while let Some(d) = text.get(*i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+        *digits = digits.wrapping_mul(10).wrapping_add(u64::from(d));
+        *i += 1;
+    }
+    *i - from
+}
+
+/// The number whose eight decimal digits are the bytes of `v` (values 0..=9), the first
+/// (most significant) in the lowest byte: pairs of digits, then fours, then all eight, each
+/// step one multiplication that adds a lane times its weight to the lane above.
+#[inline(always)]
+fn eight_digits(v: u64) -> u64 {
+    let pairs = (v.wrapping_mul(10 << 8 | 1) >> 8) & 0x00ff_00ff_00ff_00ff;
+    let fours = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_ffff_0000_ffff;
+    fours.wrapping_mul(10_000 << 32 | 1) >> 32
+}
+
 /// The plain number at the start of `text` and how many bytes it takes: an optional sign,
 /// digits with an optional point (at least one digit), an optional exponent. `None` for
 /// anything else, or when [`Plain::from_decimal`] declines; the caller then reads the cell
@@ -121,15 +169,7 @@ pub(crate) fn scan<T: Plain>(text: &[u8]) -> Option<(T, usize)> {
         _ => false,
     };
     let mut digits = 0u64;
-    let mut take = |i: &mut usize| -> usize {
-        let from = *i;
-        // Past 19 digits the value may have wrapped; then it is declined below.
-        while let Some(d) = text.get(*i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
-            digits = digits.wrapping_mul(10).wrapping_add(u64::from(d));
-            *i += 1;
-        }
-        *i - from
-    };
+    let mut take = |i: &mut usize| digit_run(text, i, &mut digits);
     let mut count = take(&mut i);
     let mut exponent = 0i32;
     if text.get(i) == Some(&b'.') {
@@ -188,6 +228,45 @@ mod tests {
     fn check(text: &str) -> bool {
         both::<f64>(text, f64::to_bits);
         both::<f32>(text, |v| u64::from(v.to_bits()))
+    }
+
+    /// Runs of 0 to 24 digits, after and before every kind of byte, read as a digit at a
+    /// time reads them.
+    #[test]
+    fn a_run_of_digits_reads_as_one_digit_at_a_time() {
+        let slow = |text: &[u8], at: usize| {
+            let (mut i, mut digits) = (at, 7u64);
+            while let Some(d) = text.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+                digits = digits.wrapping_mul(10).wrapping_add(u64::from(d));
+                i += 1;
+            }
+            (i, digits)
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 25) as usize;
+            let mut text: Vec<u8> = (0..3).map(|k| b"-.5"[k]).collect();
+            text.extend((0..len).map(|k| b'0' + ((state >> (k % 60)) % 10) as u8));
+            // What ends the run: below '0', above '9', a byte past ASCII, or the end.
+            match (state >> 40) % 6 {
+                0 => text.push(b','),
+                1 => text.push(b'/'),
+                2 => text.push(b':'),
+                3 => text.push(0xc3),
+                4 => text.extend_from_slice(b"e-7,1.25,"),
+                _ => {}
+            }
+            text.extend((0..(state >> 50) % 9).map(|k| [b'9', b'0', b' '][k as usize % 3]));
+            for at in [2, 3] {
+                let (mut i, mut digits) = (at, 7u64);
+                let n = digit_run(&text, &mut i, &mut digits);
+                assert_eq!((i, digits), slow(&text, at), "{:?} at {at}", String::from_utf8_lossy(&text));
+                assert_eq!(n, i - at);
+            }
+        }
     }
 
     #[test]
