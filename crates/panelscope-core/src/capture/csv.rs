@@ -401,7 +401,8 @@ fn parse_line(
 fn parse_plain_line(line: &[u8], after: &[u8], rows: &mut Rows) -> bool {
     debug_assert!(after.starts_with(line));
     /// The number in the cell at `at` (`None` when empty) and where the next cell starts:
-    /// past its comma, or past the line's end after the last cell.
+    /// past its comma, or past the line's end after the last cell; `None` for a cell that
+    /// is no plain number, or an infinity.
     fn cell<T: fast_float2::FastFloat + super::decimal::Plain>(
         line: &[u8],
         after: &[u8],
@@ -427,6 +428,9 @@ fn parse_plain_line(line: &[u8], after: &[u8], rows: &mut Rows) -> bool {
             None | Some(b',') => (None, i),
             Some(_) => {
                 let (v, used) = fast_float2::parse_partial::<T, _>(line.get(i..)?).ok()?;
+                if v.is_infinite() {
+                    return None;
+                }
                 (Some(v), i + used)
             }
         };
@@ -450,13 +454,16 @@ fn parse_plain_line(line: &[u8], after: &[u8], rows: &mut Rows) -> bool {
     };
     for c in 0..rows.columns.len() {
         // A cell before the last must end at a comma, not at the line's end.
-        let next = (at <= line.len()).then(|| cell::<f32>(line, after, at)).flatten();
-        match next {
-            Some((value, next)) if !value.is_some_and(f32::is_infinite) => {
+        if at > line.len() {
+            return taken_back(&mut rows.columns[..c]);
+        }
+        match cell::<f32>(line, after, at) {
+            // (A plain decimal is never infinite: only the general parse is checked.)
+            Some((value, next)) => {
                 rows.columns[c].push(value.unwrap_or(f32::NAN));
                 at = next;
             }
-            _ => return taken_back(&mut rows.columns[..c]),
+            None => return taken_back(&mut rows.columns[..c]),
         }
     }
     // The last cell ends the line.

@@ -31,6 +31,10 @@ pub(crate) trait Plain: Sized + Copy {
     /// The correctly rounded value of `negative`, `digits * 10^exponent`, or `None` when
     /// one rounding cannot be shown to give it.
     fn from_decimal(negative: bool, digits: u64, exponent: i32) -> Option<Self>;
+
+    /// Whether it is an infinity (which [`from_decimal`](Plain::from_decimal) never gives:
+    /// its values lie within the normal `f32` range).
+    fn is_infinite(self) -> bool;
 }
 
 /// Whether `digits` and `10^|exponent|` are both exact in `f64`.
@@ -50,6 +54,10 @@ fn clinger(digits: u64, exponent: i32) -> Option<f64> {
 }
 
 impl Plain for f64 {
+    fn is_infinite(self) -> bool {
+        f64::is_infinite(self)
+    }
+
     #[inline]
     fn from_decimal(negative: bool, digits: u64, exponent: i32) -> Option<Self> {
         let v = clinger(digits, exponent)?;
@@ -58,6 +66,10 @@ impl Plain for f64 {
 }
 
 impl Plain for f32 {
+    fn is_infinite(self) -> bool {
+        f32::is_infinite(self)
+    }
+
     #[inline]
     fn from_decimal(negative: bool, digits: u64, exponent: i32) -> Option<Self> {
         if !exact_operands(digits, exponent) {
