@@ -102,6 +102,9 @@ fn score(options: &GenerateOptions) -> Score {
             score.matched += 1;
             *score.by_kind.entry(d.kind.as_str()).or_default() += [0, 1, 0];
             if d.kind != EventKind::Fluctuation {
+                if std::env::var("PANELSCOPE_SHOW_ONSETS").is_ok() && dt / cycle_s > 0.45 {
+                    eprintln!("onset {:.2} cycles: {d:?} vs {:?}", dt / cycle_s, generated.events[i]);
+                }
                 score.worst_onset_cycles = score.worst_onset_cycles.max(dt / cycle_s);
                 let err = magnitude_error(d, &generated.events[i], nominal_v);
                 score.worst_magnitude_error = score.worst_magnitude_error.max(err);

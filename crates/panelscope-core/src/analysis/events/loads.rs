@@ -31,7 +31,7 @@ const INRUSH_OVER_STEP: f64 = 3.0;
 /// given.
 const ACTIVE_FRACTION: f64 = 0.25;
 
-/// How much a channel's level moves from one half cycle to the next while its load draws:
+/// How much a channel's level moves from a half cycle to the one a cycle later while its load draws:
 /// twice the median of those moves (noise, a wandering load, the aliasing of a pulsed
 /// current sampled slowly; an inrush decaying is a minority of them), and the median level
 /// they were taken at. 0 for a channel that never draws.
@@ -43,8 +43,9 @@ fn active_movement(level: &[f64]) -> (f64, f64) {
     let at = (finite.len() - 1) * 99 / 100;
     let (_, high, _) = finite.select_nth_unstable_by(at, f64::total_cmp);
     let active = ACTIVE_FRACTION * *high;
-    let drawing = || level.windows(2).filter(|w| w[0].is_finite() && w[1].is_finite() && w[0].min(w[1]) >= active);
-    let moves = drawing().map(|w| (w[1] - w[0]).abs());
+    // From each half cycle to the one a cycle later, of the same polarity.
+    let drawing = || level.windows(3).filter(|w| w[0].is_finite() && w[2].is_finite() && w[0].min(w[2]) >= active);
+    let moves = drawing().map(|w| (w[2] - w[0]).abs());
     (2.0 * median(moves).unwrap_or(0.0), median(drawing().map(|w| w[0].abs())).unwrap_or(0.0))
 }
 
@@ -78,25 +79,29 @@ pub(super) struct Step {
 
 /// Steps of at least the minimum step (and well over the series' jitter) between steady
 /// levels of `level`; `mixing` is the series whose windows mix linearly across a step (mean
-/// square for an RMS level, the level itself for a mean). A minimum step from the noise
+/// square for an RMS level, `rms`, the level itself for a mean). A minimum step from the noise
 /// also widens the band a quiet level may move in to the channel's [`active_movement`].
 pub(super) fn steady_steps(
     level: &[f64],
     mixing: &[f64],
+    rms: bool,
     grid: &HalfCycles,
     min_step: MinStep,
     steady_cycles: f64,
 ) -> Vec<Step> {
     let n = level.len();
-    // Quiet is judged on the running median of three half cycles: a pulsed current sampled
-    // slowly aliases into a pattern that repeats every few half cycles, and a single
-    // half-cycle outlier is not a change of level.
+    // Quiet is judged on each half cycle against the one a cycle before, of the same
+    // polarity, on the running median of three such half cycles: a load that draws in one
+    // half cycle of two (a half-wave rectifier: a charger, an adapter) alternates from one
+    // half cycle to the next but holds from cycle to cycle; a pulsed current sampled slowly
+    // aliases into a pattern that repeats every few half cycles; and a single half-cycle
+    // outlier is not a change of level.
     let smooth = median_of_three(level);
     let (min_step, (quiet_floor, drawing)) = match min_step {
         MinStep::Given(v) => (v, (0.0, 0.0)),
         MinStep::FromNoise { resolution } => (resolution, active_movement(&smooth)),
     };
-    let jitter = median(level.windows(2).map(|w| (w[1] - w[0]).abs())).unwrap_or(0.0);
+    let jitter = median(level.windows(3).map(|w| (w[2] - w[0]).abs())).unwrap_or(0.0);
     let quiet_band = |l: f64| {
         // The movement while drawing, in proportion below that level: a heavy load's
         // wander on a channel says nothing of how a small one there moves.
@@ -109,7 +114,7 @@ pub(super) fn steady_steps(
     let mut run_start = 0;
     for k in 1..=n {
         let quiet = k < n && {
-            let (a, b) = (smooth[k - 1], smooth[k]);
+            let (a, b) = (smooth[k.saturating_sub(2)], smooth[k]);
             a.is_finite() && b.is_finite() && (b - a).abs() <= quiet_band(a.abs().max(b.abs()))
         };
         if !quiet {
@@ -120,12 +125,18 @@ pub(super) fn steady_steps(
         }
     }
 
+    // The level over the cycle that ends with half cycle `k`.
+    let cycle_level = |k: usize| {
+        let m = 0.5 * (mixing[k.saturating_sub(1)] + mixing[k]);
+        if rms { m.sqrt() } else { m }
+    };
     let half_cycle_s = grid.half_samples() / grid.sample_rate_hz;
     let span = ((LEVEL_SPAN_S / half_cycle_s) as usize).max(steady);
     let mut steps = Vec::new();
     for pair in runs.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
-        let median_of = |r: std::ops::Range<usize>| median(level[r].iter().copied()).unwrap_or(f64::NAN);
+        // Over whole cycles, so that a level alternating between half cycles is its mean.
+        let median_of = |r: std::ops::Range<usize>| median(r.map(|k| cycle_level(k))).unwrap_or(f64::NAN);
         let l0 = median_of(before.end.saturating_sub(span).max(before.start)..before.end);
         let settle_end = (after.start + span).min(after.end);
         let l1 = median_of(after.start..settle_end);
@@ -176,11 +187,12 @@ pub(super) enum MinStep {
     FromNoise { resolution: f64 },
 }
 
-/// The running median of three (the ends kept as they are).
+/// The running median of three half cycles of the same polarity (each with the ones a
+/// cycle before and after it; the ends kept as they are).
 fn median_of_three(level: &[f64]) -> Vec<f64> {
     let mut out = level.to_vec();
-    for k in 1..level.len().saturating_sub(1) {
-        let (a, b, c) = (level[k - 1], level[k + 1], level[k]);
+    for k in 2..level.len().saturating_sub(2) {
+        let (a, b, c) = (level[k - 2], level[k + 2], level[k]);
         if a.is_finite() && b.is_finite() && c.is_finite() {
             out[k] = a.max(b).min(a.min(b).max(c));
         }
@@ -208,7 +220,7 @@ pub(super) fn find(
     // How far a half cycle's samples typically depart from the cycle before.
     let noise = median(series.max_deviation.iter().map(|&d| f64::from(d))).unwrap_or(0.0);
     let mut events = Vec::new();
-    for step in steady_steps(&level, mixing, grid, min_step, options.steady_cycles) {
+    for step in steady_steps(&level, mixing, !is_power, grid, min_step, options.steady_cycles) {
         let (l0, l1) = (step.level_before, step.level_after);
         let swing = step.inrush_only.unwrap_or(l1) - l0;
         let onset = sample_onset(values, grid, noise, step.onset, std::f64::consts::SQRT_2 * swing.abs());
@@ -501,7 +513,9 @@ fn inrush(
     }
     let settled = l1 + 0.1 * (peak_level - l1);
     let end_k = (peak_k..span.end).find(|&k| level[k] <= settled).unwrap_or(span.end);
-    let samples = (onset.floor() as usize).min(values.len())..grid.bound(end_k).min(values.len());
+    // (The onset, placed at its sample, may lie past the end of a short inrush.)
+    let end = grid.bound(end_k).min(values.len());
+    let samples = (onset.floor().max(0.0) as usize).min(end)..end;
     let peak = values[samples].iter().filter(|v| v.is_finite()).fold(0f32, |m, v| m.max(v.abs()));
     event.inrush_peak = Some(f64::from(peak));
     event.inrush_duration_s = Some(((grid.bound(end_k) as f64 - onset) / grid.sample_rate_hz).max(0.0));

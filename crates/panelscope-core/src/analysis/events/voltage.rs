@@ -521,6 +521,7 @@ pub(super) fn level_edges(
     super::loads::steady_steps(
         &level,
         &series.mean_square,
+        true,
         grid,
         super::loads::MinStep::Given(min_step),
         options.steady_cycles,
