@@ -136,7 +136,7 @@ pub(super) fn steady_steps(
     for pair in runs.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
         // Over whole cycles, so that a level alternating between half cycles is its mean.
-        let median_of = |r: std::ops::Range<usize>| median(r.map(|k| cycle_level(k))).unwrap_or(f64::NAN);
+        let median_of = |r: std::ops::Range<usize>| median(r.map(&cycle_level)).unwrap_or(f64::NAN);
         let l0 = median_of(before.end.saturating_sub(span).max(before.start)..before.end);
         let settle_end = (after.start + span).min(after.end);
         let l1 = median_of(after.start..settle_end);
