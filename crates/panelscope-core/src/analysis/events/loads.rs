@@ -31,8 +31,8 @@ const INRUSH_OVER_STEP: f64 = 3.0;
 /// given.
 const ACTIVE_FRACTION: f64 = 0.25;
 
-/// How much a channel's level moves from a half cycle to the one a cycle later while its load draws:
-/// twice the median of those moves (noise, a wandering load, the aliasing of a pulsed
+/// How much a channel's level moves from a half cycle to the one a cycle later (of the same
+/// polarity) while its load draws: twice the median of those moves (noise, a wandering load, the aliasing of a pulsed
 /// current sampled slowly; an inrush decaying is a minority of them), and the median level
 /// they were taken at. 0 for a channel that never draws.
 fn active_movement(level: &[f64]) -> (f64, f64) {
@@ -78,9 +78,9 @@ pub(super) struct Step {
 }
 
 /// Steps of at least the minimum step (and well over the series' jitter) between steady
-/// levels of `level`; `mixing` is the series whose windows mix linearly across a step (mean
-/// square for an RMS level, `rms`, the level itself for a mean). A minimum step from the noise
-/// also widens the band a quiet level may move in to the channel's [`active_movement`].
+/// levels of `level`; `mixing` is the series whose windows mix linearly across a step (the
+/// mean square for an RMS level, when `rms`; the level itself for a mean). A minimum step
+/// from the noise also widens the band a quiet level may move in to the channel's [`active_movement`].
 pub(super) fn steady_steps(
     level: &[f64],
     mixing: &[f64],
