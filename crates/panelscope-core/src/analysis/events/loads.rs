@@ -32,9 +32,9 @@ const INRUSH_OVER_STEP: f64 = 3.0;
 const ACTIVE_FRACTION: f64 = 0.25;
 
 /// How much a channel's level moves from a half cycle to the one a cycle later (of the same
-/// polarity) while its load draws: twice the median of those moves (noise, a wandering load, the aliasing of a pulsed
-/// current sampled slowly; an inrush decaying is a minority of them), and the median level
-/// they were taken at. 0 for a channel that never draws.
+/// polarity) while its load draws: twice the median of those moves (noise, a wandering
+/// load, the aliasing of a pulsed current sampled slowly; an inrush decaying is a minority
+/// of them), and the median level they were taken at. 0 for a channel that never draws.
 fn active_movement(level: &[f64]) -> (f64, f64) {
     let mut finite: Vec<f64> = level.iter().copied().filter(|l| l.is_finite()).collect();
     if finite.len() < 2 {
