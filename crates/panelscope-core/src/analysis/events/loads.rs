@@ -219,11 +219,16 @@ pub(super) fn find(
     let interrupted = interrupted_spans(voltage_edges);
     // How far a half cycle's samples typically depart from the cycle before.
     let noise = median(series.max_deviation.iter().map(|&d| f64::from(d))).unwrap_or(0.0);
+    let steady = ((2.0 * options.steady_cycles).round() as usize).max(2);
     let mut events = Vec::new();
     for step in steady_steps(&level, mixing, !is_power, grid, min_step, options.steady_cycles) {
         let (l0, l1) = (step.level_before, step.level_after);
         let swing = step.inrush_only.unwrap_or(l1) - l0;
-        let onset = sample_onset(values, grid, noise, step.onset, std::f64::consts::SQRT_2 * swing.abs());
+        // The departures of the steady level just before too: a pulsed current sampled
+        // slowly departs from the cycle before far more than the channel's quiet stretches.
+        let before = step.first_moving.saturating_sub(steady)..step.first_moving;
+        let local = median(series.max_deviation[before].iter().map(|&d| f64::from(d))).unwrap_or(0.0);
+        let onset = sample_onset(values, grid, noise.max(local), step.onset, std::f64::consts::SQRT_2 * swing.abs());
         let start_s = onset / grid.sample_rate_hz;
         if interrupted.iter().any(|&(from_s, to_s)| start_s > from_s + cycle_s && start_s < to_s - cycle_s) {
             // While the supply is out, what is left of a current is no load's doing.
@@ -291,7 +296,8 @@ const ONSET_OVER_NOISE: f64 = 3.0;
 /// The sample where a step starts: the first, from half a cycle before `coarse` (the onset
 /// placed by the half-cycle levels) to half a cycle after it, whose value departs from the
 /// cycle before by a quarter of the step's peak swing `swing` (the new current's amplitude,
-/// or the inrush's) and well over the channel's typical departure `noise`. `coarse` when
+/// or the inrush's) and well over `noise`, the typical departure of the channel and of the
+/// level before the step. `coarse` when
 /// none does, or there is no cycle before.
 fn sample_onset(values: &[f32], grid: &HalfCycles, noise: f64, coarse: f64, swing: f64) -> f64 {
     let half = grid.half_samples();
