@@ -156,14 +156,19 @@ pub(super) fn steady_steps(
         if (l1 - l0).abs() < over && inrush_only.is_none() {
             continue;
         }
-        // The first moving half cycle mixes the level before with the one right after it
-        // (with the inrush's peak when the levels hardly differ).
+        // The first moving half cycle mixes the level before with the level after (with the
+        // inrush's peak when the levels hardly differ).
         let tail = &mixing[before.end - steady..before.end];
         let mix_before = tail.iter().sum::<f64>() / tail.len() as f64;
         let first_moving = before.end;
         let mix_after = match peak {
             Some((k, _)) if inrush_only.is_some() => mixing[k],
-            _ => mixing[(first_moving + 1).min(after.start)],
+            // The level after as it starts (the run may end a half cycle or two before the
+            // step, where a level is judged against the half cycle a cycle before).
+            _ => {
+                let head = &mixing[after.start..(after.start + steady).min(after.end)];
+                head.iter().sum::<f64>() / head.len() as f64
+            }
         };
         let onset = locate_edge(mixing, grid, before.end - 1..after.start + 1, mix_before, mix_after)
             .unwrap_or(grid.edge(first_moving));
