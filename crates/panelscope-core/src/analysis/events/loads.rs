@@ -108,7 +108,7 @@ pub(super) fn steady_steps(
         let floor = if drawing > 0.0 { quiet_floor * (l.abs() / drawing).min(1.0) } else { quiet_floor };
         (QUIET_FRACTION * l.abs()).max(QUIET_JITTER * jitter).max(QUIET_STEP_FRACTION * min_step).max(floor)
     };
-    let steady = ((2.0 * steady_cycles).round() as usize).max(2);
+    let steady = steady_half_cycles(steady_cycles);
 
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     let mut run_start = 0;
@@ -147,15 +147,17 @@ pub(super) fn steady_steps(
             .filter(|&k| level[k].is_finite())
             .max_by(|&a, &b| level[a].total_cmp(&level[b]))
             .map(|k| (k, level[k]));
-        let inrush_only = peak.map(|(_, p)| p).filter(|&p| {
-            (l1 - l0).abs() < over
-                && p >= INRUSH_OVER_LEVEL * top
-                && p - top >= INRUSH_OVER_STEP * over
-                && l1 >= l0 - quiet_band(top)
-        });
-        if (l1 - l0).abs() < over && inrush_only.is_none() {
-            continue;
-        }
+        let inrush_only = if (l1 - l0).abs() < over {
+            let shown = peak.map(|(_, p)| p).filter(|&p| {
+                p >= INRUSH_OVER_LEVEL * top && p - top >= INRUSH_OVER_STEP * over && l1 >= l0 - quiet_band(top)
+            });
+            if shown.is_none() {
+                continue;
+            }
+            shown
+        } else {
+            None
+        };
         // The first moving half cycle mixes the level before with the level after (with the
         // inrush's peak when the levels hardly differ).
         let tail = &mixing[before.end - steady..before.end];
@@ -183,6 +185,11 @@ pub(super) fn steady_steps(
         });
     }
     steps
+}
+
+/// How many half cycles a level must hold to be steady.
+fn steady_half_cycles(steady_cycles: f64) -> usize {
+    ((2.0 * steady_cycles).round() as usize).max(2)
 }
 
 /// The smallest load step: given, or from the channel's own noise (at least `resolution`).
@@ -224,7 +231,7 @@ pub(super) fn find(
     let interrupted = interrupted_spans(voltage_edges);
     // How far a half cycle's samples typically depart from the cycle before.
     let noise = median(series.max_deviation.iter().map(|&d| f64::from(d))).unwrap_or(0.0);
-    let steady = ((2.0 * options.steady_cycles).round() as usize).max(2);
+    let steady = steady_half_cycles(options.steady_cycles);
     let mut events = Vec::new();
     for step in steady_steps(&level, mixing, !is_power, grid, min_step, options.steady_cycles) {
         let (l0, l1) = (step.level_before, step.level_after);
